@@ -1,0 +1,820 @@
+// T5 encoder-decoder (Raffel et al. 2020, JMLR 21(140)) in TorchSharp, mirroring Hugging Face transformers
+// src/transformers/models/t5/modeling_t5.py at v4.40 (commit 5728b5ad) class by class, in dependency order:
+// T5LayerNorm -> T5Attention -> T5DenseActDense / T5DenseGatedActDense -> T5LayerSelfAttention /
+// T5LayerCrossAttention / T5LayerFF -> T5Block -> T5Stack -> T5ForConditionalGeneration.
+// Module names equal HF state-dict keys, so an HF checkpoint loads with a strict key check and no name map.
+// The numerics follow HF exactly (see golden/FORMAT.md "T5 computation"): no embedding scaling, RMS norm in float32,
+// no 1/sqrt(d_kv) attention scaling, relative buckets in float32, softmax in float32, dtype-min masking.
+//
+// Dimension names used in shape comments: B batch, S encoder length, T decoder length, Tq/Tk query/key length,
+// P cached (past) decoder length, H heads, Dh = d_kv, D = d_model, I = H*Dh, F = d_ff, V = vocab.
+using Mpt.Checkpoints;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Mpt.Model;
+
+/// <summary>The activation functions a T5 feed-forward layer can use (HF <c>ACT2FN</c> names).</summary>
+internal static class T5Activation
+{
+    private static readonly double Sqrt2OverPi = Math.Sqrt(2.0 / Math.PI);
+
+    /// <summary>Applies the activation named <paramref name="name"/> (validated by <see cref="T5Config.Validate"/>).</summary>
+    public static Tensor Apply(string name, Tensor x) => name switch
+    {
+        "relu" => F.relu(x),
+        "gelu" => F.gelu(x), // exact erf form, HF GELUActivation
+        // HF NewGELUActivation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); same operation order for equal rounding.
+        "gelu_new" or "gelu_pytorch_tanh" => 0.5 * x * (1.0 + torch.tanh(Sqrt2OverPi * (x + 0.044715 * torch.pow(x, 3.0)))),
+        "gelu_fast" => 0.5 * x * (1.0 + torch.tanh(x * 0.7978845608 * (1.0 + 0.044715 * x * x))),
+        "quick_gelu" => x * torch.sigmoid(1.702 * x),
+        "silu" or "swish" => F.silu(x),
+        "mish" => x * torch.tanh(F.softplus(x)),
+        "tanh" => torch.tanh(x),
+        "sigmoid" => torch.sigmoid(x),
+        "relu6" => F.relu6(x),
+        "linear" => x.alias(),
+        _ => throw new NotSupportedException($"T5 activation '{name}' is not supported (expected one of {string.Join(", ", T5Config.SupportedActivations)})."),
+    };
+}
+
+/// <summary>
+/// T5's RMS norm: x * rsqrt(mean(x^2) + eps) * weight, no mean subtraction and no bias. The variance is taken in
+/// float32 whatever the input dtype, and the result is cast back to the weight dtype for half types (HF T5LayerNorm).
+/// Input (..., D) → output (..., D).
+/// </summary>
+public sealed class T5LayerNorm : nn.Module<Tensor, Tensor>
+{
+    // The field carries the state-dict name so that Module.to(...), which re-registers parameter fields by
+    // ComponentName, keeps the key "weight".
+    [TorchSharp.Utils.ComponentName(Name = "weight")]
+    private Parameter _weight;
+    private readonly double _epsilon;
+
+    /// <summary>Creates the norm with a weight of ones.</summary>
+    public T5LayerNorm(long hiddenSize, double epsilon) : base(nameof(T5LayerNorm))
+    {
+        _weight = new Parameter(torch.ones(hiddenSize));
+        _epsilon = epsilon;
+        register_parameter("weight", _weight);
+    }
+
+    /// <summary>The scale vector (D).</summary>
+    public Parameter Weight => _weight;
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor hiddenStates)
+    {
+        using var scope = NewDisposeScope();
+        var variance = hiddenStates.to(ScalarType.Float32).pow(2).mean([-1L], keepdim: true);
+        var normed = hiddenStates * torch.rsqrt(variance + _epsilon);
+        if (_weight.dtype is ScalarType.Float16 or ScalarType.BFloat16)
+            normed = normed.to(_weight.dtype);
+        return (_weight * normed).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// Key/value tensors of one attention module kept between greedy decoding steps. Self-attention caches grow by one
+/// position per step; cross-attention caches are computed from the encoder output once. The cache owns its tensors
+/// (they are detached from every dispose scope) and disposes the previous ones when replaced.
+/// </summary>
+public sealed class T5AttentionCache : IDisposable
+{
+    /// <summary>Cached keys (B, H, P, Dh), or null before the first step.</summary>
+    public Tensor? Key { get; private set; }
+
+    /// <summary>Cached values (B, H, P, Dh), or null before the first step.</summary>
+    public Tensor? Value { get; private set; }
+
+    /// <summary>Number of cached positions.</summary>
+    public long Length => Key?.shape[2] ?? 0;
+
+    internal void Set(Tensor key, Tensor value)
+    {
+        var (oldKey, oldValue) = (Key, Value);
+        Key = key.DetachFromDisposeScope();
+        Value = value.DetachFromDisposeScope();
+        if (!ReferenceEquals(oldKey, key)) oldKey?.Dispose();
+        if (!ReferenceEquals(oldValue, value)) oldValue?.Dispose();
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Key?.Dispose();
+        Value?.Dispose();
+        Key = null;
+        Value = null;
+    }
+}
+
+/// <summary>
+/// Multi-head attention of T5 (HF T5Attention): bias-free q/k/v/o projections, heads of width d_kv (I = H*d_kv need
+/// not equal D), scores = q kᵀ + position_bias (+ mask) with <b>no</b> 1/sqrt(d_kv) scaling (T5 folds it into the
+/// initialisation), softmax in float32. Only block 0 of each stack owns a relative_attention_bias table.
+/// </summary>
+public sealed class T5Attention : nn.Module
+{
+    private readonly Linear _q, _k, _v, _o;
+    private readonly Embedding? _relativeAttentionBias;
+    private readonly bool _isDecoder;
+    private readonly int _numHeads, _dKv, _numBuckets, _maxDistance;
+    private readonly double _dropout;
+
+    /// <summary>Creates the projections (and the bias table when <paramref name="hasRelativeAttentionBias"/>).</summary>
+    public T5Attention(T5Config config, bool isDecoder, bool hasRelativeAttentionBias) : base(nameof(T5Attention))
+    {
+        _isDecoder = isDecoder;
+        _numHeads = config.NumHeads;
+        _dKv = config.DKv;
+        _numBuckets = config.RelativeAttentionNumBuckets;
+        _maxDistance = config.RelativeAttentionMaxDistance;
+        _dropout = config.DropoutRate;
+        _q = nn.Linear(config.DModel, config.InnerDim, hasBias: false);
+        _k = nn.Linear(config.DModel, config.InnerDim, hasBias: false);
+        _v = nn.Linear(config.DModel, config.InnerDim, hasBias: false);
+        _o = nn.Linear(config.InnerDim, config.DModel, hasBias: false);
+        register_module("q", _q);
+        register_module("k", _k);
+        register_module("v", _v);
+        register_module("o", _o);
+        if (hasRelativeAttentionBias)
+        {
+            _relativeAttentionBias = nn.Embedding(_numBuckets, _numHeads);
+            register_module("relative_attention_bias", _relativeAttentionBias);
+        }
+    }
+
+    /// <summary>True when this module owns the relative-position table (block 0 self-attention).</summary>
+    public bool HasRelativeAttentionBias => _relativeAttentionBias is not null;
+
+    /// <summary>
+    /// HF <c>_relative_position_bucket</c>: maps relative positions (key - query) to bucket ids. Half of the buckets
+    /// (bidirectional: per direction) hold exact small distances, the rest grow logarithmically up to max_distance;
+    /// the logarithm is evaluated in float32 like HF so bucket boundaries agree exactly.
+    /// </summary>
+    public static Tensor RelativePositionBucket(Tensor relativePosition, bool bidirectional, int numBuckets, int maxDistance)
+    {
+        using var scope = NewDisposeScope();
+        var buckets = torch.zeros_like(relativePosition, dtype: ScalarType.Int64);
+        var distance = relativePosition;
+        if (bidirectional)
+        {
+            numBuckets /= 2;
+            buckets = buckets + relativePosition.gt(0).to(ScalarType.Int64) * numBuckets;
+            distance = relativePosition.abs();
+        }
+        else
+        {
+            // Future keys (rel > 0) all fall in bucket 0; only past distances are resolved.
+            distance = -torch.minimum(relativePosition, torch.zeros_like(relativePosition));
+        }
+        int maxExact = numBuckets / 2;
+        var isSmall = distance.lt(maxExact);
+        var ifLarge = (torch.log(distance.to(ScalarType.Float32) / maxExact)
+                       / Math.Log((double)maxDistance / maxExact)
+                       * (numBuckets - maxExact)).to(ScalarType.Int64) + maxExact;
+        ifLarge = torch.minimum(ifLarge, torch.full_like(ifLarge, numBuckets - 1));
+        buckets = buckets + torch.where(isSmall, distance, ifLarge);
+        return buckets.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Position bias (1, H, Tq, Tk) for queries at positions queryOffset..queryOffset+Tq-1 and keys 0..Tk-1
+    /// (HF compute_bias; with a cache HF computes the full square and keeps the last Tq rows, which is the same).
+    /// </summary>
+    public Tensor ComputeBias(long queryLength, long keyLength, long queryOffset = 0)
+    {
+        if (_relativeAttentionBias is null)
+            throw new InvalidOperationException("Only the first block's self-attention has a relative_attention_bias table.");
+        using var scope = NewDisposeScope();
+        var device = _relativeAttentionBias.weight!.device;
+        var context = torch.arange(queryOffset, queryOffset + queryLength, ScalarType.Int64, device).unsqueeze(1); // (Tq, 1)
+        var memory = torch.arange(0L, keyLength, ScalarType.Int64, device).unsqueeze(0);                            // (1, Tk)
+        var buckets = RelativePositionBucket(memory - context, bidirectional: !_isDecoder, _numBuckets, _maxDistance);
+        var values = _relativeAttentionBias.call(buckets);                                                          // (Tq, Tk, H)
+        return values.permute(2, 0, 1).unsqueeze(0).MoveToOuterDisposeScope();                                      // (1, H, Tq, Tk)
+    }
+
+    /// <summary>
+    /// Attention of <paramref name="hiddenStates"/> (B, Tq, D) over itself (keyValueStates null) or over
+    /// <paramref name="keyValueStates"/> (B, Tk, D); <paramref name="positionBias"/> broadcasts to (B, H, Tq, Tk) and
+    /// already contains the additive mask. With a <paramref name="cache"/>, self-attention appends this step's keys
+    /// and values to it and cross-attention computes them once. Returns (B, Tq, D).
+    /// </summary>
+    public Tensor forward(Tensor hiddenStates, Tensor? keyValueStates, Tensor positionBias, T5AttentionCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        long batch = hiddenStates.shape[0];
+        Tensor SplitHeads(Tensor x) => x.view(batch, -1, _numHeads, _dKv).transpose(1, 2);                          // (B, H, L, Dh)
+
+        var query = SplitHeads(_q.call(hiddenStates));                                                              // (B, H, Tq, Dh)
+        Tensor key, value;
+        if (keyValueStates is null)
+        {
+            key = SplitHeads(_k.call(hiddenStates));
+            value = SplitHeads(_v.call(hiddenStates));
+            if (cache is not null)
+            {
+                if (cache.Key is not null)
+                {
+                    key = torch.cat([cache.Key, key], 2);                                                           // (B, H, P+Tq, Dh)
+                    value = torch.cat([cache.Value!, value], 2);
+                }
+                cache.Set(key, value);
+            }
+        }
+        else if (cache?.Key is not null)
+        {
+            (key, value) = (cache.Key, cache.Value!);
+        }
+        else
+        {
+            key = SplitHeads(_k.call(keyValueStates));                                                              // (B, H, Tk, Dh)
+            value = SplitHeads(_v.call(keyValueStates));
+            cache?.Set(key, value);
+        }
+
+        var scores = torch.matmul(query, key.transpose(3, 2)) + positionBias;                                       // (B, H, Tq, Tk)
+        var weights = F.softmax(scores.to(ScalarType.Float32), -1).to(scores.dtype);
+        weights = F.dropout(weights, _dropout, training);
+        var context = torch.matmul(weights, value)                                                                  // (B, H, Tq, Dh)
+            .transpose(1, 2).contiguous().view(batch, -1, (long)_numHeads * _dKv);                                   // (B, Tq, I)
+        return _o.call(context).MoveToOuterDisposeScope();                                                          // (B, Tq, D)
+    }
+}
+
+/// <summary>T5 v1.0 feed-forward (HF T5DenseActDense): wo(dropout(act(wi x))). (B, L, D) → (B, L, D).</summary>
+public sealed class T5DenseActDense : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear _wi, _wo;
+    private readonly string _activation;
+    private readonly double _dropout;
+
+    /// <summary>Creates wi (D→F) and wo (F→D), both without bias.</summary>
+    public T5DenseActDense(T5Config config) : base(nameof(T5DenseActDense))
+    {
+        _wi = nn.Linear(config.DModel, config.DFf, hasBias: false);
+        _wo = nn.Linear(config.DFf, config.DModel, hasBias: false);
+        _activation = config.DenseActFn;
+        _dropout = config.DropoutRate;
+        register_module("wi", _wi);
+        register_module("wo", _wo);
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor hiddenStates)
+    {
+        using var scope = NewDisposeScope();
+        var h = F.dropout(T5Activation.Apply(_activation, _wi.call(hiddenStates)), _dropout, training);             // (B, L, F)
+        // HF casts to wo's dtype when they differ (e.g. a float32 wo kept for stability in a half model).
+        if (h.dtype != _wo.weight!.dtype) h = h.to(_wo.weight!.dtype);
+        return _wo.call(h).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// T5 v1.1 / Flan gated feed-forward (HF T5DenseGatedActDense): wo(dropout(act(wi_0 x) * wi_1 x)).
+/// (B, L, D) → (B, L, D).
+/// </summary>
+public sealed class T5DenseGatedActDense : nn.Module<Tensor, Tensor>
+{
+    private readonly Linear _wi0, _wi1, _wo;
+    private readonly string _activation;
+    private readonly double _dropout;
+
+    /// <summary>Creates wi_0, wi_1 (D→F) and wo (F→D), all without bias.</summary>
+    public T5DenseGatedActDense(T5Config config) : base(nameof(T5DenseGatedActDense))
+    {
+        _wi0 = nn.Linear(config.DModel, config.DFf, hasBias: false);
+        _wi1 = nn.Linear(config.DModel, config.DFf, hasBias: false);
+        _wo = nn.Linear(config.DFf, config.DModel, hasBias: false);
+        _activation = config.DenseActFn;
+        _dropout = config.DropoutRate;
+        register_module("wi_0", _wi0);
+        register_module("wi_1", _wi1);
+        register_module("wo", _wo);
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor hiddenStates)
+    {
+        using var scope = NewDisposeScope();
+        var gate = T5Activation.Apply(_activation, _wi0.call(hiddenStates));                                       // (B, L, F)
+        var h = F.dropout(gate * _wi1.call(hiddenStates), _dropout, training);
+        if (h.dtype != _wo.weight!.dtype) h = h.to(_wo.weight!.dtype);
+        return _wo.call(h).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Pre-norm residual self-attention sub-layer (HF T5LayerSelfAttention): h + dropout(attn(norm(h))).</summary>
+public sealed class T5LayerSelfAttention : nn.Module
+{
+    private readonly T5Attention _selfAttention;
+    private readonly T5LayerNorm _layerNorm;
+    private readonly double _dropout;
+
+    /// <summary>Creates the sub-layer; block 0 owns the relative-position table.</summary>
+    public T5LayerSelfAttention(T5Config config, bool isDecoder, bool hasRelativeAttentionBias) : base(nameof(T5LayerSelfAttention))
+    {
+        _selfAttention = new T5Attention(config, isDecoder, hasRelativeAttentionBias);
+        _layerNorm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
+        _dropout = config.DropoutRate;
+        register_module("SelfAttention", _selfAttention);
+        register_module("layer_norm", _layerNorm);
+    }
+
+    /// <summary>The attention module (owner of the relative-position table in block 0).</summary>
+    public T5Attention SelfAttention => _selfAttention;
+
+    /// <summary>(B, T, D) → (B, T, D); <paramref name="positionBias"/> includes the mask.</summary>
+    public Tensor forward(Tensor hiddenStates, Tensor positionBias, T5AttentionCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var attended = _selfAttention.forward(_layerNorm.call(hiddenStates), null, positionBias, cache);
+        return (hiddenStates + F.dropout(attended, _dropout, training)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Pre-norm residual cross-attention sub-layer of the decoder (HF T5LayerCrossAttention).</summary>
+public sealed class T5LayerCrossAttention : nn.Module
+{
+    private readonly T5Attention _encDecAttention;
+    private readonly T5LayerNorm _layerNorm;
+    private readonly double _dropout;
+
+    /// <summary>Creates the sub-layer (cross-attention has no relative-position bias).</summary>
+    public T5LayerCrossAttention(T5Config config) : base(nameof(T5LayerCrossAttention))
+    {
+        _encDecAttention = new T5Attention(config, isDecoder: true, hasRelativeAttentionBias: false);
+        _layerNorm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
+        _dropout = config.DropoutRate;
+        register_module("EncDecAttention", _encDecAttention);
+        register_module("layer_norm", _layerNorm);
+    }
+
+    /// <summary>(B, T, D) attending over the encoder output (B, S, D); <paramref name="encoderMask"/> is the additive
+    /// (B, 1, 1, S) encoder mask (HF adds it to a zero position bias, which is the same). Returns (B, T, D).</summary>
+    public Tensor forward(Tensor hiddenStates, Tensor encoderHiddenStates, Tensor encoderMask, T5AttentionCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var attended = _encDecAttention.forward(_layerNorm.call(hiddenStates), encoderHiddenStates, encoderMask, cache);
+        return (hiddenStates + F.dropout(attended, _dropout, training)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Pre-norm residual feed-forward sub-layer (HF T5LayerFF): h + dropout(ff(norm(h))).</summary>
+public sealed class T5LayerFF : nn.Module<Tensor, Tensor>
+{
+    private readonly nn.Module<Tensor, Tensor> _denseReluDense;
+    private readonly T5LayerNorm _layerNorm;
+    private readonly double _dropout;
+
+    /// <summary>Creates a gated or plain feed-forward according to <see cref="T5Config.IsGatedAct"/>.</summary>
+    public T5LayerFF(T5Config config) : base(nameof(T5LayerFF))
+    {
+        _denseReluDense = config.IsGatedAct ? new T5DenseGatedActDense(config) : new T5DenseActDense(config);
+        _layerNorm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
+        _dropout = config.DropoutRate;
+        register_module("DenseReluDense", _denseReluDense);
+        register_module("layer_norm", _layerNorm);
+    }
+
+    /// <inheritdoc/>
+    public override Tensor forward(Tensor hiddenStates)
+    {
+        using var scope = NewDisposeScope();
+        var transformed = _denseReluDense.call(_layerNorm.call(hiddenStates));
+        return (hiddenStates + F.dropout(transformed, _dropout, training)).MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// One T5 block (HF T5Block): layer.0 self-attention, (decoder only) layer.1 cross-attention, then the feed-forward
+/// as the last layer. (B, T, D) → (B, T, D).
+/// </summary>
+public sealed class T5Block : nn.Module
+{
+    private readonly T5LayerSelfAttention _selfAttentionLayer;
+    private readonly T5LayerCrossAttention? _crossAttentionLayer;
+    private readonly T5LayerFF _feedForwardLayer;
+
+    /// <summary>Creates the block; only block 0 (<paramref name="hasRelativeAttentionBias"/>) owns the position table.</summary>
+    public T5Block(T5Config config, bool isDecoder, bool hasRelativeAttentionBias) : base(nameof(T5Block))
+    {
+        _selfAttentionLayer = new T5LayerSelfAttention(config, isDecoder, hasRelativeAttentionBias);
+        _crossAttentionLayer = isDecoder ? new T5LayerCrossAttention(config) : null;
+        _feedForwardLayer = new T5LayerFF(config);
+        var layers = new List<nn.Module> { _selfAttentionLayer };
+        if (_crossAttentionLayer is not null) layers.Add(_crossAttentionLayer);
+        layers.Add(_feedForwardLayer);
+        register_module("layer", new ModuleList<nn.Module>(layers.ToArray()));
+    }
+
+    /// <summary>The self-attention sub-layer (layer.0).</summary>
+    public T5LayerSelfAttention SelfAttentionLayer => _selfAttentionLayer;
+
+    /// <summary>Runs the block. Decoder blocks need <paramref name="encoderHiddenStates"/> and <paramref name="encoderMask"/>.</summary>
+    public Tensor forward(Tensor hiddenStates, Tensor positionBias, Tensor? encoderHiddenStates, Tensor? encoderMask,
+                          T5AttentionCache? selfCache, T5AttentionCache? crossCache)
+    {
+        using var scope = NewDisposeScope();
+        var h = ClampForHalf(_selfAttentionLayer.forward(hiddenStates, positionBias, selfCache));
+        if (_crossAttentionLayer is not null)
+        {
+            if (encoderHiddenStates is null || encoderMask is null)
+                throw new ArgumentException("A decoder block needs the encoder output and its mask.");
+            h = ClampForHalf(_crossAttentionLayer.forward(h, encoderHiddenStates, encoderMask, crossCache));
+        }
+        h = ClampForHalf(_feedForwardLayer.call(h));
+        return h.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>HF clamps float16 activations just inside the finite range after every sub-layer to stop inf
+    /// overflow (T5 activations grow large); other dtypes are untouched.</summary>
+    private static Tensor ClampForHalf(Tensor h)
+    {
+        if (h.dtype != ScalarType.Float16) return h;
+        double max = torch.finfo(ScalarType.Float16).max;
+        double clamp = h.isinf().any().item<bool>() ? max - 1000 : max;
+        return h.clamp(-clamp, clamp);
+    }
+}
+
+/// <summary>Output of a stack: the final (normed) hidden state and, when asked, every hidden state.</summary>
+internal sealed record T5StackOutput(Tensor LastHiddenState, IReadOnlyList<Tensor>? HiddenStates);
+
+/// <summary>
+/// A stack of T5 blocks plus final_layer_norm (HF T5Stack). The token embedding is owned by the parent model
+/// (<c>shared</c>), so the stack takes embeddings. The relative position bias is computed once from block 0's table
+/// and reused by every block, with the additive mask folded in.
+/// </summary>
+internal sealed class T5Stack : nn.Module
+{
+    private readonly T5Block[] _blocks;
+    private readonly T5LayerNorm _finalLayerNorm;
+    private readonly bool _isDecoder;
+    private readonly double _dropout;
+
+    public T5Stack(T5Config config, bool isDecoder) : base(isDecoder ? "T5Decoder" : "T5Encoder")
+    {
+        _isDecoder = isDecoder;
+        _dropout = config.DropoutRate;
+        int count = isDecoder ? config.NumDecoderLayers : config.NumLayers;
+        _blocks = Enumerable.Range(0, count).Select(i => new T5Block(config, isDecoder, hasRelativeAttentionBias: i == 0)).ToArray();
+        _finalLayerNorm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
+        register_module("block", new ModuleList<T5Block>(_blocks));
+        register_module("final_layer_norm", _finalLayerNorm);
+    }
+
+    public int BlockCount => _blocks.Length;
+
+    /// <summary>The relative-position owner (block 0 self-attention).</summary>
+    public T5Attention PositionBiasOwner => _blocks[0].SelfAttentionLayer.SelfAttention;
+
+    /// <summary>
+    /// Encoder: <paramref name="selfMask"/> is the additive (B, 1, 1, S) padding mask. Decoder: selfMask is the
+    /// additive causal mask (1, 1, T, P+T) and <paramref name="encoderMask"/> the additive encoder mask.
+    /// <paramref name="caches"/> (decoder generation only) holds [self, cross] per block.
+    /// </summary>
+    public T5StackOutput forward(Tensor inputsEmbeds, Tensor selfMask, Tensor? encoderHiddenStates, Tensor? encoderMask,
+                                 bool outputHiddenStates, T5DecoderCache? caches)
+    {
+        long length = inputsEmbeds.shape[1];
+        long past = caches?.Length ?? 0;
+        // HF: position_bias = compute_bias(...) + extended mask, once per stack, reused in every block.
+        var positionBias = PositionBiasOwner.ComputeBias(length, past + length, queryOffset: past) + selfMask;    // (B|1, H, T, P+T)
+
+        var hiddenStates = outputHiddenStates ? new List<Tensor>() : null;
+        var h = F.dropout(inputsEmbeds, _dropout, training);
+        for (int i = 0; i < _blocks.Length; i++)
+        {
+            hiddenStates?.Add(h);
+            h = _blocks[i].forward(h, positionBias, encoderHiddenStates, encoderMask, caches?.Self[i], caches?.Cross[i]);
+        }
+        h = F.dropout(_finalLayerNorm.call(h), _dropout, training);
+        hiddenStates?.Add(h);
+        return new T5StackOutput(h, hiddenStates);
+    }
+}
+
+/// <summary>The key/value caches of every decoder block during greedy generation.</summary>
+public sealed class T5DecoderCache : IDisposable
+{
+    /// <summary>Creates empty caches for <paramref name="blocks"/> decoder blocks.</summary>
+    public T5DecoderCache(int blocks)
+    {
+        Self = Enumerable.Range(0, blocks).Select(_ => new T5AttentionCache()).ToArray();
+        Cross = Enumerable.Range(0, blocks).Select(_ => new T5AttentionCache()).ToArray();
+    }
+
+    /// <summary>Self-attention caches, one per block.</summary>
+    public IReadOnlyList<T5AttentionCache> Self { get; }
+
+    /// <summary>Cross-attention caches, one per block (filled at the first step).</summary>
+    public IReadOnlyList<T5AttentionCache> Cross { get; }
+
+    /// <summary>Number of decoder positions already cached.</summary>
+    public long Length => Self[0].Length;
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var c in Self) c.Dispose();
+        foreach (var c in Cross) c.Dispose();
+    }
+}
+
+/// <summary>Encoder output: last hidden state (B, S, D) and, when asked, HF's hidden_states tuple
+/// ([0] = embeddings, [i] = output of block i-1, [L] = final_layer_norm output).</summary>
+public sealed record T5EncoderOutput(Tensor LastHiddenState, IReadOnlyList<Tensor>? HiddenStates);
+
+/// <summary>Output of <see cref="T5ForConditionalGeneration.Forward"/>.</summary>
+/// <param name="Loss">Mean cross-entropy over labels != -100 (scalar), or null without labels.</param>
+/// <param name="Logits">LM logits (B, T, V).</param>
+/// <param name="EncoderLastHiddenState">Encoder output (B, S, D).</param>
+/// <param name="DecoderLastHiddenState">Decoder output after final_layer_norm, before the tied-embedding scaling (B, T, D).</param>
+/// <param name="EncoderHiddenStates">Encoder hidden states (L+1 entries) when asked, else null.</param>
+/// <param name="DecoderHiddenStates">Decoder hidden states (Ld+1 entries) when asked, else null.</param>
+public sealed record T5Seq2SeqOutput(
+    Tensor? Loss,
+    Tensor Logits,
+    Tensor EncoderLastHiddenState,
+    Tensor DecoderLastHiddenState,
+    IReadOnlyList<Tensor>? EncoderHiddenStates,
+    IReadOnlyList<Tensor>? DecoderHiddenStates);
+
+/// <summary>Greedy decoding result: Sequences (B, 1+n) starting with decoder_start_token_id; StepLogits (B, n, V)
+/// (the raw logits that chose token t+1 at step t) when asked, else null.</summary>
+public sealed record GreedyOutput(Tensor Sequences, Tensor? StepLogits);
+
+/// <summary>
+/// T5 encoder-decoder with a language-model head (HF T5ForConditionalGeneration). State-dict keys equal HF's
+/// save_pretrained keys: <c>shared.weight</c>, <c>encoder.*</c>, <c>decoder.*</c>, and <c>lm_head.weight</c> only when
+/// the embeddings are untied (HF's encoder/decoder.embed_tokens are the same module as <c>shared</c> and are not
+/// registered twice). All forward methods allocate in the caller's dispose scope: wrap calls in
+/// <c>torch.NewDisposeScope()</c>.
+/// </summary>
+public sealed class T5ForConditionalGeneration : nn.Module
+{
+    // HF _keys_to_ignore_on_load_unexpected: old checkpoints carry an unused cross-attention bias table.
+    private const string LegacyCrossAttentionBiasKey = "decoder.block.0.layer.1.EncDecAttention.relative_attention_bias.weight";
+
+    private readonly Embedding _shared;
+    private readonly T5Stack _encoder;
+    private readonly T5Stack _decoder;
+    private readonly Linear? _lmHead;
+
+    /// <summary>Creates a randomly initialised model (TorchSharp default init; load weights with
+    /// <see cref="LoadStateDict"/> or use <see cref="FromPretrained"/>).</summary>
+    public T5ForConditionalGeneration(T5Config config) : base(nameof(T5ForConditionalGeneration))
+    {
+        config.Validate();
+        Config = config;
+        _shared = nn.Embedding(config.VocabSize, config.DModel);
+        _encoder = new T5Stack(config, isDecoder: false);
+        _decoder = new T5Stack(config, isDecoder: true);
+        register_module("shared", _shared);
+        register_module("encoder", _encoder);
+        register_module("decoder", _decoder);
+        if (!config.TieWordEmbeddings)
+        {
+            _lmHead = nn.Linear(config.DModel, config.VocabSize, hasBias: false);
+            register_module("lm_head", _lmHead);
+        }
+    }
+
+    /// <summary>The configuration the model was built from.</summary>
+    public T5Config Config { get; }
+
+    /// <summary>The shared token embedding table (V, D), also the LM head when tied.</summary>
+    public Parameter SharedWeight => _shared.weight!;
+
+    private ScalarType ModelDType => _shared.weight!.dtype;
+
+    /// <summary>Token embeddings shared.weight[ids]: (B, S) int64 → (B, S, D). No sqrt(d_model) scaling (T5).</summary>
+    public Tensor EmbedTokens(Tensor inputIds) => _shared.call(inputIds);
+
+    /// <summary>
+    /// Runs the encoder on token ids (B, S) or on embeddings (B, S, D) — exactly one of them; embeddings are how
+    /// prompt tuning prepends a soft prompt. <paramref name="attentionMask"/> (B, S): 1 = attend, 0 = padding.
+    /// </summary>
+    public T5EncoderOutput Encode(Tensor? inputIds, Tensor? inputsEmbeds, Tensor attentionMask, bool outputHiddenStates = false)
+    {
+        if ((inputIds is null) == (inputsEmbeds is null))
+            throw new ArgumentException("Pass exactly one of inputIds and inputsEmbeds.");
+        // No dispose scope here: the outputs (and HiddenStates[0], which is the caller's inputsEmbeds in eval mode)
+        // live in the caller's scope; each block frees its own intermediates.
+        var embeds = inputsEmbeds ?? EmbedTokens(inputIds!);                                                       // (B, S, D)
+        CheckMask(attentionMask, embeds.shape[0], embeds.shape[1], nameof(attentionMask));
+        var output = _encoder.forward(embeds, ExtendedEncoderMask(attentionMask), null, null, outputHiddenStates, null);
+        return new T5EncoderOutput(output.LastHiddenState, output.HiddenStates);
+    }
+
+    /// <summary>
+    /// Full forward pass (HF T5ForConditionalGeneration.forward). Decoder input: <paramref name="decoderInputIds"/>
+    /// (B, T), or <c>ShiftRight(labels)</c> when it is null. <paramref name="encoderOutput"/> skips the encoder
+    /// (<paramref name="attentionMask"/> is still the cross-attention mask). Loss: mean cross-entropy over every label
+    /// != -100 of the batch.
+    /// </summary>
+    public T5Seq2SeqOutput Forward(Tensor? inputIds, Tensor? inputsEmbeds, Tensor attentionMask, Tensor? decoderInputIds,
+                                   Tensor? labels, bool outputHiddenStates = false, T5EncoderOutput? encoderOutput = null)
+    {
+        if (decoderInputIds is null && labels is null)
+            throw new ArgumentException("Pass decoderInputIds or labels (the decoder input is then shift_right(labels)).");
+        var encoded = encoderOutput ?? Encode(inputIds, inputsEmbeds, attentionMask, outputHiddenStates);
+        var decoderIds = decoderInputIds ?? ShiftRight(labels!, Config.RequireDecoderStartTokenId(), Config.PadTokenId);
+        var decoded = RunDecoder(decoderIds, encoded.LastHiddenState, attentionMask, outputHiddenStates, null);
+        var logits = LmLogits(decoded.LastHiddenState);                                                             // (B, T, V)
+        Tensor? loss = null;
+        if (labels is not null)
+        {
+            long vocab = logits.shape[^1];
+            loss = F.cross_entropy(logits.view(-1, vocab), labels.to(ScalarType.Int64, logits.device).view(-1), ignore_index: -100);
+        }
+        return new T5Seq2SeqOutput(loss, logits, encoded.LastHiddenState, decoded.LastHiddenState,
+                                   encoded.HiddenStates, decoded.HiddenStates);
+    }
+
+    /// <summary>
+    /// HF <c>_shift_right</c>: decoder inputs = [start, labels[:, :-1]] with -100 replaced by pad. (B, T) → (B, T).
+    /// </summary>
+    public static Tensor ShiftRight(Tensor labels, long decoderStartTokenId, long padTokenId)
+    {
+        using var scope = NewDisposeScope();
+        long batch = labels.shape[0], length = labels.shape[1];
+        var start = torch.full(batch, 1, decoderStartTokenId, ScalarType.Int64, labels.device);
+        var shifted = torch.cat([start, labels.to(ScalarType.Int64).narrow(1, 0, length - 1)], 1);
+        return shifted.masked_fill(shifted.eq(-100), padTokenId).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Greedy decoding with a key/value cache, following HF generate: start with decoder_start_token_id; each step
+    /// appends argmax of the last position's logits; once a row has produced eos every later token of that row is pad;
+    /// stop when every row is finished or after <paramref name="maxNewTokens"/> tokens. Runs without gradients.
+    /// </summary>
+    public GreedyOutput Generate(Tensor? inputIds, Tensor? inputsEmbeds, Tensor attentionMask, int maxNewTokens, bool returnStepLogits = false)
+    {
+        if (maxNewTokens < 0) throw new ArgumentOutOfRangeException(nameof(maxNewTokens), "must be >= 0");
+        using var noGrad = torch.no_grad();
+        using var scope = NewDisposeScope();
+        var encoded = Encode(inputIds, inputsEmbeds, attentionMask).LastHiddenState;                              // (B, S, D)
+        long batch = encoded.shape[0];
+        var device = encoded.device;
+        var encoderMask = ExtendedEncoderMask(attentionMask);
+        var tokens = new List<Tensor> { torch.full(batch, 1, Config.RequireDecoderStartTokenId(), ScalarType.Int64, device) };
+        var stepLogits = new List<Tensor>();
+        var unfinished = torch.ones(batch, ScalarType.Int64, device);
+        using var cache = new T5DecoderCache(_decoder.BlockCount);
+        for (int step = 0; step < maxNewTokens; step++)
+        {
+            using var stepScope = NewDisposeScope();
+            var current = tokens[^1];                                                                              // (B, 1)
+            var decoded = _decoder.forward(EmbedTokens(current), CausalMask(1, cache.Length, device), encoded, encoderMask, false, cache);
+            var logits = LmLogits(decoded.LastHiddenState).select(1, -1);                                         // (B, V)
+            var next = logits.argmax(-1);                                                                          // (B)
+            next = next * unfinished + Config.PadTokenId * (1 - unfinished);
+            unfinished = (unfinished * next.ne(Config.EosTokenId).to(ScalarType.Int64)).MoveToOuterDisposeScope();
+            tokens.Add(next.unsqueeze(1).MoveToOuterDisposeScope());
+            if (returnStepLogits) stepLogits.Add(logits.unsqueeze(1).MoveToOuterDisposeScope());
+            if (unfinished.max().item<long>() == 0) break;
+        }
+        var sequences = torch.cat(tokens, 1).MoveToOuterDisposeScope();                                           // (B, 1+n)
+        Tensor? allLogits = null;
+        if (returnStepLogits)
+            allLogits = (stepLogits.Count > 0
+                ? torch.cat(stepLogits, 1)
+                : torch.empty([batch, 0, Config.VocabSize], ModelDType, device)).MoveToOuterDisposeScope();        // (B, n, V)
+        return new GreedyOutput(sequences, allLogits);
+    }
+
+    /// <summary>
+    /// Loads an HF state dict strictly. HF ties are applied: <c>encoder/decoder.embed_tokens.weight</c> are aliases of
+    /// <c>shared.weight</c>; with tied embeddings a <c>lm_head.weight</c> entry is ignored (HF re-ties lm_head to shared);
+    /// HF's ignored legacy key <c>decoder.block.0.layer.1.EncDecAttention.relative_attention_bias.weight</c> is skipped.
+    /// Values are converted to the model's dtype/device and copied without gradient tracking.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Lists every missing, unexpected and mis-shaped key at once.</exception>
+    public void LoadStateDict(IReadOnlyDictionary<string, Tensor> checkpoint)
+    {
+        var parameters = named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+        var sources = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var unexpected = new List<string>();
+        foreach (var (key, tensor) in checkpoint.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            if (parameters.ContainsKey(key)) sources[key] = tensor;
+            else if (key is "encoder.embed_tokens.weight" or "decoder.embed_tokens.weight") continue; // handled below
+            else if (key == "lm_head.weight" && Config.TieWordEmbeddings) continue;
+            else if (key == LegacyCrossAttentionBiasKey) continue;
+            else unexpected.Add(key);
+        }
+        if (!sources.ContainsKey("shared.weight"))
+        {
+            foreach (string alias in new[] { "encoder.embed_tokens.weight", "decoder.embed_tokens.weight" })
+            {
+                if (checkpoint.TryGetValue(alias, out var embed)) { sources["shared.weight"] = embed; break; }
+            }
+        }
+        var missing = parameters.Keys.Where(k => !sources.ContainsKey(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var misShaped = sources
+            .Where(kv => !kv.Value.shape.SequenceEqual(parameters[kv.Key].shape))
+            .Select(kv => $"{kv.Key}: checkpoint [{string.Join(",", kv.Value.shape)}] vs model [{string.Join(",", parameters[kv.Key].shape)}]")
+            .OrderBy(s => s, StringComparer.Ordinal).ToList();
+        if (missing.Count + unexpected.Count + misShaped.Count > 0)
+        {
+            var groups = new List<string>();
+            if (missing.Count > 0) groups.Add($"missing: [{string.Join(", ", missing)}]");
+            if (unexpected.Count > 0) groups.Add($"unexpected: [{string.Join(", ", unexpected)}]");
+            if (misShaped.Count > 0) groups.Add($"mis-shaped: [{string.Join(", ", misShaped)}]");
+            throw new InvalidDataException($"T5 checkpoint does not match the model: {string.Join("; ", groups)}");
+        }
+        using var noGrad = torch.no_grad();
+        using var scope = NewDisposeScope();
+        foreach (var (key, source) in sources)
+            parameters[key].copy_(source); // copy_ converts dtype and device
+    }
+
+    /// <summary>
+    /// Reads <c>config.json</c> and <c>model.safetensors</c> from an HF model folder, loads strictly, converts to
+    /// <paramref name="dtype"/>, moves to <paramref name="device"/> (default CPU) and switches to eval mode
+    /// (HF from_pretrained does the same). Sharded or pytorch_model.bin checkpoints are not read here.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">config.json or model.safetensors is missing.</exception>
+    public static T5ForConditionalGeneration FromPretrained(string modelDir, ScalarType dtype = ScalarType.Float32, Device? device = null)
+    {
+        if (!Directory.Exists(modelDir))
+            throw new DirectoryNotFoundException($"T5 model folder '{modelDir}' does not exist.");
+        var config = T5Config.FromJsonFile(Path.Combine(modelDir, "config.json"));
+        string weightsPath = Path.Combine(modelDir, "model.safetensors");
+        if (!File.Exists(weightsPath))
+            throw new FileNotFoundException(
+                $"'{weightsPath}' does not exist: FromPretrained reads a single model.safetensors (sharded or pytorch_model.bin checkpoints need the checkpoint folder reader).",
+                weightsPath);
+        var model = new T5ForConditionalGeneration(config);
+        var checkpoint = SafetensorsFile.Read(weightsPath);
+        try
+        {
+            model.LoadStateDict(checkpoint);
+        }
+        catch (InvalidDataException e)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"{weightsPath}: {e.Message}", e);
+        }
+        finally
+        {
+            foreach (var t in checkpoint.Values) t.Dispose();
+        }
+        if (dtype != model.ModelDType) model.to(dtype);
+        if (device is not null) model.to(device);
+        model.eval();
+        return model;
+    }
+
+    /// <summary>Runs the decoder on token ids (B, T) against the encoder output (B, S, D).</summary>
+    private T5StackOutput RunDecoder(Tensor decoderInputIds, Tensor encoderHiddenStates, Tensor attentionMask, bool outputHiddenStates, T5DecoderCache? cache)
+    {
+        CheckMask(attentionMask, encoderHiddenStates.shape[0], encoderHiddenStates.shape[1], nameof(attentionMask));
+        var embeds = EmbedTokens(decoderInputIds);                                                                // (B, T, D)
+        var causal = CausalMask(decoderInputIds.shape[1], cache?.Length ?? 0, embeds.device);
+        return _decoder.forward(embeds, causal, encoderHiddenStates, ExtendedEncoderMask(attentionMask), outputHiddenStates, cache);
+    }
+
+    /// <summary>LM head: tied → (h * d_model^-0.5) @ sharedᵀ (Mesh TensorFlow rescaling); untied → lm_head(h).</summary>
+    private Tensor LmLogits(Tensor decoderOutput)
+    {
+        if (_lmHead is not null) return _lmHead.call(decoderOutput);
+        using var scope = NewDisposeScope();
+        var scaled = decoderOutput * Math.Pow(Config.DModel, -0.5);
+        return F.linear(scaled, _shared.weight!).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>HF get_extended_attention_mask for the encoder: (1 - mask) * dtype_min, shape (B, 1, 1, S).</summary>
+    private Tensor ExtendedEncoderMask(Tensor attentionMask)
+    {
+        using var scope = NewDisposeScope();
+        var dtype = ModelDType;
+        var mask = attentionMask.to(dtype, _shared.weight!.device).unsqueeze(1).unsqueeze(2);
+        return ((1.0 - mask) * torch.finfo(dtype).min).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Additive causal mask (1, 1, T, P+T): query i (absolute position P+i) sees keys 0..P+i.</summary>
+    private Tensor CausalMask(long length, long past, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var dtype = ModelDType;
+        var queryPositions = torch.arange(past, past + length, ScalarType.Int64, device).unsqueeze(1);           // (T, 1)
+        var keyPositions = torch.arange(0L, past + length, ScalarType.Int64, device).unsqueeze(0);               // (1, P+T)
+        var visible = keyPositions.le(queryPositions).to(dtype);
+        return ((1.0 - visible) * torch.finfo(dtype).min).unsqueeze(0).unsqueeze(0).MoveToOuterDisposeScope();
+    }
+
+    private static void CheckMask(Tensor mask, long batch, long length, string name)
+    {
+        if (mask.dim() != 2 || mask.shape[0] != batch || mask.shape[1] != length)
+            throw new ArgumentException($"{name} must have shape [{batch}, {length}] to match the encoder input, got [{string.Join(", ", mask.shape)}].", name);
+    }
+}
