@@ -11,6 +11,7 @@
 using Mpt.Checkpoints;
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -49,7 +50,7 @@ public sealed class T5LayerNorm : nn.Module<Tensor, Tensor>
 {
     // The field carries the state-dict name so that Module.to(...), which re-registers parameter fields by
     // ComponentName, keeps the key "weight".
-    [TorchSharp.Utils.ComponentName(Name = "weight")]
+    [ComponentName(Name = "weight")]
     private Parameter _weight;
     private readonly double _epsilon;
 
@@ -58,7 +59,7 @@ public sealed class T5LayerNorm : nn.Module<Tensor, Tensor>
     {
         _weight = new Parameter(torch.ones(hiddenSize));
         _epsilon = epsilon;
-        register_parameter("weight", _weight);
+        RegisterComponents();
     }
 
     /// <summary>The scale vector (D).</summary>
@@ -118,8 +119,11 @@ public sealed class T5AttentionCache : IDisposable
 /// </summary>
 public sealed class T5Attention : nn.Module
 {
-    private readonly Linear _q, _k, _v, _o;
-    private readonly Embedding? _relativeAttentionBias;
+    [ComponentName(Name = "q")] private readonly Linear _q;
+    [ComponentName(Name = "k")] private readonly Linear _k;
+    [ComponentName(Name = "v")] private readonly Linear _v;
+    [ComponentName(Name = "o")] private readonly Linear _o;
+    [ComponentName(Name = "relative_attention_bias")] private readonly Embedding? _relativeAttentionBias;
     private readonly bool _isDecoder;
     private readonly int _numHeads, _dKv, _numBuckets, _maxDistance;
     private readonly double _dropout;
@@ -137,15 +141,8 @@ public sealed class T5Attention : nn.Module
         _k = nn.Linear(config.DModel, config.InnerDim, hasBias: false);
         _v = nn.Linear(config.DModel, config.InnerDim, hasBias: false);
         _o = nn.Linear(config.InnerDim, config.DModel, hasBias: false);
-        register_module("q", _q);
-        register_module("k", _k);
-        register_module("v", _v);
-        register_module("o", _o);
-        if (hasRelativeAttentionBias)
-        {
-            _relativeAttentionBias = nn.Embedding(_numBuckets, _numHeads);
-            register_module("relative_attention_bias", _relativeAttentionBias);
-        }
+        if (hasRelativeAttentionBias) _relativeAttentionBias = nn.Embedding(_numBuckets, _numHeads);
+        RegisterComponents();
     }
 
     /// <summary>True when this module owns the relative-position table (block 0 self-attention).</summary>
@@ -250,7 +247,8 @@ public sealed class T5Attention : nn.Module
 /// <summary>T5 v1.0 feed-forward (HF T5DenseActDense): wo(dropout(act(wi x))). (B, L, D) → (B, L, D).</summary>
 public sealed class T5DenseActDense : nn.Module<Tensor, Tensor>
 {
-    private readonly Linear _wi, _wo;
+    [ComponentName(Name = "wi")] private readonly Linear _wi;
+    [ComponentName(Name = "wo")] private readonly Linear _wo;
     private readonly string _activation;
     private readonly double _dropout;
 
@@ -261,8 +259,7 @@ public sealed class T5DenseActDense : nn.Module<Tensor, Tensor>
         _wo = nn.Linear(config.DFf, config.DModel, hasBias: false);
         _activation = config.DenseActFn;
         _dropout = config.DropoutRate;
-        register_module("wi", _wi);
-        register_module("wo", _wo);
+        RegisterComponents();
     }
 
     /// <inheritdoc/>
@@ -282,7 +279,9 @@ public sealed class T5DenseActDense : nn.Module<Tensor, Tensor>
 /// </summary>
 public sealed class T5DenseGatedActDense : nn.Module<Tensor, Tensor>
 {
-    private readonly Linear _wi0, _wi1, _wo;
+    [ComponentName(Name = "wi_0")] private readonly Linear _wi0;
+    [ComponentName(Name = "wi_1")] private readonly Linear _wi1;
+    [ComponentName(Name = "wo")] private readonly Linear _wo;
     private readonly string _activation;
     private readonly double _dropout;
 
@@ -294,9 +293,7 @@ public sealed class T5DenseGatedActDense : nn.Module<Tensor, Tensor>
         _wo = nn.Linear(config.DFf, config.DModel, hasBias: false);
         _activation = config.DenseActFn;
         _dropout = config.DropoutRate;
-        register_module("wi_0", _wi0);
-        register_module("wi_1", _wi1);
-        register_module("wo", _wo);
+        RegisterComponents();
     }
 
     /// <inheritdoc/>
@@ -313,8 +310,8 @@ public sealed class T5DenseGatedActDense : nn.Module<Tensor, Tensor>
 /// <summary>Pre-norm residual self-attention sub-layer (HF T5LayerSelfAttention): h + dropout(attn(norm(h))).</summary>
 public sealed class T5LayerSelfAttention : nn.Module
 {
-    private readonly T5Attention _selfAttention;
-    private readonly T5LayerNorm _layerNorm;
+    [ComponentName(Name = "SelfAttention")] private readonly T5Attention _selfAttention;
+    [ComponentName(Name = "layer_norm")] private readonly T5LayerNorm _layerNorm;
     private readonly double _dropout;
 
     /// <summary>Creates the sub-layer; block 0 owns the relative-position table.</summary>
@@ -323,8 +320,7 @@ public sealed class T5LayerSelfAttention : nn.Module
         _selfAttention = new T5Attention(config, isDecoder, hasRelativeAttentionBias);
         _layerNorm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
         _dropout = config.DropoutRate;
-        register_module("SelfAttention", _selfAttention);
-        register_module("layer_norm", _layerNorm);
+        RegisterComponents();
     }
 
     /// <summary>The attention module (owner of the relative-position table in block 0).</summary>
@@ -342,8 +338,8 @@ public sealed class T5LayerSelfAttention : nn.Module
 /// <summary>Pre-norm residual cross-attention sub-layer of the decoder (HF T5LayerCrossAttention).</summary>
 public sealed class T5LayerCrossAttention : nn.Module
 {
-    private readonly T5Attention _encDecAttention;
-    private readonly T5LayerNorm _layerNorm;
+    [ComponentName(Name = "EncDecAttention")] private readonly T5Attention _encDecAttention;
+    [ComponentName(Name = "layer_norm")] private readonly T5LayerNorm _layerNorm;
     private readonly double _dropout;
 
     /// <summary>Creates the sub-layer (cross-attention has no relative-position bias).</summary>
@@ -352,8 +348,7 @@ public sealed class T5LayerCrossAttention : nn.Module
         _encDecAttention = new T5Attention(config, isDecoder: true, hasRelativeAttentionBias: false);
         _layerNorm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
         _dropout = config.DropoutRate;
-        register_module("EncDecAttention", _encDecAttention);
-        register_module("layer_norm", _layerNorm);
+        RegisterComponents();
     }
 
     /// <summary>(B, T, D) attending over the encoder output (B, S, D); <paramref name="encoderMask"/> is the additive
@@ -369,8 +364,8 @@ public sealed class T5LayerCrossAttention : nn.Module
 /// <summary>Pre-norm residual feed-forward sub-layer (HF T5LayerFF): h + dropout(ff(norm(h))).</summary>
 public sealed class T5LayerFF : nn.Module<Tensor, Tensor>
 {
-    private readonly nn.Module<Tensor, Tensor> _denseReluDense;
-    private readonly T5LayerNorm _layerNorm;
+    [ComponentName(Name = "DenseReluDense")] private readonly nn.Module<Tensor, Tensor> _denseReluDense;
+    [ComponentName(Name = "layer_norm")] private readonly T5LayerNorm _layerNorm;
     private readonly double _dropout;
 
     /// <summary>Creates a gated or plain feed-forward according to <see cref="T5Config.IsGatedAct"/>.</summary>
@@ -379,8 +374,7 @@ public sealed class T5LayerFF : nn.Module<Tensor, Tensor>
         _denseReluDense = config.IsGatedAct ? new T5DenseGatedActDense(config) : new T5DenseActDense(config);
         _layerNorm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
         _dropout = config.DropoutRate;
-        register_module("DenseReluDense", _denseReluDense);
-        register_module("layer_norm", _layerNorm);
+        RegisterComponents();
     }
 
     /// <inheritdoc/>
@@ -398,38 +392,42 @@ public sealed class T5LayerFF : nn.Module<Tensor, Tensor>
 /// </summary>
 public sealed class T5Block : nn.Module
 {
-    private readonly T5LayerSelfAttention _selfAttentionLayer;
-    private readonly T5LayerCrossAttention? _crossAttentionLayer;
-    private readonly T5LayerFF _feedForwardLayer;
+    // HF keeps the sub-layers in one list: layer.0 self-attention, layer.1 cross-attention (decoder), then FF.
+    // Typed views are properties over the list, not fields, so they are not registered a second time.
+    [ComponentName(Name = "layer")] private readonly ModuleList<nn.Module> _layer;
+    private readonly bool _isDecoder;
 
     /// <summary>Creates the block; only block 0 (<paramref name="hasRelativeAttentionBias"/>) owns the position table.</summary>
     public T5Block(T5Config config, bool isDecoder, bool hasRelativeAttentionBias) : base(nameof(T5Block))
     {
-        _selfAttentionLayer = new T5LayerSelfAttention(config, isDecoder, hasRelativeAttentionBias);
-        _crossAttentionLayer = isDecoder ? new T5LayerCrossAttention(config) : null;
-        _feedForwardLayer = new T5LayerFF(config);
-        var layers = new List<nn.Module> { _selfAttentionLayer };
-        if (_crossAttentionLayer is not null) layers.Add(_crossAttentionLayer);
-        layers.Add(_feedForwardLayer);
-        register_module("layer", new ModuleList<nn.Module>(layers.ToArray()));
+        _isDecoder = isDecoder;
+        var layers = new List<nn.Module> { new T5LayerSelfAttention(config, isDecoder, hasRelativeAttentionBias) };
+        if (isDecoder) layers.Add(new T5LayerCrossAttention(config));
+        layers.Add(new T5LayerFF(config));
+        _layer = new ModuleList<nn.Module>(layers.ToArray());
+        RegisterComponents();
     }
 
     /// <summary>The self-attention sub-layer (layer.0).</summary>
-    public T5LayerSelfAttention SelfAttentionLayer => _selfAttentionLayer;
+    public T5LayerSelfAttention SelfAttentionLayer => (T5LayerSelfAttention)_layer[0];
+
+    private T5LayerCrossAttention? CrossAttentionLayer => _isDecoder ? (T5LayerCrossAttention)_layer[1] : null;
+
+    private T5LayerFF FeedForwardLayer => (T5LayerFF)_layer[_isDecoder ? 2 : 1];
 
     /// <summary>Runs the block. Decoder blocks need <paramref name="encoderHiddenStates"/> and <paramref name="encoderMask"/>.</summary>
     public Tensor forward(Tensor hiddenStates, Tensor positionBias, Tensor? encoderHiddenStates, Tensor? encoderMask,
                           T5AttentionCache? selfCache, T5AttentionCache? crossCache)
     {
         using var scope = NewDisposeScope();
-        var h = ClampForHalf(_selfAttentionLayer.forward(hiddenStates, positionBias, selfCache));
-        if (_crossAttentionLayer is not null)
+        var h = ClampForHalf(SelfAttentionLayer.forward(hiddenStates, positionBias, selfCache));
+        if (CrossAttentionLayer is { } crossAttentionLayer)
         {
             if (encoderHiddenStates is null || encoderMask is null)
                 throw new ArgumentException("A decoder block needs the encoder output and its mask.");
-            h = ClampForHalf(_crossAttentionLayer.forward(h, encoderHiddenStates, encoderMask, crossCache));
+            h = ClampForHalf(crossAttentionLayer.forward(h, encoderHiddenStates, encoderMask, crossCache));
         }
-        h = ClampForHalf(_feedForwardLayer.call(h));
+        h = ClampForHalf(FeedForwardLayer.call(h));
         return h.MoveToOuterDisposeScope();
     }
 
@@ -454,8 +452,8 @@ internal sealed record T5StackOutput(Tensor LastHiddenState, IReadOnlyList<Tenso
 /// </summary>
 internal sealed class T5Stack : nn.Module
 {
-    private readonly T5Block[] _blocks;
-    private readonly T5LayerNorm _finalLayerNorm;
+    [ComponentName(Name = "block")] private readonly ModuleList<T5Block> _block;
+    [ComponentName(Name = "final_layer_norm")] private readonly T5LayerNorm _finalLayerNorm;
     private readonly bool _isDecoder;
     private readonly double _dropout;
 
@@ -464,16 +462,15 @@ internal sealed class T5Stack : nn.Module
         _isDecoder = isDecoder;
         _dropout = config.DropoutRate;
         int count = isDecoder ? config.NumDecoderLayers : config.NumLayers;
-        _blocks = Enumerable.Range(0, count).Select(i => new T5Block(config, isDecoder, hasRelativeAttentionBias: i == 0)).ToArray();
+        _block = new ModuleList<T5Block>(Enumerable.Range(0, count).Select(i => new T5Block(config, isDecoder, hasRelativeAttentionBias: i == 0)).ToArray());
         _finalLayerNorm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
-        register_module("block", new ModuleList<T5Block>(_blocks));
-        register_module("final_layer_norm", _finalLayerNorm);
+        RegisterComponents();
     }
 
-    public int BlockCount => _blocks.Length;
+    public int BlockCount => _block.Count;
 
     /// <summary>The relative-position owner (block 0 self-attention).</summary>
-    public T5Attention PositionBiasOwner => _blocks[0].SelfAttentionLayer.SelfAttention;
+    public T5Attention PositionBiasOwner => _block[0].SelfAttentionLayer.SelfAttention;
 
     /// <summary>
     /// Encoder: <paramref name="selfMask"/> is the additive (B, 1, 1, S) padding mask. Decoder: selfMask is the
@@ -490,10 +487,10 @@ internal sealed class T5Stack : nn.Module
 
         var hiddenStates = outputHiddenStates ? new List<Tensor>() : null;
         var h = F.dropout(inputsEmbeds, _dropout, training);
-        for (int i = 0; i < _blocks.Length; i++)
+        for (int i = 0; i < _block.Count; i++)
         {
             hiddenStates?.Add(h);
-            h = _blocks[i].forward(h, positionBias, encoderHiddenStates, encoderMask, caches?.Self[i], caches?.Cross[i]);
+            h = _block[i].forward(h, positionBias, encoderHiddenStates, encoderMask, caches?.Self[i], caches?.Cross[i]);
         }
         h = F.dropout(_finalLayerNorm.call(h), _dropout, training);
         hiddenStates?.Add(h);
@@ -563,10 +560,10 @@ public sealed class T5ForConditionalGeneration : nn.Module
     // HF _keys_to_ignore_on_load_unexpected: old checkpoints carry an unused cross-attention bias table.
     private const string LegacyCrossAttentionBiasKey = "decoder.block.0.layer.1.EncDecAttention.relative_attention_bias.weight";
 
-    private readonly Embedding _shared;
-    private readonly T5Stack _encoder;
-    private readonly T5Stack _decoder;
-    private readonly Linear? _lmHead;
+    [ComponentName(Name = "shared")] private readonly Embedding _shared;
+    [ComponentName(Name = "encoder")] private readonly T5Stack _encoder;
+    [ComponentName(Name = "decoder")] private readonly T5Stack _decoder;
+    [ComponentName(Name = "lm_head")] private readonly Linear? _lmHead; // only when untied; tied heads use shared.weight
 
     /// <summary>Creates a randomly initialised model (TorchSharp default init; load weights with
     /// <see cref="LoadStateDict"/> or use <see cref="FromPretrained"/>).</summary>
@@ -577,14 +574,8 @@ public sealed class T5ForConditionalGeneration : nn.Module
         _shared = nn.Embedding(config.VocabSize, config.DModel);
         _encoder = new T5Stack(config, isDecoder: false);
         _decoder = new T5Stack(config, isDecoder: true);
-        register_module("shared", _shared);
-        register_module("encoder", _encoder);
-        register_module("decoder", _decoder);
-        if (!config.TieWordEmbeddings)
-        {
-            _lmHead = nn.Linear(config.DModel, config.VocabSize, hasBias: false);
-            register_module("lm_head", _lmHead);
-        }
+        if (!config.TieWordEmbeddings) _lmHead = nn.Linear(config.DModel, config.VocabSize, hasBias: false);
+        RegisterComponents();
     }
 
     /// <summary>The configuration the model was built from.</summary>
