@@ -53,9 +53,9 @@ public static class HfCheckpoint
     /// index lists, each in the shard the index names.
     /// </summary>
     /// <param name="modelDir">The model folder.</param>
-    /// <param name="dtype">When given (a floating type), every floating tensor (F64/F32/F16/BF16) is converted to it,
-    /// one tensor at a time so the stored and converted copies of the whole model never coexist; integer and bool
-    /// tensors keep their dtype. When null, tensors keep their stored dtype.</param>
+    /// <param name="dtype">When given (a floating type), every floating tensor (F64/F32/F16/BF16) is converted to it
+    /// as it is read, so the stored and converted copies of the whole model never coexist; integer and bool tensors
+    /// keep their dtype. When null, tensors keep their stored dtype.</param>
     /// <returns>Tensor name → tensor, with the names exactly as stored (tied duplicates are not re-created).</returns>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">No weight file, or a shard named by the index, exists.</exception>
@@ -64,16 +64,15 @@ public static class HfCheckpoint
     /// <exception cref="NotSupportedException">A <c>.bin</c> file uses the legacy non-zip <c>torch.save</c> format.</exception>
     public static Dictionary<string, Tensor> ReadStateDict(string modelDir, ScalarType? dtype = null)
     {
-        if (dtype is { } d && d is not (ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Float32 or ScalarType.Float64))
+        if (dtype is { } d && !SafetensorsFile.IsFloating(d))
             throw new ArgumentException($"dtype {d} is not a floating-point type; only floating tensors are converted.", nameof(dtype));
         string weights = LocateWeights(modelDir);
-        Func<Tensor, Tensor> convert = t => ConvertFloating(t, dtype);
         return Path.GetFileName(weights) switch
         {
-            SafetensorsName => SafetensorsFile.Read(weights, static _ => true, convert, SafetensorsFile.DefaultChunkBytes),
-            PyTorchName => ConvertAll(PyTorchCheckpointFile.Read(weights), convert),
-            SafetensorsIndexName => ReadSharded(weights, convert, safetensors: true),
-            _ => ReadSharded(weights, convert, safetensors: false),
+            SafetensorsName => SafetensorsFile.Read(weights, static _ => true, dtype, SafetensorsFile.DefaultChunkBytes),
+            PyTorchName => ConvertAll(PyTorchCheckpointFile.Read(weights), dtype),
+            SafetensorsIndexName => ReadSharded(weights, dtype, safetensors: true),
+            _ => ReadSharded(weights, dtype, safetensors: false),
         };
     }
 
@@ -91,7 +90,7 @@ public static class HfCheckpoint
         if (!mismatch.IsEmpty) throw new InvalidDataException(mismatch.Describe(source));
     }
 
-    private static Dictionary<string, Tensor> ReadSharded(string indexPath, Func<Tensor, Tensor> convert, bool safetensors)
+    private static Dictionary<string, Tensor> ReadSharded(string indexPath, ScalarType? dtype, bool safetensors)
     {
         var index = ShardIndex.Read(indexPath);
         string dir = Path.GetDirectoryName(Path.GetFullPath(indexPath))!;
@@ -105,8 +104,8 @@ public static class HfCheckpoint
                     throw new FileNotFoundException($"{indexPath}: shard '{shard}' listed in weight_map does not exist.", shardPath);
                 var listed = index.KeysIn(shard);
                 var tensors = safetensors
-                    ? ReadSafetensorsShard(shardPath, listed, convert)
-                    : ConvertAll(PyTorchCheckpointFile.Read(shardPath), convert);
+                    ? ReadSafetensorsShard(shardPath, listed, dtype)
+                    : ConvertAll(PyTorchCheckpointFile.Read(shardPath), dtype);
                 foreach (var (name, t) in tensors) result[name] = t;
                 CheckShardAgainstIndex(indexPath, shard, listed, tensors.Keys);
             }
@@ -120,13 +119,13 @@ public static class HfCheckpoint
     }
 
     /// <summary>Validates the whole shard header, then reads only the listed tensors (extras are reported unread).</summary>
-    private static Dictionary<string, Tensor> ReadSafetensorsShard(string shardPath, IReadOnlySet<string> listed, Func<Tensor, Tensor> convert)
+    private static Dictionary<string, Tensor> ReadSafetensorsShard(string shardPath, IReadOnlySet<string> listed, ScalarType? dtype)
     {
         var header = SafetensorsFile.ReadHeader(shardPath);
         var extra = header.Entries.Select(e => e.Name).Where(n => !listed.Contains(n)).Order(StringComparer.Ordinal).ToList();
         if (extra.Count > 0)
             throw new InvalidDataException($"{shardPath}: holds tensors the index does not assign to it: [{string.Join(", ", extra)}].");
-        return SafetensorsFile.Read(shardPath, listed.Contains, convert, SafetensorsFile.DefaultChunkBytes);
+        return SafetensorsFile.Read(shardPath, listed.Contains, dtype, SafetensorsFile.DefaultChunkBytes);
     }
 
     private static void CheckShardAgainstIndex(string indexPath, string shard, IReadOnlySet<string> listed, IEnumerable<string> present)
@@ -140,9 +139,9 @@ public static class HfCheckpoint
             throw new InvalidDataException($"{indexPath}: shard '{shard}' holds tensors the index does not assign to it: [{string.Join(", ", extra)}].");
     }
 
-    private static Dictionary<string, Tensor> ConvertAll(Dictionary<string, Tensor> tensors, Func<Tensor, Tensor> convert)
+    private static Dictionary<string, Tensor> ConvertAll(Dictionary<string, Tensor> tensors, ScalarType? dtype)
     {
-        foreach (string name in tensors.Keys.ToList()) tensors[name] = convert(tensors[name]);
+        foreach (string name in tensors.Keys.ToList()) tensors[name] = ConvertFloating(tensors[name], dtype);
         return tensors;
     }
 

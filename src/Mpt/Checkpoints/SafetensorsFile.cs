@@ -41,11 +41,17 @@ public static class SafetensorsFile
     public static Dictionary<string, Tensor> Read(string path, Func<string, bool> keep) => Read(path, keep, null, DefaultChunkBytes);
 
     /// <summary>
-    /// Same as <see cref="Read(string, Func{string, bool})"/>, passing each tensor through <paramref name="convert"/> as
-    /// soon as it is read (it owns its argument: e.g. a dtype conversion that disposes the stored copy, so the stored and
-    /// converted state dicts never coexist), with an explicit slice size (tests force slicing).
+    /// Same as <see cref="Read(string, Func{string, bool})"/>, with floating tensors (F64/F32/F16/BF16) converted to
+    /// <paramref name="floatTarget"/> when it is given, and an explicit slice size (tests force slicing).
     /// </summary>
-    internal static Dictionary<string, Tensor> Read(string path, Func<string, bool> keep, Func<Tensor, Tensor>? convert, long chunkBytes)
+    /// <remarks>
+    /// A tensor to convert is read into one reused staging buffer and copied (converting) into a tensor allocated
+    /// directly in the target dtype. Allocating the stored copy per tensor and freeing it after the conversion would
+    /// leave half-sized holes between the converted tensors that the allocator cannot return to the system: measured on
+    /// a t5-base BF16 file read as F32, peak RSS was 185 MB above the state dict; with the staging buffer it is about
+    /// the size of the largest tensor above it.
+    /// </remarks>
+    internal static Dictionary<string, Tensor> Read(string path, Func<string, bool> keep, ScalarType? floatTarget, long chunkBytes)
     {
         ArgumentNullException.ThrowIfNull(keep);
         if (!File.Exists(path))
@@ -53,16 +59,31 @@ public static class SafetensorsFile
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
         var header = ReadHeader(handle, path);
         long dataStart = 8 + header.HeaderLength;
+        bool Converts(Entry e) => floatTarget is { } target && e.DType != target && IsFloating(e.DType);
+        var wanted = header.Entries.Where(e => keep(e.Name)).ToList();
+        // One staging buffer per stored dtype that needs converting, as large as the largest such tensor.
+        var staging = wanted.Where(Converts).GroupBy(e => e.DType)
+            .ToDictionary(g => g.Key, g => torch.empty(g.Max(e => (e.End - e.Begin) / ElementSize(e.DType)), g.Key));
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
-            foreach (var entry in header.Entries)
+            foreach (var entry in wanted)
             {
-                if (!keep(entry.Name)) continue;
-                var tensor = torch.empty(entry.Shape, entry.DType);
-                result[entry.Name] = tensor;
-                CopyFromFile(handle, dataStart + entry.Begin, tensor, entry.End - entry.Begin, chunkBytes, path, entry.Name);
-                if (convert is not null) result[entry.Name] = convert(tensor);
+                long byteCount = entry.End - entry.Begin;
+                if (!Converts(entry))
+                {
+                    var tensor = torch.empty(entry.Shape, entry.DType);
+                    result[entry.Name] = tensor;
+                    CopyFromFile(handle, dataStart + entry.Begin, tensor, byteCount, chunkBytes, path, entry.Name);
+                    continue;
+                }
+                long count = byteCount / ElementSize(entry.DType);
+                using var flat = staging[entry.DType].narrow(0, 0, count);
+                using var stored = flat.view(entry.Shape);
+                CopyFromFile(handle, dataStart + entry.Begin, stored, byteCount, chunkBytes, path, entry.Name);
+                var converted = torch.empty(entry.Shape, floatTarget!.Value);
+                result[entry.Name] = converted;
+                converted.copy_(stored);
             }
         }
         catch
@@ -70,8 +91,16 @@ public static class SafetensorsFile
             foreach (var t in result.Values) t.Dispose();
             throw;
         }
+        finally
+        {
+            foreach (var t in staging.Values) t.Dispose();
+        }
         return result;
     }
+
+    /// <summary>True for the floating dtypes safetensors stores (F64, F32, F16, BF16).</summary>
+    internal static bool IsFloating(ScalarType type) =>
+        type is ScalarType.Float64 or ScalarType.Float32 or ScalarType.Float16 or ScalarType.BFloat16;
 
     /// <summary>One tensor's entry in a safetensors header.</summary>
     public sealed record Entry(string Name, ScalarType DType, long[] Shape, long Begin, long End);

@@ -115,16 +115,22 @@ public sealed class SafetensorsFileValidationTests
         // When
         var sliced = SafetensorsFile.Read(path, _ => true, null, chunkBytes: 13);
         SafetensorsFile.Write(dir.File("sliced.safetensors"), sliced, null, chunkBytes: 13);
+        var widened = SafetensorsFile.Read(path, _ => true, ScalarType.Float64, chunkBytes: 13);
 
         // Then
         foreach (var (name, t) in whole)
         {
             Assert.Equal(t.shape, sliced[name].shape);
             Assert.Equal(t.bytes.ToArray(), sliced[name].bytes.ToArray());
+            // Converting reads go through the staging buffer: F32 -> F64 is exact.
+            using var want = t.to_type(ScalarType.Float64);
+            Assert.Equal(ScalarType.Float64, widened[name].dtype);
+            Assert.Equal(want.bytes.ToArray(), widened[name].bytes.ToArray());
         }
         Assert.Equal(File.ReadAllBytes(path), File.ReadAllBytes(dir.File("sliced.safetensors")));
         TempModelFolder.DisposeAll(whole.Values);
         TempModelFolder.DisposeAll(sliced.Values);
+        TempModelFolder.DisposeAll(widened.Values);
     }
 
     [Fact]
