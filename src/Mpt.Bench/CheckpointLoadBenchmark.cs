@@ -15,7 +15,8 @@ namespace Mpt.Bench;
 /// <remarks>
 /// <c>checkpoint-load</c> alone: writes the variants into a temp folder, runs one child process per read, prints one
 /// JSON line per read, deletes the folder. <c>--write DIR [--variants a,b]</c> and <c>--read DIR [--runs N]
-/// [--dtype float32|keep] [--reader mpt|pybridge] [--variant NAME]</c> run one half by hand.
+/// [--dtype float32|keep] [--reader mpt|pybridge] [--variant NAME]</c> run one half by hand; <c>--check-layout DIR</c>
+/// checks the generated names and shapes against a real model folder's config.json and weights.
 /// </remarks>
 public static class CheckpointLoadBenchmark
 {
@@ -32,6 +33,16 @@ public static class CheckpointLoadBenchmark
     public static int Run(string[] args)
     {
         var options = ParseOptions(args);
+        if (options.TryGetValue("--check-layout", out string? modelDir))
+        {
+            // Checks the generator's names and shapes against a real HF folder (e.g. the golden models).
+            var expected = T5StateDictLayout.FromConfig(Path.Combine(modelDir, "config.json")).Tensors().ToDictionary(t => t.Name, t => t.Shape);
+            var sd = HfCheckpoint.ReadStateDict(modelDir);
+            HfCheckpoint.ValidateAgainst(expected, sd, HfCheckpoint.LocateWeights(modelDir));
+            Console.WriteLine($"layout matches {modelDir} ({sd.Count} tensors)");
+            foreach (var t in sd.Values) t.Dispose();
+            return 0;
+        }
         if (options.TryGetValue("--write", out string? writeDir))
         {
             Write(writeDir, options.TryGetValue("--variants", out string? v) ? v.Split(',') : DefaultVariants);

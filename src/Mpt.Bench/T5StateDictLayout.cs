@@ -22,6 +22,21 @@ public sealed record T5StateDictLayout(
     /// <summary>t5-base: vocab 32128, d_model 768, d_ff 3072, 12+12 layers, 12 heads of 64, relu, tied embeddings.</summary>
     public static T5StateDictLayout T5Base { get; } = new(32128, 768, 3072, 64, 12, 12, 12, 32, GatedFf: false, TiedEmbeddings: true);
 
+    /// <summary>The layout a transformers T5 <c>config.json</c> describes.</summary>
+    public static T5StateDictLayout FromConfig(string configPath)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(configPath));
+        var c = doc.RootElement;
+        int Int(string name) => c.GetProperty(name).GetInt32();
+        int layers = Int("num_layers");
+        // T5Config: num_decoder_layers defaults to num_layers; tie_word_embeddings defaults to true.
+        int decoderLayers = c.TryGetProperty("num_decoder_layers", out var d) && d.ValueKind == System.Text.Json.JsonValueKind.Number ? d.GetInt32() : layers;
+        bool tied = !c.TryGetProperty("tie_word_embeddings", out var t) || t.GetBoolean();
+        bool gated = c.GetProperty("feed_forward_proj").GetString()!.StartsWith("gated-", StringComparison.Ordinal);
+        return new(Int("vocab_size"), Int("d_model"), Int("d_ff"), Int("d_kv"), Int("num_heads"), layers, decoderLayers,
+            Int("relative_attention_num_buckets"), gated, tied);
+    }
+
     /// <summary>Every (name, shape) of the state dict, sorted by name as save_pretrained stores them.</summary>
     public IReadOnlyList<(string Name, long[] Shape)> Tensors()
     {

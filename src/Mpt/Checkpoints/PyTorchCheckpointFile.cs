@@ -52,12 +52,26 @@ public static class PyTorchCheckpointFile
             if (kv.Key is string name && kv.Value is Tensor t) result[name] = t;
             else bad ??= $"{kv.Key} ({kv.Value?.GetType().Name ?? "null"})";
         }
+        // Same dtypes as safetensors (complex storages, which PyBridge can unpickle, have no use in a T5 state dict).
+        string? unsupported = result.Where(kv => !IsSupported(kv.Value.dtype)).Select(kv => $"tensor '{kv.Key}' has unsupported dtype {kv.Value.dtype}")
+            .Order(StringComparer.Ordinal).FirstOrDefault();
+        if (bad is null && unsupported is not null)
+        {
+            foreach (var t in result.Values) t.Dispose();
+            throw new InvalidDataException($"{path}: {unsupported}.");
+        }
         if (bad is not null)
         {
             foreach (var t in result.Values) t.Dispose();
             throw new InvalidDataException($"{path}: not a flat state dict of tensors: entry {bad}.");
         }
         return result;
+    }
+
+    private static bool IsSupported(ScalarType type)
+    {
+        try { _ = SafetensorsFile.DTypeName(type); return true; }
+        catch (NotSupportedException) { return false; }
     }
 
     /// <summary>

@@ -76,6 +76,28 @@ public sealed class SafetensorsFileValidationTests
     }
 
     [Fact]
+    public void Should_Copy_Tensor_Bytes_Without_A_Managed_Buffer_Per_Tensor()
+    {
+        // Given: 8 MB of tensor data in 4 tensors.
+        using var dir = new TempModelFolder();
+        string path = dir.File("big.safetensors");
+        var tensors = Enumerable.Range(0, 4).ToDictionary(i => $"t{i}", i => torch.full(new long[] { 512, 1024 }, i, ScalarType.Float32));
+        SafetensorsFile.Write(path, tensors);
+        SafetensorsFile.Read(path).Values.ToList().ForEach(t => t.Dispose()); // warm up JIT and caches
+
+        // When
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var back = SafetensorsFile.Read(path);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // Then: managed allocations are header-sized, far below the 8 MB the tensors hold (a byte[] per tensor would exceed it).
+        Assert.True(allocated < 1 << 20, $"reading 8 MB of tensors allocated {allocated} managed bytes");
+        Assert.Equal(3f, back["t3"][511, 1023].item<float>());
+        TempModelFolder.DisposeAll(tensors.Values);
+        TempModelFolder.DisposeAll(back.Values);
+    }
+
+    [Fact]
     public void Should_Report_A_Missing_File_As_FileNotFound()
     {
         using var dir = new TempModelFolder();
