@@ -56,7 +56,9 @@ public static class SafetensorsFile
         ArgumentNullException.ThrowIfNull(keep);
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: safetensors file not found.", path);
-        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+        // Sequential: save_pretrained lists tensors sorted by name and lays the data out in that order, so reading in
+        // header order walks the file front to back and the kernel's read-ahead helps on a cold cache.
+        using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
         var header = ReadHeader(handle, path);
         long dataStart = 8 + header.HeaderLength;
         bool Converts(Entry e) => floatTarget is { } target && e.DType != target && IsFloating(e.DType);
