@@ -47,8 +47,8 @@ internal sealed class SentencePieceNormalizer
         }
         if (input.IsEmpty) return [];
 
-        var output = new List<byte>(input.Length * 3);
-        if (!_treatWhitespaceAsSuffix && _addDummyPrefix) AddSpace(output);
+        var output = new ByteBuffer(input.Length * 3 + 8);
+        if (!_treatWhitespaceAsSuffix && _addDummyPrefix) AddSpace(ref output);
 
         bool isPrevSpace = _removeExtraWhitespaces;
         while (!input.IsEmpty)
@@ -60,8 +60,8 @@ internal sealed class SentencePieceNormalizer
             {
                 foreach (byte b in piece)
                 {
-                    if (_escapeWhitespaces && b == (byte)' ') output.AddRange(SpaceSymbol);
-                    else output.Add(b);
+                    if (_escapeWhitespaces && b == (byte)' ') output.Append(SpaceSymbol);
+                    else output.Append(b);
                 }
                 isPrevSpace = piece[^1] == (byte)' ';
             }
@@ -73,24 +73,41 @@ internal sealed class SentencePieceNormalizer
         if (_removeExtraWhitespaces)
         {
             byte[] space = _escapeWhitespaces ? SpaceSymbol : [(byte)' '];
-            while (EndsWith(output, space)) output.RemoveRange(output.Count - space.Length, space.Length);
+            while (output.Written.EndsWith(space)) output.Truncate(output.Length - space.Length);
         }
-        if (_treatWhitespaceAsSuffix && _addDummyPrefix) AddSpace(output);
+        if (_treatWhitespaceAsSuffix && _addDummyPrefix) AddSpace(ref output);
         return output.ToArray();
     }
 
-    private void AddSpace(List<byte> output)
+    private void AddSpace(ref ByteBuffer output)
     {
-        if (_escapeWhitespaces) output.AddRange(SpaceSymbol);
-        else output.Add((byte)' ');
+        if (_escapeWhitespaces) output.Append(SpaceSymbol);
+        else output.Append((byte)' ');
     }
 
-    private static bool EndsWith(List<byte> output, byte[] suffix)
+    /// <summary>A growable byte buffer without per-byte overhead.</summary>
+    private struct ByteBuffer(int capacity)
     {
-        if (output.Count < suffix.Length) return false;
-        for (int i = 0; i < suffix.Length; i++)
-            if (output[output.Count - suffix.Length + i] != suffix[i]) return false;
-        return true;
+        private byte[] _bytes = new byte[capacity];
+
+        public int Length { get; private set; }
+
+        public readonly ReadOnlySpan<byte> Written => _bytes.AsSpan(0, Length);
+
+        public void Append(byte b)
+        {
+            if (Length == _bytes.Length) Array.Resize(ref _bytes, _bytes.Length * 2);
+            _bytes[Length++] = b;
+        }
+
+        public void Append(ReadOnlySpan<byte> bytes)
+        {
+            foreach (byte b in bytes) Append(b);
+        }
+
+        public void Truncate(int length) => Length = length;
+
+        public readonly byte[] ToArray() => Written.ToArray();
     }
 
     /// <summary>

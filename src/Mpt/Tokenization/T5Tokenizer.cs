@@ -27,6 +27,7 @@ public sealed class T5Tokenizer
     private readonly HashSet<int> _specialIds = new();
     private readonly HashSet<string> _decodedApartTokens = new(StringComparer.Ordinal);
     private readonly int _unkTokenLength;
+    private readonly bool _piecesCanBeAddedTokens;
 
     private T5Tokenizer(SentencePieceProcessor sp, T5TokenizerConfig config, string source)
     {
@@ -64,6 +65,9 @@ public sealed class T5Tokenizer
         VocabSize = Math.Max(SentencePieceSize, _addedById.Count == 0 ? 0 : _addedById.Keys.Max() + 1);
         _splitter = new AddedTokenSplitter(_addedById.Values);
         _unkTokenLength = sp.WithAddDummyPrefix(false).EncodeIds(UnkToken).Length;
+        _piecesCanBeAddedTokens = sp.Model.Pieces.Any(p =>
+            p.Type is SentencePieceType.Normal or SentencePieceType.UserDefined or SentencePieceType.Unused
+            && _addedByContent.ContainsKey(p.Text));
     }
 
     // T5Tokenizer.__init__ without added_tokens_decoder: pad/eos/unk plain, sentinels lstrip + rstrip.
@@ -188,7 +192,7 @@ public sealed class T5Tokenizer
     /// <summary>HF <c>tokenizer(text).input_ids</c>; with <paramref name="addEos"/> eos is appended unless the ids already end with it.</summary>
     public int[] Encode(string text, bool addEos = true)
     {
-        var ids = ConvertTokensToIds(Tokenize(text));
+        var ids = EncodeWithoutEos(text);
         if (addEos) AddEosIfNotPresent(ids);
         return ids.ToArray();
     }
@@ -207,7 +211,7 @@ public sealed class T5Tokenizer
         var rows = new List<List<int>>(texts.Count);
         foreach (string text in texts)
         {
-            var ids = ConvertTokensToIds(Tokenize(text));
+            var ids = EncodeWithoutEos(text);
             // prepare_for_model: truncate so that ids + the one special token fit, then add eos.
             if (maxLength is int m && ids.Count + 1 > m) ids.RemoveRange(m - 1, ids.Count - (m - 1));
             AddEosIfNotPresent(ids);
@@ -279,6 +283,28 @@ public sealed class T5Tokenizer
         _addedByContent.TryGetValue(token, out var added) ? added.Id : _sp.PieceToId(token);
 
     private List<int> ConvertTokensToIds(IEnumerable<string> tokens) => tokens.Select(ConvertTokenToId).ToList();
+
+    // convert_tokens_to_ids(tokenize(text)). In legacy mode the SentencePiece ids of each chunk are used directly
+    // (3x faster than going through piece strings); that equals HF's piece -> id lookup unless a piece's text is also an
+    // added token (checked once at load) or a merged unknown piece is (checked when a chunk yields unk).
+    private List<int> EncodeWithoutEos(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!Legacy || _piecesCanBeAddedTokens) return ConvertTokensToIds(Tokenize(text));
+        var ids = new List<int>();
+        foreach (var chunk in _splitter.Split(text))
+        {
+            if (chunk.Token is not null)
+            {
+                ids.Add(chunk.Token.Id);
+                continue;
+            }
+            int[] chunkIds = _sp.EncodeIds(chunk.Text);
+            if (Array.IndexOf(chunkIds, _sp.UnknownId) >= 0) ids.AddRange(ConvertTokensToIds(_sp.EncodePieces(chunk.Text)));
+            else ids.AddRange(chunkIds);
+        }
+        return ids;
+    }
 
     private void AddEosIfNotPresent(List<int> ids)
     {

@@ -20,7 +20,7 @@ internal sealed class UnigramSegmenter
     private const float UnknownPenalty = 10.0f;      // kUnkPenalty
     private const float CFloatMin = 1.17549435E-38f;  // FLT_MIN, SentencePiece's initial max_score_
 
-    private readonly PieceTrie _trie = new();
+    private readonly PieceTrie _trie;
     private readonly float[] _scores;
     private readonly SentencePieceType[] _types;
     private readonly int _unknownId;
@@ -34,6 +34,7 @@ internal sealed class UnigramSegmenter
         _scores = new float[n];
         _types = new SentencePieceType[n];
         float min = float.MaxValue, max = CFloatMin;
+        var keys = new List<(byte[], int)>();
         for (int id = 0; id < n; id++)
         {
             var piece = model.Pieces[id];
@@ -45,8 +46,9 @@ internal sealed class UnigramSegmenter
                 max = Math.Max(max, piece.Score);
             }
             if (piece.Type is SentencePieceType.Normal or SentencePieceType.UserDefined or SentencePieceType.Unused)
-                _trie.Add(Encoding.UTF8.GetBytes(piece.Text), id);
+                keys.Add((Encoding.UTF8.GetBytes(piece.Text), id));
         }
+        _trie = new PieceTrie(keys);
         _unknownId = unknownId;
         _unknownScore = min - UnknownPenalty;
         _maxScore = max;
