@@ -41,6 +41,10 @@ public sealed class MultitaskPrompt : PromptEncoder
         _shared = new Parameter(Copy(sharedPrompt));
         _taskCols = new Parameter(Copy(taskCols));
         _taskRows = new Parameter(Copy(taskRows));
+        // Parameters live as long as the module, not as long as the caller's dispose scope (a factory may run in one).
+        _shared.DetachFromDisposeScope();
+        _taskCols.DetachFromDisposeScope();
+        _taskRows.DetachFromDisposeScope();
         register_parameter(PeftPromptTensorNames.PromptEmbeddings, _shared);
         register_parameter(PeftPromptTensorNames.PrefixTaskCols, _taskCols);
         register_parameter(PeftPromptTensorNames.PrefixTaskRows, _taskRows);

@@ -19,6 +19,8 @@ public sealed class SoftPrompt : PromptEncoder
     {
         // Parameter's constructor takes over (and invalidates) the tensor it is given: hand it a private copy.
         _prompt = new Parameter(PromptInit.FromTensor(initialPrompt));
+        // The parameter lives as long as the module, not as long as the caller's dispose scope.
+        _prompt.DetachFromDisposeScope();
         register_parameter(PeftPromptTensorNames.PromptEmbeddings, _prompt);
     }
 
