@@ -17,7 +17,7 @@ public static class PromptParameterCount
 
     /// <summary>
     /// Per-task share of multi-target MPT* with τ targets at rank 1: l·d/τ + (l + d) (T5-Base GLUE, τ = 8: 10,468, the
-    /// paper's "10.5K"). Integer division, as the paper's count is a whole number only when τ divides l·d.
+    /// paper's "10.5K"); a fraction when τ does not divide l·d.
     /// </summary>
     public static double PerTargetTask(long l, long d, long numTargets) => (double)(l * d) / numTargets + (l + d);
 }
