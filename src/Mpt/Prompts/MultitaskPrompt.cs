@@ -159,10 +159,12 @@ public sealed class MultitaskPrompt : PromptEncoder
     public override Tensor forward(Tensor input)
     {
         ValidateTaskIds(input);
-        var cols = _taskCols.index_select(0, input); // (B, l, r)
-        var rows = _taskRows.index_select(0, input); // (B, r, d)
-        var w = cols.bmm(rows);                      // (B, l, d): W_t = u_t v_t, a sum of r outer products
-        return _shared.unsqueeze(0) * w;             // (B, l, d): P* ∘ W_t (PEFT model.py L117)
+        // Disposing the intermediates' handles is safe for autograd (libtorch keeps what the backward pass needs).
+        using var cols = _taskCols.index_select(0, input); // (B, l, r)
+        using var rows = _taskRows.index_select(0, input); // (B, r, d)
+        using var w = cols.bmm(rows);                      // (B, l, d): W_t = u_t v_t, a sum of r outer products
+        using var shared = _shared.unsqueeze(0);           // (1, l, d)
+        return shared.mul(w);                              // (B, l, d): P* ∘ W_t (PEFT model.py L117)
     }
 
     /// <summary>

@@ -71,7 +71,9 @@ public abstract class PromptEncoder : nn.Module<Tensor, Tensor>
         if (taskIds.dtype != ScalarType.Int64)
             throw new ArgumentException($"task ids must be int64, got {taskIds.dtype}.", nameof(taskIds));
         if (taskIds.shape[0] == 0) return;
-        long min = taskIds.min().item<long>(), max = taskIds.max().item<long>();
+        using var minTensor = taskIds.min();
+        using var maxTensor = taskIds.max();
+        long min = minTensor.item<long>(), max = maxTensor.item<long>();
         if (min < 0 || max >= NumTasks)
             throw new ArgumentOutOfRangeException(nameof(taskIds),
                 $"task ids must lie in [0, {NumTasks - 1}] for this {GetType().Name} ({NumTasks} task(s)), got values in [{min}, {max}].");
