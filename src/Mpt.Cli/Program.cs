@@ -1,1 +1,2 @@
-return 0;
+// Entry point of the `mpt` command. All verbs live in MptCli; this file only wires the process's console to it.
+return Mpt.Cli.MptCli.Run(args, Console.Out, Console.Error);

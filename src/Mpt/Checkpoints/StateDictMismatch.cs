@@ -19,14 +19,18 @@ public sealed record StateDictMismatch(
     public bool IsEmpty => Missing.Count == 0 && Unexpected.Count == 0 && MisShaped.Count == 0;
 
     /// <summary>Compares expected shapes with a state dict.</summary>
-    public static StateDictMismatch Compare(IReadOnlyDictionary<string, long[]> expectedShapes, IReadOnlyDictionary<string, Tensor> stateDict)
+    public static StateDictMismatch Compare(IReadOnlyDictionary<string, long[]> expectedShapes, IReadOnlyDictionary<string, Tensor> stateDict) =>
+        CompareShapes(expectedShapes, stateDict.ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal));
+
+    /// <summary>Compares expected shapes with the shapes a checkpoint declares (e.g. read from safetensors headers only).</summary>
+    public static StateDictMismatch CompareShapes(IReadOnlyDictionary<string, long[]> expectedShapes, IReadOnlyDictionary<string, long[]> fileShapes)
     {
-        var missing = expectedShapes.Keys.Where(k => !stateDict.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
-        var unexpected = stateDict.Keys.Where(k => !expectedShapes.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        var missing = expectedShapes.Keys.Where(k => !fileShapes.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        var unexpected = fileShapes.Keys.Where(k => !expectedShapes.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
         var misShaped = expectedShapes
-            .Where(kv => stateDict.TryGetValue(kv.Key, out var t) && !t.shape.SequenceEqual(kv.Value))
+            .Where(kv => fileShapes.TryGetValue(kv.Key, out var shape) && !shape.SequenceEqual(kv.Value))
             .OrderBy(kv => kv.Key, StringComparer.Ordinal)
-            .Select(kv => (kv.Key, stateDict[kv.Key].shape, kv.Value))
+            .Select(kv => (kv.Key, fileShapes[kv.Key], kv.Value))
             .ToList();
         return new StateDictMismatch(missing, unexpected, misShaped);
     }

@@ -1,0 +1,73 @@
+using System.CommandLine;
+using Mpt.Cli.Commands;
+
+namespace Mpt.Cli;
+
+/// <summary>
+/// The <c>mpt</c> command line: one table of verbs, each a small class that builds its <see cref="Command"/>.
+/// Commands write to the writers passed in, so tests drive the CLI in-process and read what a user would see.
+/// </summary>
+public static class MptCli
+{
+    /// <summary>Exit code for success.</summary>
+    public const int Ok = 0;
+
+    /// <summary>Exit code when the work failed on bad input (missing or corrupt file, wrong shapes, ...).</summary>
+    public const int Failed = 1;
+
+    /// <summary>Exit code for a command line that does not parse (unknown verb or flag, missing argument).</summary>
+    public const int Usage = 2;
+
+    /// <summary>Shows stack traces of failures; without it a failure is one line naming the file and the problem.</summary>
+    public static readonly Option<bool> Verbose = new("--verbose", "-v")
+    {
+        Description = "Show full error details (stack traces) when something fails.",
+        Recursive = true,
+    };
+
+    /// <summary>The verbs, in the order <c>mpt --help</c> lists them.</summary>
+    public static IReadOnlyList<Command> Verbs(CliContext context) =>
+    [
+        InfoCommand.Create(context),
+    ];
+
+    /// <summary>Builds the root command.</summary>
+    public static RootCommand BuildRoot(CliContext context)
+    {
+        var root = new RootCommand("mpt: multitask prompt tuning (Wang et al., ICLR 2023) for T5 models in .NET.");
+        root.Add(Verbose);
+        foreach (var verb in Verbs(context)) root.Add(verb);
+        return root;
+    }
+
+    /// <summary>Parses and runs a command line; returns the process exit code.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        var context = new CliContext(output, error);
+        var root = BuildRoot(context);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors) error.WriteLine($"error: {e.Message}");
+            string? hint = Suggestions.ForUnknownTokens(root, parse);
+            if (hint is not null) error.WriteLine(hint);
+            error.WriteLine("Run 'mpt --help' for the verbs and 'mpt <verb> --help' for their options.");
+            return Usage;
+        }
+        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        try
+        {
+            return parse.Invoke(config);
+        }
+        catch (Exception e) when (CliErrors.IsUserFacing(e))
+        {
+            error.WriteLine($"error: {CliErrors.Describe(e)}");
+            if (parse.GetValue(Verbose)) error.WriteLine(e.ToString());
+            else error.WriteLine("(run with --verbose for details)");
+            return Failed;
+        }
+    }
+}
+
+/// <summary>The writers a command prints to.</summary>
+public sealed record CliContext(TextWriter Output, TextWriter Error);
