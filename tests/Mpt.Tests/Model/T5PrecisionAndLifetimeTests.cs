@@ -8,19 +8,29 @@ using static TorchSharp.torch;
 
 namespace Mpt.Tests.Model;
 
-/// <summary>bfloat16 execution with a float32 soft prompt, and tensor lifetime over prompt-tuning steps.</summary>
+/// <summary>Half-precision (bf16, fp16) execution with a float32 soft prompt, and tensor lifetime over prompt-tuning steps.</summary>
 public sealed class T5PrecisionAndLifetimeTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Models() => T5GoldenModel.Names();
+    /// <summary>Every golden model in bfloat16 and float16 (HF's float16 path also clamps activations).</summary>
+    public static TheoryData<string, ScalarType> ModelsAndHalfTypes()
+    {
+        var data = new TheoryData<string, ScalarType>();
+        foreach (string name in GoldenRoot.ModelNames())
+        {
+            data.Add(name, ScalarType.BFloat16);
+            data.Add(name, ScalarType.Float16);
+        }
+        return data;
+    }
 
     [Theory]
-    [MemberData(nameof(Models))]
-    public void Should_Run_In_BFloat16_With_A_Float32_Prompt(string name)
+    [MemberData(nameof(ModelsAndHalfTypes))]
+    public void Should_Run_In_Half_Precision_With_A_Float32_Prompt(string name, ScalarType dtype)
     {
-        // Given: a bf16 backbone, frozen, and a float32 prompt leaf (prompt tuning keeps the trainable part in fp32)
+        // Given: a half-precision backbone, frozen, and a float32 prompt leaf (prompt tuning keeps the trainable part in fp32)
         using var scope = torch.NewDisposeScope();
         using var g = T5GoldenModel.Load(name);
-        g.Model.to(ScalarType.BFloat16);
+        g.Model.to(dtype);
         foreach (var p in g.Model.parameters()) p.requires_grad = false;
         var prompt = g.T("inputs.soft_prompt").requires_grad_(true);
 
@@ -30,16 +40,18 @@ public sealed class T5PrecisionAndLifetimeTests(ITestOutputHelper output)
         result.Loss!.backward();
 
         // Then
-        Assert.Equal(ScalarType.BFloat16, g.Model.SharedWeight.dtype);
-        Assert.Equal(ScalarType.BFloat16, result.Logits.dtype);
-        Assert.True(result.Logits.isfinite().all().item<bool>(), "bf16 logits are not finite");
+        Assert.All(g.Model.named_parameters(), p => Assert.Equal(dtype, p.parameter.dtype));
+        Assert.Equal(g.Model.Config.ExpectedStateDictShapes().Keys.Order(StringComparer.Ordinal),
+                     g.Model.named_parameters().Select(p => p.name).Order(StringComparer.Ordinal));
+        Assert.Equal(dtype, result.Logits.dtype);
+        Assert.True(result.Logits.isfinite().all().item<bool>(), $"{dtype} logits are not finite");
         var want = g.T("prompt_outputs.logits");
         double maxDiff = (result.Logits.to(ScalarType.Float32) - want).abs().max().item<float>();
         double scale = want.abs().max().item<float>();
-        output.WriteLine($"{name}: bf16 vs fp32 logits max |diff| {maxDiff:E3}, max |logit| {scale:E3}, loss {result.Loss.to(ScalarType.Float32).item<float>()} vs {g.T("prompt_outputs.loss").item<float>()}");
-        // bf16 keeps 8 mantissa bits (relative step 2^-8 = 0.4 %); over a few layers the error stays within a few
-        // percent of the logit range. A wrong computation (e.g. a missing mask or norm) is off by the whole range.
-        Assert.True(maxDiff <= 0.05 * scale, $"{name}: bf16 logits differ from fp32 by {maxDiff} (logit range {scale})");
+        output.WriteLine($"{name}: {dtype} vs fp32 logits max |diff| {maxDiff:E3}, max |logit| {scale:E3}, loss {result.Loss.to(ScalarType.Float32).item<float>()} vs {g.T("prompt_outputs.loss").item<float>()}");
+        // bf16 keeps 8 mantissa bits (relative step 2^-8 = 0.4 %), fp16 11; over a few layers the error stays within a
+        // few percent of the logit range. A wrong computation (e.g. a missing mask or norm) is off by the whole range.
+        Assert.True(maxDiff <= 0.05 * scale, $"{name}: {dtype} logits differ from fp32 by {maxDiff} (logit range {scale})");
         Assert.Equal(ScalarType.Float32, prompt.dtype);
         Assert.NotNull(prompt.grad);
         Assert.Equal(ScalarType.Float32, prompt.grad!.dtype);
