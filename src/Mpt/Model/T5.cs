@@ -729,25 +729,24 @@ public sealed class T5ForConditionalGeneration : nn.Module
     }
 
     /// <summary>
-    /// Reads <c>config.json</c> and <c>model.safetensors</c> from an HF model folder, loads strictly, converts to
-    /// <paramref name="dtype"/>, moves to <paramref name="device"/> (default CPU) and switches to eval mode
-    /// (HF from_pretrained does the same). Sharded or pytorch_model.bin checkpoints are not read here.
+    /// Reads an HF model folder — <c>config.json</c> plus <c>model.safetensors</c>, a sharded
+    /// <c>model.safetensors.index.json</c>, or <c>pytorch_model.bin</c> (see <see cref="HfCheckpoint"/>) — loads it
+    /// strictly, converts to <paramref name="dtype"/>, moves to <paramref name="device"/> (default CPU) and switches to
+    /// eval mode (HF from_pretrained does the same).
     /// </summary>
-    /// <exception cref="FileNotFoundException">config.json or model.safetensors is missing.</exception>
+    /// <exception cref="FileNotFoundException">config.json or every weights file is missing.</exception>
+    /// <exception cref="InvalidDataException">A file is corrupt or the weights do not fit the config (all differences listed).</exception>
     public static T5ForConditionalGeneration FromPretrained(string modelDir, ScalarType dtype = ScalarType.Float32, Device? device = null)
     {
         if (!Directory.Exists(modelDir))
             throw new DirectoryNotFoundException($"T5 model folder '{modelDir}' does not exist.");
         var config = T5Config.FromJsonFile(Path.Combine(modelDir, "config.json"));
-        string weightsPath = Path.Combine(modelDir, "model.safetensors");
-        if (!File.Exists(weightsPath))
-            throw new FileNotFoundException(
-                $"'{weightsPath}' does not exist: FromPretrained reads a single model.safetensors (sharded or pytorch_model.bin checkpoints need the checkpoint folder reader).",
-                weightsPath);
+        string weightsPath = HfCheckpoint.LocateWeights(modelDir);
+        var checkpoint = HfCheckpoint.ReadStateDict(modelDir, dtype);
         var model = new T5ForConditionalGeneration(config);
-        var checkpoint = SafetensorsFile.Read(weightsPath);
         try
         {
+            if (dtype != model.ModelDType) model.to(dtype);
             model.LoadStateDict(checkpoint);
         }
         catch (InvalidDataException e)
@@ -759,7 +758,6 @@ public sealed class T5ForConditionalGeneration : nn.Module
         {
             foreach (var t in checkpoint.Values) t.Dispose();
         }
-        if (dtype != model.ModelDType) model.to(dtype);
         if (device is not null) model.to(device);
         model.eval();
         return model;
