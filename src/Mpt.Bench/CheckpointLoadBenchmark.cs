@@ -28,7 +28,7 @@ public static class CheckpointLoadBenchmark
     /// <summary>One measured read, printed as a JSON line.</summary>
     private sealed record Result(
         string Bench, string Variant, string Reader, string Dtype, int Runs, double LoadMsMedian, double LoadMsMin,
-        double PeakRssMb, double BaselineRssMb, double FileMb, int Tensors, long Parameters, int Threads);
+        double PeakRssMb, double BaselineRssMb, double FileMb, int Tensors, long Parameters, int Threads, double Loadavg1m);
 
     public static int Run(string[] args)
     {
@@ -205,8 +205,12 @@ public static class CheckpointLoadBenchmark
         double fileMb = Directory.GetFiles(dir).Where(f => f.EndsWith(".safetensors", StringComparison.Ordinal) || f.EndsWith(".bin", StringComparison.Ordinal))
             .Sum(f => new FileInfo(f).Length) / 1048576.0;
         return new Result("checkpoint-load", variant, reader, dtypeName, runs, Math.Round(median, 1), Math.Round(times[0], 1),
-            Math.Round(StatusMb("VmHWM"), 1), Math.Round(baseline, 1), Math.Round(fileMb, 1), count, parameters, threads);
+            Math.Round(StatusMb("VmHWM"), 1), Math.Round(baseline, 1), Math.Round(fileMb, 1), count, parameters, threads, LoadAverage());
     }
+
+    /// <summary>The 1-minute load average when the read ended: timings on a busy shared machine are only comparable with it.</summary>
+    private static double LoadAverage() =>
+        double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], CultureInfo.InvariantCulture);
 
     /// <summary>A memory figure from /proc/self/status (kB) in MiB.</summary>
     private static double StatusMb(string field)
