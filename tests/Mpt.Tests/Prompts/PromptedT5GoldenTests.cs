@@ -21,7 +21,8 @@ public sealed class PromptedT5GoldenTests
     {
         golden = PeftGoldenCases.Golden(id);
         string model = golden.GetProperty("model").GetString()!;
-        var backbone = T5ForConditionalGeneration.FromPretrained(GoldenRoot.Combine("models", model));
+        // "model" is the base checkpoint folder relative to the golden root (e.g. "models/a_v10_relu_tied").
+        var backbone = T5ForConditionalGeneration.FromPretrained(GoldenRoot.Combine(model.Split('/')));
         return new PromptedT5(backbone, PeftGoldenCases.LoadEncoder(id));
     }
 
