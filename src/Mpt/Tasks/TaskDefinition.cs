@@ -5,7 +5,7 @@ namespace Mpt.Tasks;
 /// <summary>
 /// A task as data (seqio style): where its examples come from, how they become text, which labels are valid, how
 /// it is scored and split. Built-in definitions reproduce ATTEMPT's task classes (<c>attempt/data/tasks.py</c>
-/// @ b5121e53); user tasks come from JSON (<c>UserTaskFile</c>).
+/// @ b5121e53); user tasks come from JSON (<see cref="UserTaskFile"/>).
 /// </summary>
 public sealed record TaskDefinition
 {
