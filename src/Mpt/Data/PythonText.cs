@@ -136,6 +136,63 @@ internal static class PythonText
         return sign + mantissa + "e" + (exp10 < 0 ? "-" : "+") + Math.Abs(exp10).ToString("00", CultureInfo.InvariantCulture);
     }
 
+    /// <summary>
+    /// Python <c>str(value)</c> for the values a loaded example holds (string, long, double, bool, null, list,
+    /// dictionary): strings unchanged, numbers as Python prints them, containers as their <c>repr</c>.
+    /// </summary>
+    public static string Str(object? value) => value is string s ? s : Repr(value);
+
+    /// <summary>Python <c>repr(value)</c> (dictionaries in insertion order, as Python 3.7+ keeps them).</summary>
+    public static string Repr(object? value) => value switch
+    {
+        null => "None",
+        string s => ReprString(s),
+        bool b => b ? "True" : "False",
+        long l => l.ToString(CultureInfo.InvariantCulture),
+        int i => i.ToString(CultureInfo.InvariantCulture),
+        double d => FloatRepr(d),
+        float f => FloatRepr(f),
+        IReadOnlyDictionary<string, object?> dict =>
+            "{" + string.Join(", ", dict.Select(kv => ReprString(kv.Key) + ": " + Repr(kv.Value))) + "}",
+        IEnumerable<object?> list => "[" + string.Join(", ", list.Select(Repr)) + "]",
+        _ => throw new ArgumentException($"No Python representation for a value of type {value.GetType().Name}."),
+    };
+
+    /// <summary>
+    /// Python <c>repr(str)</c>: single quotes unless the text holds a single quote and no double quote; backslash,
+    /// the chosen quote, \n, \r, \t and other C0 controls / DEL escaped.
+    /// </summary>
+    public static string ReprString(string s)
+    {
+        char quote = s.Contains('\'') && !s.Contains('"') ? '"' : '\'';
+        var sb = new StringBuilder(s.Length + 2).Append(quote);
+        foreach (char c in s)
+        {
+            switch (c)
+            {
+                case '\\': sb.Append("\\\\"); break;
+                case '\n': sb.Append("\\n"); break;
+                case '\r': sb.Append("\\r"); break;
+                case '\t': sb.Append("\\t"); break;
+                default:
+                    if (c == quote) sb.Append('\\').Append(c);
+                    else if (c < 0x20 || c == 0x7F) sb.Append("\\x").Append(((int)c).ToString("x2", CultureInfo.InvariantCulture));
+                    else sb.Append(c);
+                    break;
+            }
+        }
+        return sb.Append(quote).ToString();
+    }
+
+    /// <summary>Python <c>int(s)</c> for a string: surrounding whitespace, optional sign, digits with single underscores.</summary>
+    public static bool TryParseInt(string s, out long value)
+    {
+        value = 0;
+        string t = Trim(s);
+        if (!System.Text.RegularExpressions.Regex.IsMatch(t, @"^[+-]?[0-9](?:_?[0-9])*$")) return false;
+        return long.TryParse(t.Replace("_", ""), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+    }
+
     private static (string Digits, int Exponent) DigitsAndExponent(string shortest)
     {
         int e = shortest.IndexOfAny(['E', 'e']);
