@@ -55,6 +55,37 @@ public sealed class TokenizerComponentTests
         Assert.Equal(entry.SpDecoded + tok.EosToken, tok.Decode(entry.HfIds, cleanUpTokenizationSpaces: false));
     }
 
+    // Reference: Python sentencepiece 0.1.97 decode(pieces) on the golden spiece.model, as loaded and with
+    // add_dummy_prefix = False (the same results for both). Every leading "▁" goes while nothing has been written.
+    [Theory]
+    [InlineData("▁a|▁b", "a b")]
+    [InlineData("▁|▁a|▁b", "a b")]
+    [InlineData("|▁a", "a")]
+    [InlineData("<unk>|▁a", " \u2047  a")]
+    [InlineData("</s>|▁a", "a")]
+    [InlineData("</s>|▁|▁a", "a")]
+    [InlineData("a|▁b", "a b")]
+    [InlineData("▁|a", "a")]
+    public void Should_Decode_Piece_Lists_As_Sentencepiece(string pieces, string expected)
+    {
+        expected = System.Text.RegularExpressions.Regex.Unescape(expected);
+        var sp = TokenizerGolden.Tokenizer.SentencePiece;
+        string[] list = pieces.Split('|');
+
+        Assert.Equal(expected, sp.DecodePieces(list));
+        Assert.Equal(expected, sp.WithAddDummyPrefix(false).DecodePieces(list));
+    }
+
+    [Fact]
+    public void Should_Encode_Without_Dummy_Prefix_As_Sentencepiece()
+    {
+        // Reference: sentencepiece 0.1.97 with add_dummy_prefix = False (HF legacy=False's processor).
+        var sp = TokenizerGolden.Tokenizer.SentencePiece.WithAddDummyPrefix(false);
+
+        Assert.Equal(["H", "e", "l", "lo"], sp.EncodePieces("Hello"));
+        Assert.Equal(["<", "u", "n", "k", ">", "▁", "H", "e", "l", "lo"], sp.EncodePieces("<unk> Hello"));
+    }
+
     [Theory]
     [InlineData("Hello , world . It 's fine ! Is n't it ?", "Hello, world. It's fine! Isn't it?")]
     [InlineData("I 'm sure they 're sure we 've", "I'm sure they're sure we've")]
