@@ -10,6 +10,7 @@ internal sealed class AddedTokenSplitter
 {
     private readonly Dictionary<string, AddedToken> _byContent;
     private readonly Dictionary<char, List<string>> _byFirstChar = new();
+    private readonly System.Buffers.SearchValues<char> _firstChars;
 
     /// <summary>Builds the splitter over <paramref name="tokens"/>.</summary>
     public AddedTokenSplitter(IEnumerable<AddedToken> tokens)
@@ -26,6 +27,7 @@ internal sealed class AddedTokenSplitter
             list.Add(content);
         }
         foreach (var list in _byFirstChar.Values) list.Sort((a, b) => b.Length.CompareTo(a.Length)); // longest first
+        _firstChars = System.Buffers.SearchValues.Create(_byFirstChar.Keys.ToArray());
     }
 
     /// <summary>A chunk of text: either an added token or plain text for SentencePiece.</summary>
@@ -39,6 +41,10 @@ internal sealed class AddedTokenSplitter
         int plainStart = 0, i = 0;
         while (i < text.Length)
         {
+            // Jump to the next character that can start an added token (T5: only '<').
+            int next = text.AsSpan(i).IndexOfAny(_firstChars);
+            if (next < 0) break;
+            i += next;
             AddedToken? match = null;
             if (_byFirstChar.TryGetValue(text[i], out var candidates))
             {
@@ -62,6 +68,8 @@ internal sealed class AddedTokenSplitter
             plainStart = i;
         }
         if (plainStart < text.Length) chunks.Add(new Chunk(text[plainStart..], null));
+
+        if (chunks.Count == 1 && chunks[0].Token is null) return chunks;
 
         // 2. Whitespace absorption around tokens, in order, exactly as tokenize() mutates its list.
         var texts = chunks.Select(c => c.Text).ToArray();

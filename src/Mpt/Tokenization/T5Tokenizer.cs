@@ -13,6 +13,7 @@ namespace Mpt.Tokenization;
 /// surrounding whitespace), the text between them goes through SentencePiece, and eos is appended unless the ids
 /// already end with it.
 /// </para>
+/// <para>Immutable after loading, so one instance can be shared between threads.</para>
 /// </summary>
 public sealed class T5Tokenizer
 {
@@ -57,10 +58,15 @@ public sealed class T5Tokenizer
         foreach (string t in new[] { EosToken, UnkToken, PadToken }) _specialTokens.Add(t);
         foreach (var t in _addedById.Values.Where(t => t.Special)) _specialTokens.Add(t.Content);
         foreach (string t in _specialTokens) _specialIds.Add(ConvertTokenToId(t));
-        // HF _decode: added tokens that are not special, or special ones with ids >= vocab_size (= the sentencepiece
-        // size), are emitted as their own sub-texts and joined with spaces: "<extra_id_0> </s>".
+        // HF _decode: added tokens that are not special, and additional special tokens (the sentinels) with ids >=
+        // vocab_size (= the sentencepiece size), are emitted as their own sub-texts joined by spaces: "<extra_id_0> </s>".
+        var coreSpecial = new HashSet<string>([EosToken, UnkToken, PadToken], StringComparer.Ordinal);
         foreach (var t in _addedById.Values)
-            if (!_specialTokens.Contains(t.Content) || t.Id >= SentencePieceSize) _decodedApartTokens.Add(t.Content);
+        {
+            bool additionalSpecial = _specialTokens.Contains(t.Content) && !coreSpecial.Contains(t.Content);
+            if (!_specialTokens.Contains(t.Content) || (additionalSpecial && t.Id >= SentencePieceSize))
+                _decodedApartTokens.Add(t.Content);
+        }
 
         VocabSize = Math.Max(SentencePieceSize, _addedById.Count == 0 ? 0 : _addedById.Keys.Max() + 1);
         _splitter = new AddedTokenSplitter(_addedById.Values);
@@ -156,13 +162,16 @@ public sealed class T5Tokenizer
     /// <summary>The underlying SentencePiece processor, as loaded from spiece.model.</summary>
     public SentencePieceProcessor SentencePiece => _spAsLoaded;
 
-    /// <summary>Id of sentinel <c>&lt;extra_id_n&gt;</c> = <see cref="VocabSize"/> − 1 − n.</summary>
-    /// <exception cref="ArgumentOutOfRangeException">n is outside [0, <see cref="ExtraIds"/>).</exception>
+    /// <summary>
+    /// Id of sentinel <c>&lt;extra_id_n&gt;</c>: the added token's id, which for T5 folders is
+    /// <see cref="VocabSize"/> − 1 − n (the first sentinel is the last id).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">n is outside [0, <see cref="ExtraIds"/>) or the folder does not define that sentinel.</exception>
     public int SentinelId(int n)
     {
-        if ((uint)n >= (uint)ExtraIds)
+        if ((uint)n >= (uint)ExtraIds || !_addedByContent.TryGetValue($"<extra_id_{n}>", out var sentinel))
             throw new ArgumentOutOfRangeException(nameof(n), n, $"Sentinel index must be in [0, {ExtraIds}).");
-        return VocabSize - 1 - n;
+        return sentinel.Id;
     }
 
     /// <summary>Plain SentencePiece <c>encode(text)</c>: no eos, "&lt;/s&gt;" in the text is just characters.</summary>
