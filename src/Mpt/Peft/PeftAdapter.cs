@@ -47,6 +47,18 @@ public static class PeftAdapter
     }
 
     /// <summary>
+    /// Saves <paramref name="encoder"/> as a plain PEFT adapter for a model of shape <paramref name="modelConfig"/>:
+    /// exactly PEFT's two files, no <c>mpt_model.json</c> (the weights are unknown). Prefer the overload taking the model,
+    /// which records it.
+    /// </summary>
+    /// <returns>The config written.</returns>
+    public static PeftAdapterConfig Save(string folder, PromptEncoder encoder, T5Config modelConfig, string? baseModelNameOrPath = null)
+    {
+        var config = PeftAdapterConfig.ForEncoder(encoder, modelConfig) with { BaseModelNameOrPath = baseModelNameOrPath };
+        return Save(folder, config, encoder);
+    }
+
+    /// <summary>
     /// Saves <paramref name="encoder"/> with an explicit config (e.g. one read from a PEFT adapter, to write it back
     /// byte-identically). <c>inference_mode</c> is forced to true, as PEFT's <c>save_pretrained</c> does.
     /// </summary>
@@ -106,8 +118,7 @@ public static class PeftAdapter
         T5Config modelConfig, string? baseModelNameOrPath = null)
     {
         using var single = prompt.ToSoftPrompt(task);
-        var config = PeftAdapterConfig.ForEncoder(single, modelConfig) with { BaseModelNameOrPath = baseModelNameOrPath };
-        return Save(folder, config, single);
+        return Save(folder, single, modelConfig, baseModelNameOrPath);
     }
 
     /// <summary>

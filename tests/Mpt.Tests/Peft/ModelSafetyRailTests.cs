@@ -98,6 +98,26 @@ public sealed class ModelSafetyRailTests
     }
 
     [Fact]
+    public void Should_Record_The_Model_Of_An_Exported_Task()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var temp = new TempFolder();
+        // Given
+        using var model = LoadModel(Models()[0]);
+        using var prompt = PromptFor(model);
+
+        // When
+        PeftAdapter.SaveTaskAsPromptTuning(temp.Path, prompt, 2, model);
+        var loaded = PeftAdapter.Load(temp.Path, model);
+        using var single = Assert.IsType<SoftPrompt>(loaded.Encoder);
+
+        // Then
+        Assert.Equal(ModelFingerprint.Compute(model), loaded.TrainedFor);
+        using var composed = prompt.ComposedPrompt(2);
+        Assert.True(composed.equal(single.Prompt).all().item<bool>());
+    }
+
+    [Fact]
     public void Should_Remove_A_Stale_Sidecar_When_Saving_Without_A_Model()
     {
         using var scope = torch.NewDisposeScope();
@@ -186,7 +206,7 @@ public sealed class ModelSafetyRailTests
     }
 
     [Fact]
-    public void Should_Check_Peft_Written_Adapters_Against_The_Fields_Peft_Copies_From_The_Model()
+    public void Should_Check_Peft_Written_Adapters_Against_Their_Width_And_The_Fields_Peft_Copies_From_The_Model()
     {
         using var scope = torch.NewDisposeScope();
         using var temp = new TempFolder();
@@ -210,6 +230,14 @@ public sealed class ModelSafetyRailTests
             Assert.Contains($"num_layers {config.NumLayers + 10} vs {model.Config.NumLayers}", e.Message);
             Assert.Contains(config.BaseModelNameOrPath!, e.Message);
             using (PeftAdapter.Load(folder, fingerprint, new PeftLoadOptions { AllowModelMismatch = true }).Encoder) { }
+
+            // And: onto a golden model of another width, the PEFT adapter is refused even with the override
+            string otherName = Models().First(n => T5Config.FromJsonFile(GoldenRoot.Combine("models", n, "config.json")).DModel != model.Config.DModel);
+            using var other = LoadModel(otherName);
+            var wide = Assert.Throws<ModelMismatchException>(() =>
+                PeftAdapter.Load(PeftGoldenCases.Folder(id), other, new PeftLoadOptions { AllowModelMismatch = true }));
+            Assert.Contains($"token_dim is {model.Config.DModel} but this model has d_model {other.Config.DModel}", wide.Message);
+            Assert.Contains("trained for another model", wide.Message);
         }
     }
 
