@@ -2,6 +2,8 @@ using System.Text.Json;
 using Mpt.Cli;
 using Mpt.Metrics;
 using Mpt.Tests.Cli;
+using Parquet.Schema;
+using Parquet.Serialization;
 using Xunit;
 
 namespace Mpt.Tests.Evaluation;
@@ -73,6 +75,36 @@ public sealed class EvaluateCommandTests : IDisposable
         }
         Assert.Equal(MptCli.Failed, mptWithoutId.ExitCode);
         Assert.Contains("--task-id", mptWithoutId.Error);
+    }
+
+    [Fact]
+    public async Task Should_Evaluate_A_Prompt_On_A_Folder_Of_Hub_Parquet_Files()
+    {
+        // Given: glue/sst2 as the hub's parquet export (train and validation shards); SST-2's test = original validation.
+        string folder = _ws.PathOf("glue-sst2");
+        Directory.CreateDirectory(folder);
+        var schema = new ParquetSchema(new DataField<string>("sentence"), new DataField<long>("label"), new DataField<long>("idx"));
+        foreach (var (name, count) in new[] { ("train-00000-of-00001.parquet", 3), ("validation-00000-of-00001.parquet", 6) })
+        {
+            var rows = Enumerable.Range(0, count).Select(i => (IDictionary<string, object?>)new Dictionary<string, object?>
+            {
+                ["sentence"] = $"{name[..5]} film number {i} was fine", ["label"] = (long)(i % 2), ["idx"] = (long)i,
+            }).ToList();
+            await using FileStream s = File.Create(Path.Combine(folder, name));
+            await ParquetSerializer.SerializeUntypedAsync(rows, schema, s);
+        }
+        string prompt = _ws.WritePrompt("sst2-prompt.safetensors", _ws.RandomSoftPrompt());
+
+        // When
+        var result = CliRunner.Run("evaluate", "--model", _ws.ModelDir, "--task", "sst2", "--data", folder, "--split", "test",
+            "--prompt", prompt, "--out", _ws.PathOf("sst2.json"));
+
+        // Then
+        Assert.True(result.ExitCode == MptCli.Ok, result.Error);
+        Assert.Contains("dataset split 'validation'", result.Output);
+        using var doc = JsonDocument.Parse(File.ReadAllText(_ws.PathOf("sst2.json")));
+        Assert.Equal(6, doc.RootElement.GetProperty("tasks").GetProperty("sst2").GetProperty("n_examples").GetInt32());
+        Assert.Equal("validation", doc.RootElement.GetProperty("settings").GetProperty("source_split").GetString());
     }
 
     [Fact]

@@ -166,6 +166,30 @@ public sealed class EvaluatorTests : IDisposable
     }
 
     [Fact]
+    public void Should_Generate_Longest_Label_Plus_Margin_And_Score_Decoded_Targets_Like_Attempt()
+    {
+        // Given: a free-text row whose target is longer than the max target length.
+        TaskDefinition squad = TaskCatalog.CreateDefault().Get("squad");
+        var row = new TextToTextRow("squad question: who? context: the lazy dog", "the lazy dog jumps over it", "squad",
+            new Dictionary<string, object?>());
+        var options = new EvaluationOptions { FreeTextMaxNewTokens = 3, LabelMargin = 1 };
+        var decoded = new Evaluator(EvaluationModel.Plain(_ws.Model), _ws.Tokenizer, options);
+        var raw = new Evaluator(EvaluationModel.Plain(_ws.Model), _ws.Tokenizer, options with { ScoreDecodedTargets = false });
+        int[] targetIds = _ws.Tokenizer.Encode(row.Target);
+
+        // When
+        TaskEvaluationResult withRoundTrip = decoded.Evaluate(squad, [row]);
+        TaskEvaluationResult withRawTarget = raw.Evaluate(squad, [row]);
+
+        // Then: ATTEMPT scores decode(tokenise(target, max_length)) — 2 tokens + eos here; the raw option keeps the text.
+        Assert.Equal(_ws.Tokenizer.Decode(targetIds.Take(2), skipSpecialTokens: true).Trim(), withRoundTrip.Targets[0]);
+        Assert.Equal(row.Target, withRawTarget.Targets[0]);
+        Assert.Null(withRoundTrip.InvalidRate);
+        Assert.Equal(3, decoded.MaxNewTokens(squad, T5FeatureConverter.ForTask(squad, _ws.Tokenizer, freeTextMaxTargetLength: 3)));
+        Assert.Equal(_rte.Labels!.Max(l => _ws.Tokenizer.Encode(l).Length) + 1, decoded.MaxNewTokens(_rte, T5FeatureConverter.ForTask(_rte, _ws.Tokenizer)));
+    }
+
+    [Fact]
     public void Should_Refuse_Rank_Classification_For_Free_Text_Tasks_And_Unknown_Task_Ids()
     {
         TaskDefinition squad = TaskCatalog.CreateDefault().Get("squad");
