@@ -15,7 +15,7 @@ public sealed class EvaluateCommandTests : IDisposable
 
     public void Dispose() => _ws.Dispose();
 
-    private string RteData(int count = 8) => _ws.WriteJsonl("rte/validation.jsonl", TinyEvaluationWorkspace.RteRows(count));
+    private string RteData(int count = 8) => _ws.WriteJsonl("rte/validation.jsonl", TinyEvaluationWorkspace.RteExamples(count));
 
     [Fact]
     public void Should_Evaluate_A_Task_Print_A_Table_And_Write_Json()

@@ -16,14 +16,7 @@ public sealed class EvaluatorTests : IDisposable
 
     public void Dispose() => _ws.Dispose();
 
-    private IReadOnlyList<TextToTextRow> RteRows(int count) =>
-        Enumerable.Range(0, count).SelectMany(i => _rte.Format(new Dictionary<string, object?>
-        {
-            ["sentence1"] = string.Join(' ', Enumerable.Repeat("The cat sat on the mat", 1 + i % 4)) + $" number {i}.",
-            ["sentence2"] = i % 3 == 0 ? "A cat sat." : "Nobody was there at all today.",
-            ["label"] = (long)(i % 2),
-            ["idx"] = (long)i,
-        })).ToList();
+    private IReadOnlyList<TextToTextRow> RteRows(int count) => TinyEvaluationWorkspace.RteRows(_rte, count);
 
     public static TheoryData<string> Models() => new() { "plain", "soft-prompt", "mpt-task-1" };
 

@@ -65,15 +65,22 @@ public sealed class TinyEvaluationWorkspace : IDisposable
         return path;
     }
 
-    /// <summary>RTE rows in the HF glue/rte layout with sentences of varied lengths (for bucketing) and both labels.</summary>
-    public static IReadOnlyList<object> RteRows(int count) =>
-        Enumerable.Range(0, count).Select(i => (object)new
+    /// <summary>
+    /// Raw RTE examples in the HF glue/rte layout, with sentences of varied lengths (so length bucketing reorders them)
+    /// and both labels.
+    /// </summary>
+    public static IReadOnlyList<Dictionary<string, object?>> RteExamples(int count) =>
+        Enumerable.Range(0, count).Select(i => new Dictionary<string, object?>
         {
-            sentence1 = string.Join(' ', Enumerable.Repeat("The cat sat on the mat", 1 + i % 4)) + $" number {i}.",
-            sentence2 = i % 3 == 0 ? "A cat sat." : "Nobody was there at all today.",
-            label = i % 2,
-            idx = i,
+            ["sentence1"] = string.Join(' ', Enumerable.Repeat("The cat sat on the mat", 1 + i % 4)) + $" number {i}.",
+            ["sentence2"] = i % 3 == 0 ? "A cat sat." : "Nobody was there at all today.",
+            ["label"] = (long)(i % 2),
+            ["idx"] = (long)i,
         }).ToList();
+
+    /// <summary>The formatted rows of <see cref="RteExamples"/> (ATTEMPT format, task prefix on).</summary>
+    public static IReadOnlyList<Mpt.Tasks.TextToTextRow> RteRows(Mpt.Tasks.TaskDefinition rte, int count) =>
+        RteExamples(count).SelectMany(e => rte.Format(e)).ToList();
 
     /// <summary>A random soft prompt [l, d] for <see cref="Config"/>.</summary>
     public SoftPrompt RandomSoftPrompt(int length = 3)
