@@ -80,6 +80,13 @@ public static class EvaluateCommand
                 throw new InvalidDataException(e.Message, e);
             }
             if (dataset.Rows.Count == 0) throw new InvalidDataException($"{dataPath}: no examples to evaluate.");
+            if (definition.Labels is { Count: > 0 } labels)
+            {
+                int unlabelled = dataset.Rows.Count(r => !labels.Contains(r.Target));
+                if (unlabelled > 0)
+                    context.Error.WriteLine($"warning: {unlabelled} of {dataset.Rows.Count} targets are not label strings of '{definition.Name}' " +
+                        "(unlabelled data such as a GLUE test split has label -1); no prediction can match them.");
+            }
 
             string modelDir = parse.GetValue(model)!;
             T5Tokenizer tokenizer = LoadTokenizer(modelDir, parse.GetValue(tokenizerDir));

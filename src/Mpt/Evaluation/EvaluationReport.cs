@@ -74,7 +74,12 @@ public sealed class EvaluationReport
             ["tasks"] = tasks,
             ["settings"] = JsonSerializer.SerializeToNode(Settings),
         };
-        return root.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+        // A metric that is undefined comes out as NaN; write it as "NaN" rather than failing after a long evaluation.
+        return root.ToJsonString(new JsonSerializerOptions
+        {
+            WriteIndented = true,
+            NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        });
     }
 
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> (folders created), via a temp file and a rename.</summary>

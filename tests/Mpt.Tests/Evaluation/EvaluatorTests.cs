@@ -183,6 +183,16 @@ public sealed class EvaluatorTests : IDisposable
     }
 
     [Fact]
+    public void Should_Write_An_Undefined_Metric_As_NaN()
+    {
+        var result = new TaskEvaluationResult("t", 1, new Dictionary<string, double> { ["pearson"] = double.NaN }, null, double.NaN,
+            "generate", ["x"], ["y"]);
+        string json = new EvaluationReport([result]).ToJson();
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        Assert.Equal("NaN", doc.RootElement.GetProperty("average_metrics").GetString());
+    }
+
+    [Fact]
     public void Should_Refuse_Rank_Classification_For_Free_Text_Tasks_And_Unknown_Task_Ids()
     {
         TaskDefinition squad = TaskCatalog.CreateDefault().Get("squad");
