@@ -1,0 +1,171 @@
+using System.CommandLine;
+using System.Globalization;
+using Mpt.Data;
+using Mpt.Evaluation;
+using Mpt.Model;
+using Mpt.Prompts;
+using Mpt.Tasks;
+using Mpt.Tokenization;
+
+namespace Mpt.Cli.Commands;
+
+/// <summary>
+/// <c>mpt evaluate --model DIR --task NAME --data PATH [...]</c>: evaluates a T5 (optionally with a trained prompt) on
+/// a task's data the way ATTEMPT does (greedy generation, string-matched labels) or by rank classification, prints a
+/// table and writes the results as JSON. No ML logic here: see <see cref="Evaluator"/> and <see cref="EvaluationData"/>.
+/// </summary>
+public static class EvaluateCommand
+{
+    /// <summary>Builds the verb.</summary>
+    public static Command Create(CliContext context)
+    {
+        var model = new Option<string>("--model") { Description = "Hugging Face T5 folder (config.json + weights; spiece.model unless --tokenizer).", Required = true };
+        var task = new Option<string>("--task") { Description = "Task name from the catalogue (e.g. rte, superglue-boolq) or from --task-file.", Required = true };
+        var data = new Option<string>("--data") { Description = "Data file (.parquet, .jsonl, .csv, .tsv) or a folder of split files as the HF hub exports them.", Required = true };
+        var prompt = new Option<string?>("--prompt") { Description = "Prompt weights: a .safetensors file (or PEFT adapter folder) with prompt_embeddings, or MPT's three tensors." };
+        var taskId = new Option<int?>("--task-id") { Description = "Which task prompt of an MPT prompt to use (required when it holds several)." };
+        var split = new Option<string>("--split")
+        {
+            Description = "Split to derive with ATTEMPT's rule (seed 42): validation or test; 'all' evaluates every row of the file.",
+            DefaultValueFactory = _ => "all",
+        };
+        split.AcceptOnlyFromAmong("all", "validation", "test", "train");
+        var max = new Option<int?>("--max") { Description = "Evaluate at most N examples (ATTEMPT n_obs: a seeded subset with --split, else the first N)." };
+        var batchSize = new Option<int>("--batch-size") { Description = "Examples per batch.", DefaultValueFactory = _ => EvaluationOptions.Default.BatchSize };
+        var maxSource = new Option<int>("--max-source-length") { Description = "Source tokens including eos (longer inputs are truncated).", DefaultValueFactory = _ => EvaluationOptions.Default.MaxSourceLength };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens generated for free-text (QA) tasks.", DefaultValueFactory = _ => EvaluationOptions.Default.FreeTextMaxNewTokens };
+        var rank = new Option<bool>("--rank-classification") { Description = "Score every label with the decoder and take the best instead of generating (classification tasks)." };
+        var noPrefix = new Option<bool>("--no-task-prefix") { Description = "Format sources without the task-name prefix (DePT style; ATTEMPT uses it)." };
+        var output = new Option<string?>("--out") { Description = "Write the results (per task and average) to this JSON file." };
+        var predictions = new Option<string?>("--predictions") { Description = "Write every prediction and target to this JSON Lines file." };
+        var taskFile = new Option<string?>("--task-file") { Description = "JSON file defining extra tasks (see UserTaskFile)." };
+        var tokenizerDir = new Option<string?>("--tokenizer") { Description = "Tokenizer folder (spiece.model) when the model folder has none." };
+
+        var command = new Command("evaluate", "Evaluate a T5, optionally with a trained prompt, on a task's data; print and save the metrics.")
+        {
+            model, task, data, prompt, taskId, split, max, batchSize, maxSource, maxNew, rank, noPrefix, output, predictions, taskFile, tokenizerDir,
+        };
+        command.SetAction(parse =>
+        {
+            var catalog = TaskCatalog.CreateDefault();
+            if (parse.GetValue(taskFile) is { } tasksPath) UserTaskFile.RegisterAll(catalog, tasksPath);
+            TaskDefinition definition = catalog.Get(parse.GetValue(task)!);
+            var options = new EvaluationOptions
+            {
+                BatchSize = parse.GetValue(batchSize),
+                MaxSourceLength = parse.GetValue(maxSource),
+                FreeTextMaxNewTokens = parse.GetValue(maxNew),
+                RankClassification = parse.GetValue(rank),
+            };
+            options.Validate();
+
+            string splitName = parse.GetValue(split)!;
+            DataSplit? dataSplit = splitName switch
+            {
+                "validation" => DataSplit.Validation,
+                "test" => DataSplit.Test,
+                "train" => DataSplit.Train,
+                _ => null,
+            };
+            var formatOptions = FormatOptions.Default with { AddPrefix = !parse.GetValue(noPrefix) };
+            string dataPath = parse.GetValue(data)!;
+            EvaluationDataset dataset;
+            try
+            {
+                dataset = EvaluationData.Load(definition, dataPath, dataSplit, parse.GetValue(max), formatOptions);
+            }
+            catch (DataFormatException e)
+            {
+                // CliErrors does not list the data layer's exception type; its message already names file, line and field.
+                throw new InvalidDataException(e.Message, e);
+            }
+            if (dataset.Rows.Count == 0) throw new InvalidDataException($"{dataPath}: no examples to evaluate.");
+            if (definition.Labels is { Count: > 0 } labels)
+            {
+                int unlabelled = dataset.Rows.Count(r => !labels.Contains(r.Target));
+                if (unlabelled > 0)
+                    context.Error.WriteLine($"warning: {unlabelled} of {dataset.Rows.Count} targets are not label strings of '{definition.Name}' " +
+                        "(unlabelled data such as a GLUE test split has label -1); no prediction can match them.");
+            }
+
+            string modelDir = parse.GetValue(model)!;
+            T5Tokenizer tokenizer = LoadTokenizer(modelDir, parse.GetValue(tokenizerDir));
+            using var backbone = T5ForConditionalGeneration.FromPretrained(modelDir);
+            string? promptPath = parse.GetValue(prompt);
+            using PromptEncoder? encoder = promptPath is null ? null : PromptFile.Load(promptPath);
+            EvaluationModel evaluated = encoder is null
+                ? EvaluationModel.Plain(backbone)
+                : EvaluationModel.WithPrompt(new PromptedT5(backbone, encoder), ChooseTaskId(encoder, parse.GetValue(taskId), promptPath!));
+
+            var settings = new Dictionary<string, object?>
+            {
+                ["model"] = Path.GetFullPath(modelDir),
+                ["prompt"] = promptPath is null ? null : Path.GetFullPath(promptPath),
+                ["task_id"] = encoder is null ? null : evaluated.TaskId,
+                ["data_files"] = dataset.Files.Select(Path.GetFullPath).ToList(),
+                ["split"] = splitName,
+                ["source_split"] = dataset.SourceSplit,
+                ["examples"] = dataset.Examples,
+                ["available_examples"] = dataset.AvailableExamples,
+                ["add_prefix"] = formatOptions.AddPrefix,
+                ["batch_size"] = options.BatchSize,
+                ["max_source_length"] = options.MaxSourceLength,
+                ["label_margin"] = options.LabelMargin,
+                ["free_text_max_new_tokens"] = options.FreeTextMaxNewTokens,
+                ["rank_classification"] = options.RankClassification,
+            };
+            var evaluator = new Evaluator(evaluated, tokenizer, options);
+            EvaluationReport report = evaluator.EvaluateAll([(definition, dataset.Rows)], settings);
+
+            WriteTable(context.Output, report, dataset);
+            if (parse.GetValue(output) is { } outPath)
+            {
+                report.WriteJson(outPath);
+                context.Output.WriteLine($"results written to {outPath}");
+            }
+            if (parse.GetValue(predictions) is { } predictionsPath)
+            {
+                report.WritePredictions(predictionsPath);
+                context.Output.WriteLine($"predictions written to {predictionsPath}");
+            }
+            return MptCli.Ok;
+        });
+        return command;
+    }
+
+    private static T5Tokenizer LoadTokenizer(string modelDir, string? tokenizerDir)
+    {
+        if (tokenizerDir is not null) return T5Tokenizer.FromFolder(tokenizerDir);
+        if (Directory.Exists(modelDir) && !File.Exists(Path.Combine(modelDir, "spiece.model")))
+            throw new FileNotFoundException($"Model folder '{modelDir}' has no spiece.model: pass the tokenizer folder with --tokenizer DIR.");
+        return T5Tokenizer.FromFolder(modelDir);
+    }
+
+    private static int ChooseTaskId(PromptEncoder encoder, int? taskId, string promptPath)
+    {
+        if (taskId is int id) return id;
+        if (encoder.NumTasks == 1) return 0;
+        throw new ArgumentException(
+            $"{promptPath} holds {encoder.NumTasks} task prompts: choose one with --task-id (0..{encoder.NumTasks - 1}).");
+    }
+
+    private static string F(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
+
+    private static void WriteTable(TextWriter o, EvaluationReport report, EvaluationDataset dataset)
+    {
+        string from = dataset.SourceSplit is null
+            ? $"{dataset.Examples} of {dataset.AvailableExamples} examples"
+            : $"{dataset.Examples} examples of dataset split '{dataset.SourceSplit}' ({dataset.AvailableExamples} rows)";
+        o.WriteLine($"data      {string.Join(", ", dataset.Files)}: {from}");
+        foreach (TaskEvaluationResult t in report.Tasks)
+        {
+            o.WriteLine($"task      {t.Task}: {t.Examples} rows, decoding by {t.Decoding}");
+            o.WriteLine($"  {"metric",-24}{"value",10}");
+            foreach (string key in EvaluationReport.ScoreKeys(t.Metrics)) o.WriteLine($"  {key,-24}{F(t.Metrics[key]),10}");
+            foreach (string key in t.Metrics.Keys.Except(EvaluationReport.ScoreKeys(t.Metrics)).Order(StringComparer.Ordinal))
+                o.WriteLine($"  {key,-24}{F(t.Metrics[key]),10}");
+            o.WriteLine($"  {"average_metrics",-24}{F(t.Average),10}");
+        }
+        if (report.Tasks.Count > 1) o.WriteLine($"average over {report.Tasks.Count} tasks: {F(report.Average)}");
+    }
+}
