@@ -11,7 +11,8 @@ public static class CliErrors
     /// <summary>True for failures that are about the input (files, data, arguments), which get a one-line message.</summary>
     public static bool IsUserFacing(Exception e) => Unwrap(e) is FileNotFoundException or DirectoryNotFoundException
         or InvalidDataException or JsonException or NotSupportedException or ArgumentException or FormatException
-        or UnauthorizedAccessException or IOException or KeyNotFoundException or InvalidOperationException;
+        or UnauthorizedAccessException or IOException or KeyNotFoundException or InvalidOperationException
+        or Mpt.Data.DataFormatException or Mpt.Tasks.TaskFormatException;
 
     /// <summary>The innermost meaningful message.</summary>
     public static string Describe(Exception e) => Unwrap(e).Message;

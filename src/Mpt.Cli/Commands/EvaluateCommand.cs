@@ -69,16 +69,7 @@ public static class EvaluateCommand
             };
             var formatOptions = FormatOptions.Default with { AddPrefix = !parse.GetValue(noPrefix) };
             string dataPath = parse.GetValue(data)!;
-            EvaluationDataset dataset;
-            try
-            {
-                dataset = EvaluationData.Load(definition, dataPath, dataSplit, parse.GetValue(max), formatOptions);
-            }
-            catch (DataFormatException e)
-            {
-                // CliErrors does not list the data layer's exception type; its message already names file, line and field.
-                throw new InvalidDataException(e.Message, e);
-            }
+            var dataset = EvaluationData.Load(definition, dataPath, dataSplit, parse.GetValue(max), formatOptions);
             if (dataset.Rows.Count == 0) throw new InvalidDataException($"{dataPath}: no examples to evaluate.");
             if (definition.Labels is { Count: > 0 } labels)
             {
