@@ -5,7 +5,8 @@ namespace Mpt.Encoder;
 /// <summary>
 /// BERT WordPiece tokenization of a <c>vocab.txt</c> (one token per line, id = line number) through
 /// Microsoft.ML.Tokenizers' <see cref="BertTokenizer"/>, configured like the uncased HF <c>BertTokenizerFast</c> of
-/// all-MiniLM-L6-v2 (<c>do_lower_case</c>, accents stripped since <c>strip_accents</c> follows lower-casing, CJK
+/// all-MiniLM-L6-v2 (<c>do_lower_case</c>, accents stripped since <c>strip_accents</c> follows lower-casing — done by
+/// <see cref="AccentStripper"/>, see there why — CJK
 /// characters split, punctuation split). This class adds what <see cref="IEncoderTokenizer"/> promises on top: pair
 /// layout <c>[CLS] a [SEP] b [SEP]</c> with token types and HF's longest-first truncation.
 /// </summary>
@@ -53,7 +54,11 @@ public sealed class WordPieceTokenizer : IEncoderTokenizer
     public int VocabularySize { get; }
 
     /// <summary>WordPiece ids of <paramref name="text"/> without special tokens or truncation.</summary>
-    public IReadOnlyList<int> Tokenize(string text) => _tokenizer.EncodeToIds(text, addSpecialTokens: false);
+    /// <remarks>
+    /// Accents are stripped by <see cref="AccentStripper"/> before the library sees the text: its own stripping calls
+    /// <c>string.Normalize</c>, a no-op under the solution's <c>InvariantGlobalization</c>.
+    /// </remarks>
+    public IReadOnlyList<int> Tokenize(string text) => _tokenizer.EncodeToIds(AccentStripper.Strip(text), addSpecialTokens: false);
 
     /// <inheritdoc/>
     public EncoderInput Encode(string text, string? textPair = null, int maxLength = 512)
