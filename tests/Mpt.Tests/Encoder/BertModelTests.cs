@@ -103,6 +103,33 @@ public sealed class BertModelTests
     }
 
     [Fact]
+    public void RepeatedPromptStepsInScopesLeaveNoTensorsBehind()
+    {
+        torch.manual_seed(5);
+        using var model = new BertModel(Tiny);
+        model.Freeze();
+        using var prompt = new TorchSharp.Modules.Parameter(torch.randn(3, 16));
+        using var ids = torch.tensor(new long[] { 2, 7, 9, 3 }, [1, 4]);
+        using var mask = torch.ones(1, 7, dtype: ScalarType.Int64);
+        var counts = new List<long>();
+        for (int step = 0; step < 6; step++)
+        {
+            using (NewDisposeScope())
+            {
+                prompt.grad?.zero_();
+                var embeds = torch.cat([prompt.unsqueeze(0), model.WordEmbeddings(ids)], 1);
+                using var output = model.ForwardEmbeddings(embeds, mask);
+                output.PoolerOutput!.sum().backward();
+            }
+            counts.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+        }
+        // After the first step (which allocates prompt.grad) the number of live tensors stays flat.
+        Assert.All(counts.Skip(2), count => Assert.Equal(counts[1], count));
+        using (var probe = torch.zeros(1))
+            Assert.Equal(counts[^1] + 1, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
+    }
+
+    [Fact]
     public void BadShapesAreRejectedWithTheExpectedShape()
     {
         using var scope = NewDisposeScope();
