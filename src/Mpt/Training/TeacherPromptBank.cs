@@ -52,9 +52,9 @@ public sealed class TeacherPromptBank : IDisposable
         {
             using var noGrad = torch.no_grad();
             var tokens = backbone.EmbedTokens(batch.InputIds);                                         // (B, S, D)
-            var prompts = PromptsFor(batch.TaskIds).to(tokens.dtype);                                 // (B, l, D)
+            var prompts = PromptsFor(batch.TaskIds.to(_prompts.device)).to(tokens.dtype, tokens.device);                                 // (B, l, D)
             var embeds = torch.cat([prompts, tokens], 1);                                              // (B, l+S, D)
-            var ones = torch.ones(batch.Size, PromptLength, batch.AttentionMask.dtype);
+            var ones = torch.ones(batch.Size, PromptLength, batch.AttentionMask.dtype, batch.AttentionMask.device);
             var mask = torch.cat([ones, batch.AttentionMask], 1);                                      // (B, l+S)
             return backbone.Forward(null, embeds, mask, null, batch.Labels, outputHiddenStates);
         }

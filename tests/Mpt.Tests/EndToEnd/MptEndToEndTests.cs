@@ -84,6 +84,30 @@ public sealed class MptEndToEndTests(ITestOutputHelper output)
         output.WriteLine($"MPT*: accuracy {string.Join(", ", multiAccuracy.Select(a => a.ToString("F3")))}; {multi.Training.Parameters}");
         Assert.All(multiAccuracy, a => Assert.True(a >= 0.8, $"MPT* target accuracy {a}"));
         Assert.Equal(l * 32 + 2 * (l + 32), multi.Training.Parameters.TrainableParameters);
+
+        // 5. Baselines through the same trainer on target 0: PT (fresh vocabulary prompt) and SPoT (a teacher's prompt).
+        var ptTrain = targetTrain[0].Select(e => e with { TaskId = 0 }).ToList();
+        var ptDev = targetDev[0].Select(e => e with { TaskId = 0 }).ToList();
+        var baselineAdapter = new TargetAdapter(backbone, new TargetAdaptationOptions { Rates = AdaptationRates.PromptTuning, Loop = Loop(60) });
+        foreach (var (name, init) in new[] { ("PT", TargetPrompts.VocabularyInit(backbone, l, seed: 21)), ("SPoT", TargetPrompts.Spot(teachers[2])) })
+        {
+            var baseline = baselineAdapter.Train(init, ptTrain, new TrainingHooks());
+            double accuracy = GreedyAccuracy.Of(new PromptedT5(backbone, baseline.Prompt), ptDev);
+            output.WriteLine($"{name}: accuracy {accuracy:F3}, loss {baseline.Training.MeanLossOfFirst(10):F3} -> {baseline.Training.MeanLossOfLast(10):F3}; {baseline.Training.Parameters}");
+            Assert.True(baseline.Training.MeanLossOfLast(10) < baseline.Training.MeanLossOfFirst(10), $"{name} loss did not fall");
+            Assert.Equal(l * 32, baseline.Training.Parameters.TrainableParameters);
+        }
+
+        // 6. Few-shot MPT on target 1: k = 16 examples, three samples (seeds), mean ± std.
+        var fewShot = FewShot.Repeat([1UL, 2UL, 3UL], seed =>
+        {
+            var sample = FewShot.Sample(targetTrain[1].Select(e => e with { TaskId = 0 }).ToList(), 16, seed);
+            var run = new TargetAdapter(backbone, new TargetAdaptationOptions { Loop = Loop(30) with { BatchSize = 8, Seed = seed } })
+                .Train(TargetPrompts.FromSource(source), sample, new TrainingHooks());
+            return GreedyAccuracy.Of(new PromptedT5(backbone, run.Prompt), targetDev[1].Select(e => e with { TaskId = 0 }).ToList());
+        });
+        output.WriteLine($"few-shot k = 16: accuracy {fewShot}");
+        Assert.True(fewShot.Mean >= 0.75, $"few-shot mean accuracy {fewShot.Mean}");
         output.WriteLine($"total {clock.Elapsed.TotalSeconds:F1} s");
     }
 }
