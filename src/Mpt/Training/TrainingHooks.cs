@@ -15,7 +15,10 @@ public sealed record TrainingHooks
     /// <summary>Run folder for config, checkpoints and the final prompt; null = nothing written.</summary>
     public RunFolder? Folder { get; init; }
 
-    /// <summary>Continue from the folder's latest checkpoint (the CLI's <c>--resume</c>); without one, start fresh.</summary>
+    /// <summary>
+    /// Continue from the folder's latest checkpoint (the CLI's <c>--resume</c>); when the folder has none yet (killed before
+    /// the first checkpoint) the run starts fresh. Ignored without a <see cref="Folder"/>.
+    /// </summary>
     public bool Resume { get; init; }
 
     /// <summary>Receives log entries (every <see cref="TrainingLoopOptions.LogEverySteps"/> and evaluation steps).</summary>

@@ -104,16 +104,16 @@ public sealed class TrainingLoop
                 // 2. Batch: the next examples of the seeded source, padded to this batch's longest row.
                 var batch = _collator.Collate(_source.Next());
                 // 3. Forward + loss (the objective runs the frozen backbone with the prompt, and teachers if any).
-                var losses_ = _objective(batch);
+                var stepLosses = _objective(batch);
                 // 4. Backward: only prompt parameters require gradients, so only they receive one.
-                losses_.Total.backward();
+                stepLosses.Total.backward();
                 // 5. Optional gradient clipping (HF Trainer's max_grad_norm) over the trained prompt parameters.
                 if (_options.MaxGradNorm is { } maxNorm) torch.nn.utils.clip_grad_norm_(trainedParameters, maxNorm);
                 // 6. AdamW update, then 7. clear the gradients for the next step.
                 _optimizer.Step();
                 _optimizer.ZeroGrad();
-                loss = losses_.Total.item<float>();
-                parts = losses_.Parts.ToDictionary(p => p.Key, p => (double)p.Value.item<float>());
+                loss = stepLosses.Total.item<float>();
+                parts = stepLosses.Parts.ToDictionary(p => p.Key, p => (double)p.Value.item<float>());
             }
             step++;
             timer.Stop();
