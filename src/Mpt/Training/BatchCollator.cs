@@ -1,0 +1,89 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mpt.Training;
+
+/// <summary>
+/// Turns examples into a padded <see cref="PromptBatch"/> with dynamic padding (each batch is padded to its own longest
+/// row, as HF's <c>DataCollatorForSeq2Seq</c>), truncating long inputs to <see cref="MaxSourceLength"/> tokens.
+/// </summary>
+/// <remarks>
+/// Truncation keeps the final eos: HF's T5 tokenizer truncates to max_length − 1 tokens and then appends eos, so a
+/// truncated input still ends the way the model saw inputs end in pre-training. The paper's max input is 256 (PAPER.md §2).
+/// Labels are not truncated unless <see cref="MaxTargetLength"/> is set (ATTEMPT's max target length is task-specific).
+/// </remarks>
+public sealed class BatchCollator
+{
+    /// <summary>The paper's max input length for T5-Base runs (256; MultiRC 348, MRQA 512).</summary>
+    public const int DefaultMaxSourceLength = 256;
+
+    /// <summary>Creates a collator.</summary>
+    /// <param name="padTokenId">Pad id of the model (T5: 0).</param>
+    /// <param name="eosTokenId">Eos id of the model (T5: 1), kept last when truncating.</param>
+    /// <param name="maxSourceLength">Longest encoder input in tokens (prompt rows not counted).</param>
+    /// <param name="maxTargetLength">Longest label sequence, or null for no truncation.</param>
+    public BatchCollator(long padTokenId, long eosTokenId, int maxSourceLength = DefaultMaxSourceLength, int? maxTargetLength = null)
+    {
+        if (maxSourceLength < 1) throw new ArgumentOutOfRangeException(nameof(maxSourceLength), $"max source length must be at least 1, got {maxSourceLength}.");
+        if (maxTargetLength is < 1) throw new ArgumentOutOfRangeException(nameof(maxTargetLength), $"max target length must be at least 1, got {maxTargetLength}.");
+        PadTokenId = padTokenId;
+        EosTokenId = eosTokenId;
+        MaxSourceLength = maxSourceLength;
+        MaxTargetLength = maxTargetLength;
+    }
+
+    /// <summary>Pad id used for input_ids.</summary>
+    public long PadTokenId { get; }
+
+    /// <summary>Eos id kept at the end of truncated sequences.</summary>
+    public long EosTokenId { get; }
+
+    /// <summary>Longest encoder input.</summary>
+    public int MaxSourceLength { get; }
+
+    /// <summary>Longest label sequence (null = unlimited).</summary>
+    public int? MaxTargetLength { get; }
+
+    /// <summary>Collates <paramref name="examples"/> into tensors allocated in the caller's dispose scope.</summary>
+    /// <exception cref="ArgumentException">No examples, or an example with no input or no label ids (the index is named).</exception>
+    public PromptBatch Collate(IReadOnlyList<TrainingExample> examples)
+    {
+        if (examples.Count == 0) throw new ArgumentException("cannot collate an empty batch.", nameof(examples));
+        var inputs = new List<long>[examples.Count];
+        var labels = new List<long>[examples.Count];
+        for (int i = 0; i < examples.Count; i++)
+        {
+            var e = examples[i];
+            if (e.InputIds.Count == 0) throw new ArgumentException($"example {i} (task {e.TaskId}) has no input ids.", nameof(examples));
+            if (e.LabelIds.Count == 0) throw new ArgumentException($"example {i} (task {e.TaskId}) has no label ids.", nameof(examples));
+            if (e.TaskId < 0) throw new ArgumentException($"example {i} has a negative task id {e.TaskId}.", nameof(examples));
+            inputs[i] = Truncate(e.InputIds, MaxSourceLength);
+            labels[i] = Truncate(e.LabelIds, MaxTargetLength ?? int.MaxValue);
+        }
+        int s = inputs.Max(x => x.Count), t = labels.Max(x => x.Count), b = examples.Count;
+        var ids = new long[b * s];
+        var mask = new long[b * s];
+        var lab = new long[b * t];
+        var tasks = new long[b];
+        Array.Fill(ids, PadTokenId);
+        Array.Fill(lab, DistillationLosses.IgnoreIndex);
+        for (int i = 0; i < b; i++)
+        {
+            for (int j = 0; j < inputs[i].Count; j++) { ids[i * s + j] = inputs[i][j]; mask[i * s + j] = 1; }
+            for (int j = 0; j < labels[i].Count; j++) lab[i * t + j] = labels[i][j];
+            tasks[i] = examples[i].TaskId;
+        }
+        return new PromptBatch(
+            torch.tensor(ids, [b, s]), torch.tensor(mask, [b, s]), torch.tensor(lab, [b, t]), torch.tensor(tasks, [b]));
+    }
+
+    /// <summary>The first <paramref name="max"/> ids; when cut, the last kept id is the original final eos (if it had one).</summary>
+    private List<long> Truncate(IReadOnlyList<long> ids, int max)
+    {
+        if (ids.Count <= max) return [.. ids];
+        bool endsWithEos = ids[^1] == EosTokenId;
+        var kept = ids.Take(endsWithEos ? max - 1 : max).ToList();
+        if (endsWithEos) kept.Add(EosTokenId);
+        return kept;
+    }
+}

@@ -1,0 +1,76 @@
+using Mpt.Prompts;
+
+namespace Mpt.Training;
+
+/// <summary>
+/// MPT source training (paper §3.1-3.2, App. A): a decomposed prompt P* ∘ (u_k v_k) over κ source tasks distilled from
+/// the frozen teachers with λ = 0.9, batches of K ~ U{2..κ} tasks with examples-proportional mixing, lr 0.3 for every
+/// prompt parameter, 5 epochs over the mixture, batch 32. Choices the paper leaves open carry Mpt's documented defaults.
+/// </summary>
+public sealed record DistillationOptions
+{
+    /// <summary>Prompt length l; must equal the teachers' (paper: 100).</summary>
+    public int PromptLength { get; init; } = 100;
+
+    /// <summary>Rank r of the task factors (paper: 1).</summary>
+    public int Rank { get; init; } = 1;
+
+    /// <summary>u, v init (paper: unspecified; default ones, so P̂_k = P* at step 0 — see <see cref="TaskVectorInit.Ones"/>).</summary>
+    public TaskVectorInit TaskVectorInit { get; init; } = TaskVectorInit.Ones;
+
+    /// <summary>Vocabulary ids the P* init samples from: the first N (ATTEMPT: 5000).</summary>
+    public int VocabularyPool { get; init; } = PromptInit.DefaultVocabularyPool;
+
+    /// <summary>Distillation objective (default the paper's; the others are its ablations).</summary>
+    public DistillationObjective Objective { get; init; } = DistillationObjective.LogitsAndHidden;
+
+    /// <summary>λ of Eq. (5) (paper: 0.9, fixed).</summary>
+    public double Lambda { get; init; } = DistillationLosses.DefaultLambda;
+
+    /// <summary>KL temperature T (unspecified in the paper; 1 = the model's own distributions; see <see cref="DistillationLosses.LogitKl"/>).</summary>
+    public double Temperature { get; init; } = 1.0;
+
+    /// <summary>Hidden states compared (unspecified; default the final state of each stack).</summary>
+    public HiddenLayers HiddenLayers { get; init; } = HiddenLayers.Final;
+
+    /// <summary>Reduction of both distillation losses (unspecified; default token mean, like L_PLM).</summary>
+    public LossReduction Reduction { get; init; } = LossReduction.TokenMean;
+
+    /// <summary>Whether the l prompt positions count in the encoder hidden loss (default true; see <see cref="DistillationLosses.EncoderMask"/>).</summary>
+    public bool HiddenLossOnPromptPositions { get; init; } = true;
+
+    /// <summary>
+    /// Decompose the prompt (default true). False is the ablation "w/o prompt decomposition": one plain l × d prompt
+    /// shared by every source task (a SoftPrompt; each row is still distilled from its own task's teacher), which is
+    /// then the target's init.
+    /// </summary>
+    public bool Decomposition { get; init; } = true;
+
+    /// <summary>κ, the most tasks per batch (null = all source tasks, the paper's κ = |S|).</summary>
+    public int? MaxTasksPerBatch { get; init; }
+
+    /// <summary>Size cap of examples-proportional mixing (null = uncapped; see <see cref="TaskSamplerOptions.SizeCap"/>).</summary>
+    public long? MixingSizeCap { get; init; }
+
+    /// <summary>Draw the K tasks with replacement (default false; see <see cref="TaskSamplerOptions.WithReplacement"/>).</summary>
+    public bool SampleTasksWithReplacement { get; init; }
+
+    /// <summary>Stochastic task sampling (default true; false = the ablation "w/o stochastic task sampling").</summary>
+    public bool StochasticTaskSampling { get; init; } = true;
+
+    /// <summary>Learning rates (paper: 0.3 for P* and for u, v).</summary>
+    public PromptLearningRates Rates { get; init; } = PromptLearningRates.SourceTraining;
+
+    /// <summary>Loop settings (paper: 5 epochs over the mixture, batch 32).</summary>
+    public TrainingLoopOptions Loop { get; init; } = new() { Epochs = 5 };
+
+    /// <summary>The task sampler settings these options imply.</summary>
+    public TaskSamplerOptions SamplerOptions() => new()
+    {
+        BatchSize = Loop.BatchSize,
+        MaxTasksPerBatch = MaxTasksPerBatch,
+        SizeCap = MixingSizeCap,
+        WithReplacement = SampleTasksWithReplacement,
+        StochasticTaskSampling = StochasticTaskSampling,
+    };
+}

@@ -1,0 +1,113 @@
+using Mpt.Model;
+using Mpt.Prompts;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mpt.Training;
+
+/// <summary>
+/// MPT source training (paper §3.1-3.2): learns the decomposed multitask prompt P* ∘ (u_k v_k) over the κ source tasks
+/// by prompt distillation from the frozen teachers, L = L_PLM + λ (L_Logits + L_Hidden) (Eq. 5), on mixed-task batches
+/// drawn by the <see cref="TaskSampler"/>. The ablations of §4.3 are options (<see cref="DistillationOptions"/>).
+/// </summary>
+public sealed class Distiller
+{
+    /// <summary>Log name of the KL term.</summary>
+    public const string KlLoss = "kl";
+    /// <summary>Log name of the hidden-state term.</summary>
+    public const string HiddenLoss = "hidden";
+    /// <summary>Log name of the prompt-matching term (<see cref="DistillationObjective.PromptMse"/>).</summary>
+    public const string PromptMseLoss = "prompt_mse";
+
+    private readonly T5ForConditionalGeneration _backbone;
+
+    /// <summary>Creates a distiller for <paramref name="backbone"/> (frozen; the teachers run on the same instance).</summary>
+    public Distiller(T5ForConditionalGeneration backbone, DistillationOptions options)
+    {
+        _backbone = backbone;
+        Options = options;
+    }
+
+    /// <summary>The options.</summary>
+    public DistillationOptions Options { get; }
+
+    /// <summary>
+    /// The fresh student: P* = sampled vocabulary rows (as the teachers' init, paper p.4) and κ task factor pairs
+    /// (<see cref="DistillationOptions.TaskVectorInit"/>); or one plain prompt for the "no decomposition" ablation.
+    /// </summary>
+    public PromptEncoder CreatePrompt(int numSourceTasks)
+    {
+        using var init = PromptInit.SampledVocabulary(_backbone.SharedWeight.detach(), Options.PromptLength, Options.Loop.Seed,
+            Math.Min(Options.VocabularyPool, _backbone.Config.VocabSize));
+        return Options.Decomposition
+            ? MultitaskPrompt.Create(init, numSourceTasks, Options.Rank, Options.TaskVectorInit, Options.Loop.Seed)
+            : new SoftPrompt(init);
+    }
+
+    /// <summary>Runs source training.</summary>
+    /// <param name="examplesByTask">Training examples of source task k at index k (TaskId = k).</param>
+    /// <param name="teachers">Teacher prompt of source task k at index k; may be empty only for <see cref="DistillationObjective.None"/>.</param>
+    /// <param name="hooks">Dev evaluation, run folder, resume, log.</param>
+    /// <returns>The trained source prompt: a <see cref="MultitaskPrompt"/>, or a <see cref="SoftPrompt"/> without decomposition.</returns>
+    public StageResult<PromptEncoder> Train(IReadOnlyList<IReadOnlyList<TrainingExample>> examplesByTask,
+        IReadOnlyList<SoftPrompt> teachers, TrainingHooks hooks)
+    {
+        int kappa = examplesByTask.Count;
+        bool needTeachers = Options.Objective != DistillationObjective.None;
+        if (needTeachers && teachers.Count != kappa)
+            throw new ArgumentException($"{kappa} source tasks need {kappa} teacher prompts (one per task, same order), got {teachers.Count}.", nameof(teachers));
+        if (needTeachers && teachers.Any(t => t.NumVirtualTokens != Options.PromptLength))
+            throw new ArgumentException($"every teacher must have the student's prompt length {Options.PromptLength} (the hidden states are compared position by position); got {string.Join(", ", teachers.Select(t => t.NumVirtualTokens))}.", nameof(teachers));
+
+        var prompt = CreatePrompt(kappa);
+        var model = new PromptedT5(_backbone, prompt);
+        using var bank = needTeachers ? new TeacherPromptBank(teachers) : null;
+        var source = new TaskSampledBatchSource(examplesByTask, Options.SamplerOptions(), Options.Loop.Seed);
+        var result = StageRunner.Run(model, Options.Rates, source, Objective(model, bank), Options.Loop, hooks,
+            new { Stage = "distillation", Options, TaskSizes = examplesByTask.Select(t => t.Count).ToList() });
+        return new StageResult<PromptEncoder>(prompt, result);
+    }
+
+    /// <summary>The per-batch loss of <see cref="DistillationOptions.Objective"/> (Eq. 5 by default).</summary>
+    public Func<PromptBatch, StepLosses> Objective(PromptedT5 student, TeacherPromptBank? teachers)
+    {
+        var o = Options;
+        return batch =>
+        {
+            bool hidden = o.Objective == DistillationObjective.LogitsAndHidden;
+            var studentIds = PromptTuningObjective.StudentTaskIds(student.Prompt, batch);
+            var s = student.Forward(batch.InputIds, batch.AttentionMask, studentIds, batch.Labels, outputHiddenStates: hidden);
+            var task = s.Loss!;
+            var parts = new Dictionary<string, Tensor> { [PromptTuningObjective.TaskLoss] = task };
+            switch (o.Objective)
+            {
+                case DistillationObjective.None:
+                    return new StepLosses(task, parts);
+                case DistillationObjective.PromptMse:
+                {
+                    var teacherRows = teachers!.PromptsFor(batch.TaskIds);                    // (B, l, d)
+                    var studentRows = student.Prompt.call(studentIds);                       // (B, l, d)
+                    var positions = torch.ones(batch.Size, student.PromptLength, ScalarType.Bool);
+                    var mse = DistillationLosses.HiddenMse([teacherRows], [studentRows], positions, HiddenLayers.Final, o.Reduction);
+                    parts[PromptMseLoss] = mse;
+                    return new StepLosses(task + mse * o.Lambda, parts);
+                }
+                default:
+                {
+                    var t = teachers!.Forward(_backbone, batch, hidden);
+                    var targetMask = DistillationLosses.TargetMask(batch.Labels);
+                    var kl = DistillationLosses.LogitKl(t.Logits, s.Logits, targetMask, o.Temperature, o.Reduction);
+                    parts[KlLoss] = kl;
+                    var hiddenLoss = hidden
+                        ? DistillationLosses.EncoderDecoderHiddenMse(
+                            t.EncoderHiddenStates!, s.EncoderHiddenStates!,
+                            DistillationLosses.EncoderMask(batch.AttentionMask, student.PromptLength, o.HiddenLossOnPromptPositions),
+                            t.DecoderHiddenStates!, s.DecoderHiddenStates!, targetMask, o.HiddenLayers, o.Reduction)
+                        : torch.zeros([], ScalarType.Float32);
+                    if (hidden) parts[HiddenLoss] = hiddenLoss;
+                    return new StepLosses(DistillationLosses.TotalLoss(task, kl, hiddenLoss, o.Lambda), parts);
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,69 @@
+using Mpt.Model;
+using Mpt.Prompts;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mpt.Training;
+
+/// <summary>
+/// The frozen teacher prompts of the κ source tasks stacked into one [κ, l, d] tensor, so that a mixed-task batch runs
+/// through the teacher side in a single forward pass: row b gets the prompt of its own task, exactly what
+/// <see cref="PromptedT5"/> with that task's <see cref="SoftPrompt"/> would compute for it. The backbone is the
+/// student's (shared, not loaded twice); the teacher pass runs without gradients and with dropout off.
+/// </summary>
+public sealed class TeacherPromptBank : IDisposable
+{
+    private readonly Tensor _prompts;
+
+    /// <summary>Stacks copies of the teachers' prompts (teacher k = source task k).</summary>
+    /// <exception cref="ArgumentException">No teachers, or teachers of different shapes.</exception>
+    public TeacherPromptBank(IReadOnlyList<SoftPrompt> teachers)
+    {
+        if (teachers.Count == 0) throw new ArgumentException("need at least one teacher prompt.", nameof(teachers));
+        var shape = teachers[0].Prompt.shape;
+        for (int k = 1; k < teachers.Count; k++)
+            if (!teachers[k].Prompt.shape.SequenceEqual(shape))
+                throw new ArgumentException($"teacher {k} has shape [{string.Join(",", teachers[k].Prompt.shape)}] but teacher 0 has [{string.Join(",", shape)}]; all teachers need the same l and d.", nameof(teachers));
+        using var scope = torch.NewDisposeScope();
+        _prompts = torch.stack(teachers.Select(t => t.Prompt.detach()).ToList(), 0).clone().MoveToOuterDisposeScope().DetachFromDisposeScope();
+    }
+
+    /// <summary>Number of teachers κ.</summary>
+    public int Count => (int)_prompts.shape[0];
+
+    /// <summary>Prompt length l.</summary>
+    public int PromptLength => (int)_prompts.shape[1];
+
+    /// <summary>Prompt width d.</summary>
+    public int TokenDim => (int)_prompts.shape[2];
+
+    /// <summary>The teacher prompt of every row, [B, l, d] (float32, no gradient).</summary>
+    public Tensor PromptsFor(Tensor taskIds) => _prompts.index_select(0, taskIds);
+
+    /// <summary>
+    /// Teacher forward pass on <paramref name="batch"/> (teacher forcing on its labels), no gradients, backbone in eval mode
+    /// for the call (its previous mode is restored): the targets of the KL and hidden losses are deterministic.
+    /// </summary>
+    public T5Seq2SeqOutput Forward(T5ForConditionalGeneration backbone, PromptBatch batch, bool outputHiddenStates)
+    {
+        bool wasTraining = backbone.training;
+        backbone.train(false);
+        try
+        {
+            using var noGrad = torch.no_grad();
+            var tokens = backbone.EmbedTokens(batch.InputIds);                                         // (B, S, D)
+            var prompts = PromptsFor(batch.TaskIds.to(_prompts.device)).to(tokens.dtype, tokens.device);                                 // (B, l, D)
+            var embeds = torch.cat([prompts, tokens], 1);                                              // (B, l+S, D)
+            var ones = torch.ones(batch.Size, PromptLength, batch.AttentionMask.dtype, batch.AttentionMask.device);
+            var mask = torch.cat([ones, batch.AttentionMask], 1);                                      // (B, l+S)
+            return backbone.Forward(null, embeds, mask, null, batch.Labels, outputHiddenStates);
+        }
+        finally
+        {
+            backbone.train(wasTraining);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _prompts.Dispose();
+}

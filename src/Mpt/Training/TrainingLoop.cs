@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using Mpt.Prompts;
+using Mpt.Runs;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Mpt.Training;
+
+/// <summary>
+/// The one training loop every MPT stage uses (teachers, distillation, target adaptation, baselines, ablations): the
+/// stages differ only in the prompt, the optimizer's learning rates, the batch source and the objective.
+/// </summary>
+/// <remarks>
+/// Each step runs inside its own <c>torch.NewDisposeScope()</c>, so the live tensor count stays flat. Exact resume:
+/// a checkpoint holds everything the next step depends on (prompt, AdamW state, data order, task sampler, torch's CPU
+/// generator for dropout, step, best score and prompt); the learning rate is a function of the step. A run stopped
+/// after any step and resumed from its last checkpoint therefore replays the same updates bit for bit.
+/// Torch's default CPU generator is global: a fresh run seeds it with <see cref="TrainingLoopOptions.Seed"/>.
+/// </remarks>
+public sealed class TrainingLoop
+{
+    private readonly PromptedT5 _model;
+    private readonly PromptOptimizer _optimizer;
+    private readonly IBatchSource _source;
+    private readonly BatchCollator _collator;
+    private readonly Func<PromptBatch, StepLosses> _objective;
+    private readonly TrainingLoopOptions _options;
+
+    /// <summary>Creates a loop.</summary>
+    /// <param name="model">Frozen backbone + the prompt being trained.</param>
+    /// <param name="optimizer">AdamW over the prompt's trained groups.</param>
+    /// <param name="source">Batches of examples.</param>
+    /// <param name="collator">Examples → tensors.</param>
+    /// <param name="objective">Batch → loss (called in train mode, gradients on).</param>
+    /// <param name="options">Schedule, clipping, evaluation, checkpoint and seed settings.</param>
+    public TrainingLoop(PromptedT5 model, PromptOptimizer optimizer, IBatchSource source, BatchCollator collator,
+        Func<PromptBatch, StepLosses> objective, TrainingLoopOptions options)
+    {
+        _model = model;
+        _optimizer = optimizer;
+        _source = source;
+        _collator = collator;
+        _objective = objective;
+        _options = options;
+        TotalSteps = options.TotalSteps(source.ExampleCount);
+    }
+
+    /// <summary>Planned number of optimizer updates.</summary>
+    public long TotalSteps { get; }
+
+    /// <summary>Trains (or continues training) the prompt; on return the prompt holds the best (or last) values.</summary>
+    /// <param name="hooks">Evaluation, run folder, resume, logging, early stop.</param>
+    /// <param name="configJson">The stage's options as JSON, stored in (and on resume compared with) the run folder.</param>
+    public TrainingResult Run(TrainingHooks hooks, string configJson)
+    {
+        var folder = hooks.Folder;
+        folder?.EnsureConfig(configJson, hooks.Resume);
+        long step = 0;
+        long? resumedFrom = null;
+        double? bestScore = null;
+        long? bestStep = null;
+        Dictionary<string, Tensor>? bestPrompt = null;
+        var trained = _optimizer.Groups.Select(g => g.Name).ToList();
+        var trainedParameters = _model.Prompt.ParameterGroups().Where(g => trained.Contains(g.Name)).SelectMany(g => g.Parameters).ToList();
+
+        if (hooks.Resume && folder is not null && folder.HasCheckpoint)
+        {
+            string where = folder.CheckpointLocation!;
+            using var checkpoint = folder.LoadCheckpoint();
+            if (checkpoint.TotalSteps != TotalSteps)
+                throw new InvalidOperationException($"{where}: the checkpoint plans {checkpoint.TotalSteps} steps but this run plans {TotalSteps}: the data or options differ.");
+            _model.Prompt.LoadPeftTensors(checkpoint.Prompt, System.IO.Path.Combine(where, RunFolder.PromptFile));
+            OptimizerStateTensors.Load(_optimizer, checkpoint.Optimizer, System.IO.Path.Combine(where, RunFolder.OptimizerFile));
+            _source.SetState(checkpoint.Source);
+            torch.random.set_rng_state(checkpoint.TorchRngState);
+            step = checkpoint.Step;
+            resumedFrom = step;
+            bestScore = checkpoint.BestScore;
+            bestStep = checkpoint.BestStep;
+            bestPrompt = checkpoint.BestPrompt?.ToDictionary(kv => kv.Key, kv => kv.Value.clone().DetachFromDisposeScope());
+        }
+        else
+        {
+            torch.random.manual_seed(unchecked((long)_options.Seed));
+        }
+
+        var losses = new List<double>();
+        var timer = new Stopwatch();
+        double stepMillisTotal = 0;
+        bool interrupted = false;
+        SetTrainMode();
+        while (step < TotalSteps)
+        {
+            timer.Restart();
+            double loss;
+            Dictionary<string, double> parts;
+            var rates = _optimizer.Groups.ToDictionary(g => g.Name, g => 0.0);
+            using (var scope = torch.NewDisposeScope())
+            {
+                // 1. LR schedule: linear warm-up, then linear decay to 0 (a function of the step, so nothing to store).
+                _optimizer.ApplySchedule(LinearWarmupSchedule.Multiplier(step, TotalSteps, _options.WarmupSteps));
+                foreach (var name in rates.Keys) rates[name] = _optimizer.CurrentLearningRate(name);
+                // 2. Batch: the next examples of the seeded source, padded to this batch's longest row.
+                var batch = _collator.Collate(_source.Next());
+                // 3. Forward + loss (the objective runs the frozen backbone with the prompt, and teachers if any).
+                var stepLosses = _objective(batch);
+                // 4. Backward: only prompt parameters require gradients, so only they receive one.
+                stepLosses.Total.backward();
+                // 5. Optional gradient clipping (HF Trainer's max_grad_norm) over the trained prompt parameters.
+                if (_options.MaxGradNorm is { } maxNorm) torch.nn.utils.clip_grad_norm_(trainedParameters, maxNorm);
+                // 6. AdamW update, then 7. clear the gradients for the next step.
+                _optimizer.Step();
+                _optimizer.ZeroGrad();
+                loss = stepLosses.Total.item<float>();
+                parts = stepLosses.Parts.ToDictionary(p => p.Key, p => (double)p.Value.item<float>());
+            }
+            step++;
+            timer.Stop();
+            double millis = timer.Elapsed.TotalMilliseconds;
+            stepMillisTotal += millis;
+            losses.Add(loss);
+            if (!double.IsFinite(loss))
+                throw new InvalidOperationException($"the loss became {loss} at step {step}; lower the learning rate or enable gradient clipping.");
+
+            // 8. Evaluate on dev and keep the best prompt (ties keep the earlier one).
+            double? devScore = null;
+            bool last = step == TotalSteps;
+            if (hooks.Evaluate is not null && (last || (_options.EvalEverySteps > 0 && step % _options.EvalEverySteps == 0)))
+            {
+                _model.Train(false);
+                devScore = hooks.Evaluate(_model);
+                SetTrainMode();
+                if (bestScore is null || devScore.Value > bestScore.Value)
+                {
+                    bestScore = devScore;
+                    bestStep = step;
+                    if (bestPrompt is not null) foreach (var t in bestPrompt.Values) t.Dispose();
+                    bestPrompt = _model.Prompt.PeftTensors().ToDictionary(kv => kv.Key, kv => kv.Value.DetachFromDisposeScope());
+                }
+            }
+
+            // 9. Log.
+            if (hooks.Log is not null && (last || devScore is not null || (_options.LogEverySteps > 0 && step % _options.LogEverySteps == 0)))
+                hooks.Log(new TrainingLogEntry(step, TotalSteps, loss, parts, rates, devScore, millis));
+
+            // 10. Checkpoint (resumable state, swapped in as a whole).
+            if (folder is not null && (last || (_options.CheckpointEverySteps > 0 && step % _options.CheckpointEverySteps == 0)))
+                SaveCheckpoint(folder, step, bestScore, bestStep, bestPrompt);
+
+            // 11. Stop early if asked (simulated kill, time limit).
+            if (!last && hooks.StopAfterStep?.Invoke(step) == true) { interrupted = true; break; }
+        }
+
+        _model.Train(false);
+        if (!interrupted && _options.KeepBest && bestPrompt is not null)
+            _model.Prompt.LoadPeftTensors(bestPrompt, $"best prompt (step {bestStep})");
+        if (bestPrompt is not null) foreach (var t in bestPrompt.Values) t.Dispose();
+        var result = new TrainingResult(step, TotalSteps, interrupted, resumedFrom, bestScore, bestStep, losses,
+            ParameterReport.Of(_model.Prompt), losses.Count == 0 ? 0 : stepMillisTotal / losses.Count);
+        if (folder is not null && !interrupted)
+        {
+            folder.WritePrompt(_model.Prompt);
+            folder.WriteJson(RunFolder.ResultFile, result with { StepLosses = [] });
+        }
+        return result;
+    }
+
+    private void SetTrainMode()
+    {
+        _model.Train(true);
+        if (!_options.BackboneDropout) _model.Backbone.train(false);
+    }
+
+    private void SaveCheckpoint(RunFolder folder, long step, double? bestScore, long? bestStep, Dictionary<string, Tensor>? bestPrompt)
+    {
+        var prompt = _model.Prompt.PeftTensors();
+        var optimizer = OptimizerStateTensors.Save(_optimizer);
+        var rng = torch.random.get_rng_state();
+        try
+        {
+            folder.SaveCheckpoint(new TrainingCheckpoint(step, TotalSteps, bestScore, bestStep, _source.GetState(), prompt, bestPrompt, optimizer, rng));
+        }
+        finally
+        {
+            foreach (var t in prompt.Values) t.Dispose();
+            foreach (var t in optimizer.Values) t.Dispose();
+            rng.Dispose();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+namespace Mpt.Training;
+
+/// <summary>
+/// Settings shared by every training stage (teachers, distillation, target adaptation). Defaults are the paper's T5-Base
+/// recipe where it gives one and ATTEMPT's HF Trainer recipe where it does not (PAPER.md §2, §7).
+/// </summary>
+public sealed record TrainingLoopOptions
+{
+    /// <summary>Passes over the training examples (used when <see cref="MaxSteps"/> is null). Paper: teachers and small
+    /// targets 20, large targets 10, source training 5.</summary>
+    public double Epochs { get; init; } = 20;
+
+    /// <summary>Number of optimizer updates; overrides <see cref="Epochs"/> when set.</summary>
+    public long? MaxSteps { get; init; }
+
+    /// <summary>Examples per batch (paper: 32 for T5-Base).</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>Longest encoder input in tokens (paper: 256; MultiRC 348; MRQA 512).</summary>
+    public int MaxSourceLength { get; init; } = BatchCollator.DefaultMaxSourceLength;
+
+    /// <summary>Linear warm-up steps (ATTEMPT: 500), then linear decay to 0 at the last step.</summary>
+    public int WarmupSteps { get; init; } = LinearWarmupSchedule.DefaultWarmupSteps;
+
+    /// <summary>AdamW decoupled weight decay (ATTEMPT: 1e-5).</summary>
+    public double WeightDecay { get; init; } = PromptOptimizer.DefaultWeightDecay;
+
+    /// <summary>
+    /// Clip the global gradient norm of the prompt parameters to this value; null = no clipping. Default 1.0: HF
+    /// Trainer's <c>max_grad_norm</c> default, which ATTEMPT's runs (the paper's baseline code) used implicitly; the
+    /// paper does not mention clipping (PAPER.md §7 decision 15).
+    /// </summary>
+    public double? MaxGradNorm { get; init; } = 1.0;
+
+    /// <summary>
+    /// Keep the frozen backbone's dropout active while training (default true: HF/PEFT prompt tuning trains the model in
+    /// train mode, so the T5 config's dropout_rate applies; the paper does not say, PAPER.md §7 decision 16). False runs
+    /// the backbone in eval mode (deterministic forward passes, faster convergence on tiny models).
+    /// </summary>
+    public bool BackboneDropout { get; init; } = true;
+
+    /// <summary>Evaluate on dev every this many steps (and at the last step); 0 = only at the last step.</summary>
+    public int EvalEverySteps { get; init; }
+
+    /// <summary>
+    /// Keep the prompt with the best dev score and restore it at the end (ATTEMPT keeps the best dev checkpoint; the paper
+    /// does not say, PAPER.md §7 decision 26). Without an evaluator the last prompt is kept.
+    /// </summary>
+    public bool KeepBest { get; init; } = true;
+
+    /// <summary>Write a resumable checkpoint every this many steps (and at the last step); 0 = only at the last step.</summary>
+    public int CheckpointEverySteps { get; init; }
+
+    /// <summary>Report a log entry every this many steps (and at the last step).</summary>
+    public int LogEverySteps { get; init; } = 50;
+
+    /// <summary>Seed of the data order, the task sampler and torch's CPU generator (dropout).</summary>
+    public ulong Seed { get; init; } = 42;
+
+    /// <summary>Number of optimizer updates for <paramref name="exampleCount"/> training examples.</summary>
+    public long TotalSteps(long exampleCount)
+    {
+        if (MaxSteps is { } max)
+        {
+            if (max <= 0) throw new ArgumentOutOfRangeException(nameof(MaxSteps), $"MaxSteps must be positive, got {max}.");
+            return max;
+        }
+        if (!(Epochs > 0)) throw new ArgumentOutOfRangeException(nameof(Epochs), $"Epochs must be positive, got {Epochs}.");
+        return Math.Max(1, (long)Math.Ceiling(Epochs * exampleCount / BatchSize));
+    }
+}
