@@ -24,6 +24,7 @@ internal static class ReportPlots
         var methods = MethodNames.Order(curves.Select(c => c.Key.Method));
         var palette = new ScottPlot.Palettes.Category10();
         int dropped = 0;
+        double logMin = double.PositiveInfinity, logMax = double.NegativeInfinity;
         foreach (var curve in curves)
         {
             var xs = new List<double>();
@@ -35,6 +36,8 @@ internal static class ReportPlots
                 {
                     if (!(y > 0)) { dropped++; continue; }
                     y = Math.Log10(y);
+                    logMin = Math.Min(logMin, y);
+                    logMax = Math.Max(logMax, y);
                 }
                 xs.Add(curve.Steps[i]);
                 ys.Add(y);
@@ -50,12 +53,14 @@ internal static class ReportPlots
         plot.Title(title);
         plot.XLabel("step");
         plot.YLabel(logY ? yLabel + " (log scale)" : yLabel);
-        if (logY)
-            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
-            {
-                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                LabelFormatter = y => Math.Pow(10, y).ToString("G3", CultureInfo.InvariantCulture),
-            };
+        if (logY && logMin <= logMax)
+        {
+            var ticks = new ScottPlot.TickGenerators.NumericManual();
+            double min = Math.Pow(10, logMin), max = Math.Pow(10, logMax);
+            foreach (double minor in LogAxisTicks.Minor(min, max)) ticks.AddMinor(Math.Log10(minor));
+            foreach (double major in LogAxisTicks.Major(min, max)) ticks.AddMajor(Math.Log10(major), major.ToString("G4", CultureInfo.InvariantCulture));
+            plot.Axes.Left.TickGenerator = ticks;
+        }
         plot.ShowLegend(Edge.Right);
         Save(plot, path, width, height);
         return dropped;
