@@ -10,6 +10,8 @@ namespace Mpt.Reports;
 internal static class ReportPlots
 {
     // Line patterns distinguish methods when colours distinguish tasks (adaptation plots hold tasks × methods lines).
+    private const int MaxAnnotatedTasks = 15;
+
     private static readonly LinePattern[] Patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
 
     /// <summary>
@@ -68,7 +70,7 @@ internal static class ReportPlots
 
     /// <summary>
     /// A task × task heatmap with the task names on both axes (row 0 at the top, as the matrix is printed), each cell
-    /// annotated with its value, and a colour bar.
+    /// annotated with its value (up to 15 tasks), and a colour bar.
     /// </summary>
     public static void Heatmap(string path, SimilarityMatrix matrix, int size)
     {
@@ -80,11 +82,13 @@ internal static class ReportPlots
         heatmap.Extent = new CoordinateRect(-0.5, n - 0.5, -0.5, n - 0.5);
         var colorBar = plot.Add.ColorBar(heatmap);
         colorBar.Label = "cosine similarity";
+        colorBar.Axis.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { TargetTickCount = 6 };
 
         var range = heatmap.DataRange;
         double mid = (range.Min + range.Max) / 2;
         int fontSize = Math.Clamp(size / (3 * Math.Max(n, 1)), 8, 16);
-        for (int r = 0; r < n; r++)
+        // Beyond ~15 tasks the numbers no longer fit their cells; the table under the figure still has them.
+        for (int r = 0; r < n && n <= MaxAnnotatedTasks; r++)
             for (int c = 0; c < n; c++)
             {
                 double value = matrix.Values[r, c];
