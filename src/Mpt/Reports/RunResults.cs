@@ -1,0 +1,84 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Mpt.Reports;
+
+/// <summary>
+/// <c>results.json</c>, the summary of a pipeline run that the report tabulates:
+/// <code>
+/// {
+///   "format_version": 1,
+///   "targets": {"rte": {"pt": {MethodResult}, "spot": {…}, "mpt": {…}, "mpt-no-kd": {…}}, "cola": {…}},
+///   "stages":  {"teacher": {"wall_clock_s": 5321.4, "steps": 60000}, "distill": {…}, "adapt": {…}},
+///   "model":   {"name": "t5-base", "architecture": "…", "fingerprint": "…", "total_params": 222903552},
+///   "prompts": {"teachers": {"mnli": "prompts/teacher-mnli.safetensors", …},
+///               "multitask": {"path": "prompts/multitask.safetensors", "tasks": ["mnli", …]}},
+///   "config":  {… the resolved pipeline config, verbatim …}
+/// }
+/// </code>
+/// Every section is optional, so a partial run (teachers only, one method) still has a valid file.
+/// </summary>
+/// <param name="FormatVersion">Version of this layout; readers refuse other versions.</param>
+/// <param name="Targets">Target task → method → test result; tasks and methods keep file order.</param>
+/// <param name="Stages">Stage name → timing.</param>
+/// <param name="Model">The backbone.</param>
+/// <param name="Prompts">Prompt files for the task-similarity heatmaps.</param>
+/// <param name="Config">The resolved configuration of the run, free-form.</param>
+public sealed record RunResults(
+    int FormatVersion = RunResults.CurrentFormatVersion,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodResult>>? Targets = null,
+    IReadOnlyDictionary<string, StageSummary>? Stages = null,
+    ModelSummary? Model = null,
+    PromptFiles? Prompts = null,
+    JsonObject? Config = null)
+{
+    /// <summary>File name inside a run folder.</summary>
+    public const string FileName = "results.json";
+
+    /// <summary>The layout version this library writes and reads.</summary>
+    public const int CurrentFormatVersion = 1;
+
+    /// <summary>Writes the results as indented snake_case JSON, atomically (temp file + rename).</summary>
+    public void Write(string path)
+    {
+        Validate(path);
+        ReportJson.WriteAllTextAtomic(path, JsonSerializer.Serialize(this, ReportJson.Indented) + "\n");
+    }
+
+    /// <summary>Reads and validates a results file.</summary>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="InvalidDataException">Malformed JSON or a bad field; the message names the file and the field.</exception>
+    public static RunResults Read(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: results file not found.", path);
+        RunResults results;
+        try
+        {
+            results = JsonSerializer.Deserialize<RunResults>(File.ReadAllText(path), ReportJson.Indented)
+                      ?? throw new InvalidDataException($"{path}: the file is JSON null, expected an object.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not a valid results file ({e.Message}).", e);
+        }
+        results.Validate(path);
+        return results;
+    }
+
+    private void Validate(string path)
+    {
+        if (FormatVersion != CurrentFormatVersion)
+            throw new InvalidDataException($"{path}: format_version {FormatVersion}, this library reads {CurrentFormatVersion}.");
+        foreach (var (task, methods) in Targets ?? new Dictionary<string, IReadOnlyDictionary<string, MethodResult>>())
+            foreach (var (method, result) in methods)
+            {
+                try { result.Validate(); }
+                catch (ArgumentException e) { throw new InvalidDataException($"{path}: targets.{task}.{method}: {e.Message}", e); }
+            }
+        foreach (var (stage, summary) in Stages ?? new Dictionary<string, StageSummary>())
+            if (!double.IsFinite(summary.WallClockS) || summary.WallClockS < 0)
+                throw new InvalidDataException($"{path}: stages.{stage}.wall_clock_s must be finite and ≥ 0, got {summary.WallClockS}.");
+        if (Prompts?.Multitask is { } multitask && multitask.Tasks.Count == 0)
+            throw new InvalidDataException($"{path}: prompts.multitask.tasks is empty; it must name every task of {multitask.Path}.");
+    }
+}

@@ -1,0 +1,6 @@
+namespace Mpt.Reports;
+
+/// <summary>How long one pipeline stage took (an entry of <c>results.json</c>'s <c>stages</c>).</summary>
+/// <param name="WallClockS">Wall-clock seconds of the whole stage (all its tasks, methods and seeds).</param>
+/// <param name="Steps">Optimizer updates done in the stage, when known.</param>
+public sealed record StageSummary(double WallClockS, long? Steps = null);
