@@ -18,9 +18,9 @@ public sealed record EncoderPromptOptions
 
     /// <summary>
     /// First vocabulary id the sampled-vocabulary prompt init draws from. Default 1996, "the" in the bert-base-uncased
-    /// vocabulary all-MiniLM-L6-v2 uses: ids 0-998 are [PAD] and [unusedN] rows (never trained), 100-103 the special
-    /// tokens, 999-1995 single characters; from 1996 on come whole words, roughly most frequent first — the analogue of
-    /// the "first 5000 T5 ids" that ATTEMPT samples from.
+    /// vocabulary all-MiniLM-L6-v2 uses: below it are [PAD] (0), the special tokens (100-103), 994 [unusedN] rows that
+    /// were never trained (1-99, 104-998) and single characters (999-1995); from 1996 on come whole words, roughly most
+    /// frequent first — the analogue of the "first 5000 T5 ids" ATTEMPT samples from.
     /// </summary>
     public int VocabularyInitFirstId { get; init; } = 1996;
 }
