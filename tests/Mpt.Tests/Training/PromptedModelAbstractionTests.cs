@@ -81,4 +81,22 @@ public sealed class PromptedModelAbstractionTests
             Assert.NotEqual(typeof(T5PromptBackbone), f.FieldType);
         });
     }
+
+    [Fact]
+    public void Should_Refuse_Two_Evaluators_And_Run_EvaluateModel_On_T5()
+    {
+        using var scope = NewDisposeScope();
+        using var t5 = TinyT5.Create();
+        var trainer = new TeacherTrainer(t5, new TeacherOptions { PromptLength = 2, Loop = new TrainingLoopOptions { MaxSteps = 1, BatchSize = 4, WarmupSteps = 0 } });
+        var examples = TinyT5.Majority(4, 0, 10, 11, 2, 3, 1);
+
+        var both = new TrainingHooks { Evaluate = _ => 0, EvaluateModel = _ => 0 };
+        Assert.Contains("not both", Assert.Throws<InvalidOperationException>(() => trainer.Train(examples, both)).Message);
+
+        IPromptedModel? seen = null;
+        var result = trainer.Train(examples, new TrainingHooks { EvaluateModel = m => { seen = m; return 0.5; } });
+        Assert.IsType<PromptedT5>(seen);
+        Assert.Equal(0.5, result.Training.BestScore);
+        result.Prompt.Dispose();
+    }
 }
