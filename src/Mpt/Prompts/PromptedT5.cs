@@ -1,4 +1,5 @@
 using Mpt.Model;
+using Mpt.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,7 +17,7 @@ namespace Mpt.Prompts;
 /// (<c>requires_grad = false</c>) on construction: only prompt parameters can receive gradients.
 /// All methods allocate in the caller's dispose scope.
 /// </remarks>
-public sealed class PromptedT5
+public sealed class PromptedT5 : IPromptedModel
 {
     /// <summary>Wraps <paramref name="backbone"/> and <paramref name="prompt"/>; freezes the backbone and moves the prompt
     /// to the backbone's device.</summary>
@@ -53,6 +54,17 @@ public sealed class PromptedT5
         Prompt.train(training);
     }
 
+    /// <inheritdoc/>
+    public bool BackboneTraining
+    {
+        get => Backbone.training;
+        set => Backbone.train(value);
+    }
+
+    /// <summary>T5's collator: pad id and eos from the config, eos kept when truncating.</summary>
+    public IBatchCollator CreateCollator(int maxSourceLength) =>
+        new BatchCollator(Backbone.Config.PadTokenId, Backbone.Config.EosTokenId, maxSourceLength);
+
     /// <summary>
     /// The encoder input: inputs_embeds [B, l+S, D] = cat(prompts(taskIds) cast to the backbone dtype, embed(inputIds)) and
     /// the mask [B, l+S] = cat(ones(B, l), attentionMask).
@@ -84,6 +96,44 @@ public sealed class PromptedT5
     {
         var (embeds, mask) = BuildEncoderInput(inputIds, attentionMask, taskIds);
         return Backbone.Forward(null, embeds, mask, decoderInputIds, labels, outputHiddenStates);
+    }
+
+    /// <summary>
+    /// Forward pass with explicit prompt rows [B, l, d] (teacher forcing on the batch's labels): the same computation as
+    /// <see cref="Forward"/> with the rows in place of <c>Prompt.call(taskIds)</c>. Logits are the decoder logits [B, T, V]
+    /// at the label positions; hidden states are the encoder stack (l prompt positions first) and the decoder stack.
+    /// </summary>
+    public PromptedOutput ForwardWithPrompts(PromptBatch batch, Tensor prompts, bool outputHiddenStates)
+    {
+        var tokens = Backbone.EmbedTokens(batch.InputIds);                                             // (B, S, D)
+        var rows = prompts.to(tokens.dtype, tokens.device);                                            // (B, l, D)
+        var embeds = torch.cat([rows, tokens], 1);                                                     // (B, l+S, D)
+        var ones = torch.ones(batch.Size, PromptLength, batch.AttentionMask.dtype, batch.AttentionMask.device);
+        var mask = torch.cat([ones, batch.AttentionMask], 1);                                          // (B, l+S)
+        var output = Backbone.Forward(null, embeds, mask, null, batch.Labels, outputHiddenStates);
+        var targetMask = DistillationLosses.TargetMask(batch.Labels);                                  // (B, T)
+        IReadOnlyList<HiddenStateStack>? stacks = outputHiddenStates
+            ? [new HiddenStateStack(output.EncoderHiddenStates!, batch.AttentionMask, PromptLength),
+               new HiddenStateStack(output.DecoderHiddenStates!, targetMask, 0)]
+            : null;
+        return new PromptedOutput(output.Loss!, output.Logits, targetMask, stacks);
+    }
+
+    /// <summary>Greedy generation with the prompt: per row the ids after the decoder start, up to and including eos.</summary>
+    public IReadOnlyList<long[]> Predict(PromptBatch batch, int maxNewTokens)
+    {
+        using var scope = NewDisposeScope();
+        var taskIds = PromptTuningObjective.StudentTaskIds(Prompt, batch);
+        var sequences = Generate(batch.InputIds, batch.AttentionMask, taskIds, maxNewTokens).Sequences;
+        long eos = Backbone.Config.EosTokenId;
+        var result = new long[batch.Size][];
+        for (int b = 0; b < result.Length; b++)
+        {
+            var ids = sequences[b].data<long>().ToArray().Skip(1).ToList();                          // drop the decoder start
+            int end = ids.IndexOf(eos);
+            result[b] = (end < 0 ? ids : ids.Take(end + 1)).ToArray();
+        }
+        return result;
     }
 
     /// <summary>Greedy decoding with the prompt (HF/PEFT generate rules; see <see cref="T5ForConditionalGeneration.Generate"/>).</summary>

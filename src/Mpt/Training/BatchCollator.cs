@@ -12,7 +12,7 @@ namespace Mpt.Training;
 /// truncated input still ends the way the model saw inputs end in pre-training. The paper's max input is 256 (PAPER.md §2).
 /// Labels are not truncated unless <see cref="MaxTargetLength"/> is set (ATTEMPT's max target length is task-specific).
 /// </remarks>
-public sealed class BatchCollator
+public sealed class BatchCollator : IBatchCollator
 {
     /// <summary>The paper's max input length for T5-Base runs (256; MultiRC 348, MRQA 512).</summary>
     public const int DefaultMaxSourceLength = 256;

@@ -10,6 +10,11 @@ namespace Mpt.Training;
 /// by prompt distillation from the frozen teachers, L = L_PLM + λ (L_Logits + L_Hidden) (Eq. 5), on mixed-task batches
 /// drawn by the <see cref="TaskSampler"/>. The ablations of §4.3 are options (<see cref="DistillationOptions"/>).
 /// </summary>
+/// <remarks>
+/// Backbone-agnostic: it sees an <see cref="IPromptBackbone"/> and its <see cref="IPromptedModel"/>, whose output says
+/// what the KL compares (T5: decoder logits at the target positions; a similarity classifier: label scores) and which
+/// hidden-state stacks the MSE covers (T5: encoder + decoder; BERT: encoder).
+/// </remarks>
 public sealed class Distiller
 {
     /// <summary>Log name of the KL term.</summary>
@@ -19,11 +24,18 @@ public sealed class Distiller
     /// <summary>Log name of the prompt-matching term (<see cref="DistillationObjective.PromptMse"/>).</summary>
     public const string PromptMseLoss = "prompt_mse";
 
-    private readonly T5ForConditionalGeneration _backbone;
+    private readonly IPromptBackbone _backbone;
+
+    /// <summary>Creates a distiller for a frozen T5 (the teachers run on the same instance).</summary>
+    public Distiller(T5ForConditionalGeneration backbone, DistillationOptions options)
+        : this(new T5PromptBackbone(backbone), options)
+    {
+    }
 
     /// <summary>Creates a distiller for <paramref name="backbone"/> (frozen; the teachers run on the same instance).</summary>
-    public Distiller(T5ForConditionalGeneration backbone, DistillationOptions options)
+    public Distiller(IPromptBackbone backbone, DistillationOptions options)
     {
+        ArgumentNullException.ThrowIfNull(backbone);
         _backbone = backbone;
         Options = options;
     }
@@ -37,8 +49,8 @@ public sealed class Distiller
     /// </summary>
     public PromptEncoder CreatePrompt(int numSourceTasks)
     {
-        using var init = PromptInit.SampledVocabulary(_backbone.SharedWeight.detach(), Options.PromptLength, Options.Loop.Seed,
-            Math.Min(Options.VocabularyPool, _backbone.Config.VocabSize));
+        using var init = PromptInit.SampledVocabulary(_backbone.VocabularyEmbeddings, Options.PromptLength, Options.Loop.Seed,
+            Options.VocabularyPool);
         return Options.Decomposition
             ? MultitaskPrompt.Create(init, numSourceTasks, Options.Rank, Options.TaskVectorInit, Options.Loop.Seed)
             : new SoftPrompt(init);
@@ -60,7 +72,7 @@ public sealed class Distiller
             throw new ArgumentException($"every teacher must have the student's prompt length {Options.PromptLength} (the hidden states are compared position by position); got {string.Join(", ", teachers.Select(t => t.NumVirtualTokens))}.", nameof(teachers));
 
         var prompt = CreatePrompt(kappa);
-        var model = new PromptedT5(_backbone, prompt);
+        var model = _backbone.WithPrompt(prompt);
         using var bank = needTeachers ? new TeacherPromptBank(teachers) : null;
         var source = new TaskSampledBatchSource(examplesByTask, Options.SamplerOptions(), Options.Loop.Seed);
         var result = StageRunner.Run(model, Options.Rates, source, Objective(model, bank), Options.Loop, hooks,
@@ -69,15 +81,15 @@ public sealed class Distiller
     }
 
     /// <summary>The per-batch loss of <see cref="DistillationOptions.Objective"/> (Eq. 5 by default).</summary>
-    public Func<PromptBatch, StepLosses> Objective(PromptedT5 student, TeacherPromptBank? teachers)
+    public Func<PromptBatch, StepLosses> Objective(IPromptedModel student, TeacherPromptBank? teachers)
     {
         var o = Options;
         return batch =>
         {
             bool hidden = o.Objective == DistillationObjective.LogitsAndHidden;
             var studentIds = PromptTuningObjective.StudentTaskIds(student.Prompt, batch);
-            var s = student.Forward(batch.InputIds, batch.AttentionMask, studentIds, batch.Labels, outputHiddenStates: hidden);
-            var task = s.Loss!;
+            var s = student.ForwardWithPrompts(batch, student.Prompt.call(studentIds), hidden);
+            var task = s.Loss;
             var parts = new Dictionary<string, Tensor> { [PromptTuningObjective.TaskLoss] = task };
             switch (o.Objective)
             {
@@ -94,20 +106,32 @@ public sealed class Distiller
                 }
                 default:
                 {
-                    var t = teachers!.Forward(_backbone, batch, hidden);
-                    var targetMask = DistillationLosses.TargetMask(batch.Labels);
-                    var kl = DistillationLosses.LogitKl(t.Logits, s.Logits, targetMask, o.Temperature, o.Reduction);
+                    var t = teachers!.Forward(student, batch, hidden);
+                    var kl = DistillationLosses.LogitKl(t.Logits, s.Logits, s.LogitsMask, o.Temperature, o.Reduction);
                     parts[KlLoss] = kl;
-                    var hiddenLoss = hidden
-                        ? DistillationLosses.EncoderDecoderHiddenMse(
-                            t.EncoderHiddenStates!, s.EncoderHiddenStates!,
-                            DistillationLosses.EncoderMask(batch.AttentionMask, student.PromptLength, o.HiddenLossOnPromptPositions),
-                            t.DecoderHiddenStates!, s.DecoderHiddenStates!, targetMask, o.HiddenLayers, o.Reduction)
-                        : torch.zeros([], ScalarType.Float32);
+                    var hiddenLoss = hidden ? StackedHiddenMse(t.HiddenStates!, s.HiddenStates!) : torch.zeros([], ScalarType.Float32);
                     if (hidden) parts[HiddenLoss] = hiddenLoss;
                     return new StepLosses(DistillationLosses.TotalLoss(task, kl, hiddenLoss, o.Lambda), parts);
                 }
             }
         };
+    }
+
+    /// <summary>
+    /// Eq. (4) summed over the backbone's stacks (T5: encoder + decoder, as <see cref="DistillationLosses.EncoderDecoderHiddenMse"/>;
+    /// BERT: the encoder alone), each over its compared positions.
+    /// </summary>
+    private Tensor StackedHiddenMse(IReadOnlyList<HiddenStateStack> teacher, IReadOnlyList<HiddenStateStack> student)
+    {
+        if (teacher.Count != student.Count || teacher.Count == 0)
+            throw new InvalidOperationException($"teacher and student returned {teacher.Count} and {student.Count} hidden-state stacks.");
+        Tensor? total = null;
+        for (int i = 0; i < teacher.Count; i++)
+        {
+            var mask = student[i].ComparedPositions(Options.HiddenLossOnPromptPositions);
+            var term = DistillationLosses.HiddenMse(teacher[i].States, student[i].States, mask, Options.HiddenLayers, Options.Reduction);
+            total = total is null ? term : total + term;
+        }
+        return total!;
     }
 }

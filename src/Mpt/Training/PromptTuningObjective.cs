@@ -12,12 +12,15 @@ public static class PromptTuningObjective
     public const string TaskLoss = "task";
 
     /// <summary>The objective for <paramref name="model"/>: batch → L_PLM.</summary>
-    public static Func<PromptBatch, StepLosses> For(PromptedT5 model) => batch =>
+    public static Func<PromptBatch, StepLosses> For(IPromptedModel model) => batch =>
     {
-        var output = model.Forward(batch.InputIds, batch.AttentionMask, StudentTaskIds(model.Prompt, batch), batch.Labels);
-        var loss = output.Loss!;
+        var loss = Forward(model, batch, outputHiddenStates: false).Loss;
         return new StepLosses(loss, new Dictionary<string, TorchSharp.torch.Tensor> { [TaskLoss] = loss });
     };
+
+    /// <summary>The student forward pass: the model with its own prompt rows, Prompt(<see cref="StudentTaskIds"/>).</summary>
+    public static PromptedOutput Forward(IPromptedModel model, PromptBatch batch, bool outputHiddenStates) =>
+        model.ForwardWithPrompts(batch, model.Prompt.call(StudentTaskIds(model.Prompt, batch)), outputHiddenStates);
 
     /// <summary>
     /// The task ids the prompt sees: the batch's own, or all zeros for a single-task prompt (a teacher trained on source

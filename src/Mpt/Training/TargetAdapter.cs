@@ -11,11 +11,18 @@ namespace Mpt.Training;
 /// </summary>
 public sealed class TargetAdapter
 {
-    private readonly T5ForConditionalGeneration _backbone;
+    private readonly IPromptBackbone _backbone;
+
+    /// <summary>Creates an adapter for a frozen T5.</summary>
+    public TargetAdapter(T5ForConditionalGeneration backbone, TargetAdaptationOptions options)
+        : this(new T5PromptBackbone(backbone), options)
+    {
+    }
 
     /// <summary>Creates an adapter for <paramref name="backbone"/> (frozen).</summary>
-    public TargetAdapter(T5ForConditionalGeneration backbone, TargetAdaptationOptions options)
+    public TargetAdapter(IPromptBackbone backbone, TargetAdaptationOptions options)
     {
+        ArgumentNullException.ThrowIfNull(backbone);
         _backbone = backbone;
         Options = options;
     }
@@ -33,7 +40,7 @@ public sealed class TargetAdapter
         int maxTask = examples.Count == 0 ? 0 : examples.Max(e => e.TaskId);
         if (maxTask >= prompt.NumTasks)
             throw new ArgumentException($"an example has task id {maxTask} but the prompt serves {prompt.NumTasks} task(s).", nameof(examples));
-        var model = new PromptedT5(_backbone, prompt);
+        var model = _backbone.WithPrompt(prompt);
         var source = new ShuffledBatchSource(examples, Options.Loop.BatchSize, Options.Loop.Seed);
         var result = StageRunner.Run(model, Options.Rates, source, PromptTuningObjective.For(model), Options.Loop, hooks,
             new { Stage = "target", Options, Prompt = prompt.GetType().Name, prompt.NumTasks, Examples = examples.Count });

@@ -29,9 +29,13 @@ public static class TargetPrompts
     }
 
     /// <summary>PT baseline (Lester et al. 2021): a fresh l × d prompt of sampled vocabulary rows (first 5000 ids).</summary>
-    public static SoftPrompt VocabularyInit(T5ForConditionalGeneration backbone, int promptLength, ulong seed, int pool = PromptInit.DefaultVocabularyPool)
+    public static SoftPrompt VocabularyInit(T5ForConditionalGeneration backbone, int promptLength, ulong seed, int pool = PromptInit.DefaultVocabularyPool) =>
+        VocabularyInit(new T5PromptBackbone(backbone), promptLength, seed, pool);
+
+    /// <summary>PT baseline for any backbone: l rows sampled from the first <paramref name="pool"/> of its <see cref="IPromptBackbone.VocabularyEmbeddings"/>.</summary>
+    public static SoftPrompt VocabularyInit(IPromptBackbone backbone, int promptLength, ulong seed, int pool = PromptInit.DefaultVocabularyPool)
     {
-        using var init = PromptInit.SampledVocabulary(backbone.SharedWeight.detach(), promptLength, seed, Math.Min(pool, backbone.Config.VocabSize));
+        using var init = PromptInit.SampledVocabulary(backbone.VocabularyEmbeddings, promptLength, seed, pool);
         return new SoftPrompt(init);
     }
 

@@ -8,7 +8,7 @@ namespace Mpt.Training;
 /// <summary>
 /// The frozen teacher prompts of the κ source tasks stacked into one [κ, l, d] tensor, so that a mixed-task batch runs
 /// through the teacher side in a single forward pass: row b gets the prompt of its own task, exactly what
-/// <see cref="PromptedT5"/> with that task's <see cref="SoftPrompt"/> would compute for it. The backbone is the
+/// the prompted model with that task's <see cref="SoftPrompt"/> would compute for it. The backbone is the
 /// student's (shared, not loaded twice); the teacher pass runs without gradients and with dropout off.
 /// </summary>
 public sealed class TeacherPromptBank : IDisposable
@@ -61,6 +61,28 @@ public sealed class TeacherPromptBank : IDisposable
         finally
         {
             backbone.train(wasTraining);
+        }
+    }
+
+    /// <summary>
+    /// Teacher forward pass of any backbone: <paramref name="model"/> (the student's, whose own prompt is not used) run
+    /// with the teacher rows of each row's task, no gradients, backbone dropout off for the call (its previous mode is
+    /// restored), so the targets of the KL and hidden losses are deterministic.
+    /// </summary>
+    public PromptedOutput Forward(IPromptedModel model, PromptBatch batch, bool outputHiddenStates)
+    {
+        if (model.PromptLength != PromptLength)
+            throw new ArgumentException($"the teachers have {PromptLength} prompt rows but the model expects {model.PromptLength}.", nameof(model));
+        bool wasTraining = model.BackboneTraining;
+        model.BackboneTraining = false;
+        try
+        {
+            using var noGrad = torch.no_grad();
+            return model.ForwardWithPrompts(batch, PromptsFor(batch.TaskIds.to(_prompts.device)), outputHiddenStates);
+        }
+        finally
+        {
+            model.BackboneTraining = wasTraining;
         }
     }
 

@@ -9,11 +9,18 @@ namespace Mpt.Training;
 /// </summary>
 public sealed class TeacherTrainer
 {
-    private readonly T5ForConditionalGeneration _backbone;
+    private readonly IPromptBackbone _backbone;
+
+    /// <summary>Creates a trainer for a frozen T5 (shared with the other stages).</summary>
+    public TeacherTrainer(T5ForConditionalGeneration backbone, TeacherOptions options)
+        : this(new T5PromptBackbone(backbone), options)
+    {
+    }
 
     /// <summary>Creates a trainer for <paramref name="backbone"/> (frozen; shared with the other stages).</summary>
-    public TeacherTrainer(T5ForConditionalGeneration backbone, TeacherOptions options)
+    public TeacherTrainer(IPromptBackbone backbone, TeacherOptions options)
     {
+        ArgumentNullException.ThrowIfNull(backbone);
         _backbone = backbone;
         Options = options;
     }
@@ -24,24 +31,27 @@ public sealed class TeacherTrainer
     /// <summary>A fresh teacher prompt: l rows of embeddings of ids drawn from the first N vocabulary ids (seeded).</summary>
     public SoftPrompt CreatePrompt()
     {
-        using var init = PromptInit.SampledVocabulary(_backbone.SharedWeight.detach(), Options.PromptLength, Options.Loop.Seed,
-            Math.Min(Options.VocabularyPool, _backbone.Config.VocabSize));
+        using var init = PromptInit.SampledVocabulary(_backbone.VocabularyEmbeddings, Options.PromptLength, Options.Loop.Seed,
+            Options.VocabularyPool);
         return new SoftPrompt(init);
     }
 
-    /// <summary>Trains a teacher on one source task's examples (their task ids are ignored: a teacher has one task).</summary>
+    /// <summary>
+    /// Trains a teacher on one source task's examples. The prompt ignores their task ids (a teacher has one task: the
+    /// single-task prompt sees zeros, <see cref="PromptTuningObjective.StudentTaskIds"/>); a classifier backbone still
+    /// uses them to pick the task's label set, so the same backbone serves every teacher and the distillation.
+    /// </summary>
     /// <param name="examples">The source task's training examples.</param>
     /// <param name="hooks">Dev evaluation (keeps the best prompt), run folder, resume, log.</param>
     /// <param name="initial">Start from this prompt instead of a fresh one (it is trained in place).</param>
     public StageResult<SoftPrompt> Train(IReadOnlyList<TrainingExample> examples, TrainingHooks hooks, SoftPrompt? initial = null)
     {
         var prompt = initial ?? CreatePrompt();
-        var model = new PromptedT5(_backbone, prompt);
-        var single = examples.Select(e => e.TaskId == 0 ? e : e with { TaskId = 0 }).ToList();
-        var source = new ShuffledBatchSource(single, Options.Loop.BatchSize, Options.Loop.Seed);
+        var model = _backbone.WithPrompt(prompt);
+        var source = new ShuffledBatchSource(examples, Options.Loop.BatchSize, Options.Loop.Seed);
         var rates = new PromptLearningRates { Shared = Options.LearningRate, TaskSpecific = null };
         var result = StageRunner.Run(model, rates, source, PromptTuningObjective.For(model), Options.Loop, hooks,
-            new { Stage = "teacher", Options, Examples = single.Count });
+            new { Stage = "teacher", Options, Examples = examples.Count });
         return new StageResult<SoftPrompt>(prompt, result);
     }
 }

@@ -9,8 +9,14 @@ namespace Mpt.Training;
 /// </summary>
 public sealed record TrainingHooks
 {
-    /// <summary>Dev score of the model as it is now (higher is better); called in eval mode. Null = no evaluation.</summary>
+    /// <summary>
+    /// Dev score of a prompted T5 as it is now (higher is better); called in eval mode. Null = no evaluation. The T5
+    /// convenience form of <see cref="EvaluateModel"/> (set at most one of them).
+    /// </summary>
     public Func<PromptedT5, double>? Evaluate { get; init; }
+
+    /// <summary>Dev score of the prompted model, any backbone (higher is better); called in eval mode. Null = no evaluation.</summary>
+    public Func<IPromptedModel, double>? EvaluateModel { get; init; }
 
     /// <summary>Run folder for config, checkpoints and the final prompt; null = nothing written.</summary>
     public RunFolder? Folder { get; init; }
@@ -29,4 +35,16 @@ public sealed record TrainingHooks
     /// run there, as if the process had been killed (used to test resume, and for time limits).
     /// </summary>
     public Func<long, bool>? StopAfterStep { get; init; }
+
+    /// <summary>The evaluation to run: <see cref="EvaluateModel"/>, or <see cref="Evaluate"/> for a T5 run.</summary>
+    /// <exception cref="InvalidOperationException">Both are set, or <see cref="Evaluate"/> is set for a backbone that is not T5.</exception>
+    internal Func<IPromptedModel, double>? Evaluator()
+    {
+        if (Evaluate is not null && EvaluateModel is not null)
+            throw new InvalidOperationException("TrainingHooks: set either Evaluate (prompted T5) or EvaluateModel (any backbone), not both.");
+        if (Evaluate is not { } t5) return EvaluateModel;
+        return model => model is PromptedT5 prompted
+            ? t5(prompted)
+            : throw new InvalidOperationException($"TrainingHooks.Evaluate takes a PromptedT5 but this run trains a {model.GetType().Name}; use EvaluateModel.");
+    }
 }

@@ -20,10 +20,10 @@ namespace Mpt.Training;
 /// </remarks>
 public sealed class TrainingLoop
 {
-    private readonly PromptedT5 _model;
+    private readonly IPromptedModel _model;
     private readonly PromptOptimizer _optimizer;
     private readonly IBatchSource _source;
-    private readonly BatchCollator _collator;
+    private readonly IBatchCollator _collator;
     private readonly Func<PromptBatch, StepLosses> _objective;
     private readonly TrainingLoopOptions _options;
 
@@ -31,10 +31,10 @@ public sealed class TrainingLoop
     /// <param name="model">Frozen backbone + the prompt being trained.</param>
     /// <param name="optimizer">AdamW over the prompt's trained groups.</param>
     /// <param name="source">Batches of examples.</param>
-    /// <param name="collator">Examples → tensors.</param>
+    /// <param name="collator">Examples → tensors (the model's, <see cref="IPromptedModel.CreateCollator"/>).</param>
     /// <param name="objective">Batch → loss (called in train mode, gradients on).</param>
     /// <param name="options">Schedule, clipping, evaluation, checkpoint and seed settings.</param>
-    public TrainingLoop(PromptedT5 model, PromptOptimizer optimizer, IBatchSource source, BatchCollator collator,
+    public TrainingLoop(IPromptedModel model, PromptOptimizer optimizer, IBatchSource source, IBatchCollator collator,
         Func<PromptBatch, StepLosses> objective, TrainingLoopOptions options)
     {
         _model = model;
@@ -55,6 +55,7 @@ public sealed class TrainingLoop
     public TrainingResult Run(TrainingHooks hooks, string configJson)
     {
         var folder = hooks.Folder;
+        var evaluate = hooks.Evaluator();
         folder?.EnsureConfig(configJson, hooks.Resume);
         long step = 0;
         long? resumedFrom = null;
@@ -126,10 +127,10 @@ public sealed class TrainingLoop
             // 8. Evaluate on dev and keep the best prompt (ties keep the earlier one).
             double? devScore = null;
             bool last = step == TotalSteps;
-            if (hooks.Evaluate is not null && (last || (_options.EvalEverySteps > 0 && step % _options.EvalEverySteps == 0)))
+            if (evaluate is not null && (last || (_options.EvalEverySteps > 0 && step % _options.EvalEverySteps == 0)))
             {
                 _model.Train(false);
-                devScore = hooks.Evaluate(_model);
+                devScore = evaluate(_model);
                 SetTrainMode();
                 if (bestScore is null || devScore.Value > bestScore.Value)
                 {
@@ -169,7 +170,7 @@ public sealed class TrainingLoop
     private void SetTrainMode()
     {
         _model.Train(true);
-        if (!_options.BackboneDropout) _model.Backbone.train(false);
+        if (!_options.BackboneDropout) _model.BackboneTraining = false;
     }
 
     private void SaveCheckpoint(RunFolder folder, long step, double? bestScore, long? bestStep, Dictionary<string, Tensor>? bestPrompt)

@@ -1,0 +1,90 @@
+using Mpt.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Mpt.Encoder;
+
+/// <summary>
+/// Collates classification examples for a BERT backbone: input ids, attention mask and token types [B, S] right-padded
+/// to the batch's longest row (HF <c>padding=True</c>), labels [B, 1] = the class index, task ids [B]. Every label is
+/// checked against its task's label count, so a bad example fails here with its index instead of inside the loss.
+/// </summary>
+/// <remarks>
+/// Inputs longer than <see cref="MaxLength"/> keep their first MaxLength − 1 ids and their last id, the final [SEP],
+/// so a cut input still ends the way BERT saw inputs end in pre-training (tokenize with a max length to get HF's
+/// longest-first cut of pairs instead: <see cref="EncoderTrainingExamples.Create"/>).
+/// </remarks>
+public sealed class EncoderBatchCollator : IBatchCollator
+{
+    /// <summary>Creates a collator.</summary>
+    /// <param name="padTokenId">[PAD] id (0 in BERT vocabularies).</param>
+    /// <param name="labelCounts">Number of labels of every task id (see <see cref="SimilarityVerbalizer.LabelCounts"/>).</param>
+    /// <param name="maxLength">Longest input in tokens, prompt rows not counted (all-MiniLM-L6-v2 upstream: 256).</param>
+    public EncoderBatchCollator(long padTokenId, IReadOnlyList<int> labelCounts, int maxLength = 256)
+    {
+        if (labelCounts.Count == 0) throw new ArgumentException("need the label count of at least one task.", nameof(labelCounts));
+        if (maxLength < 2) throw new ArgumentOutOfRangeException(nameof(maxLength), $"max length must be at least 2 ([CLS] and [SEP]), got {maxLength}.");
+        PadTokenId = padTokenId;
+        LabelCounts = labelCounts;
+        MaxLength = maxLength;
+    }
+
+    /// <summary>Pad id.</summary>
+    public long PadTokenId { get; }
+
+    /// <summary>Labels per task id.</summary>
+    public IReadOnlyList<int> LabelCounts { get; }
+
+    /// <summary>Longest input.</summary>
+    public int MaxLength { get; }
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException">An example without input ids, with token types of another length, without
+    /// exactly one label id, or with a task id or label out of range (the example's index is named).</exception>
+    public PromptBatch Collate(IReadOnlyList<TrainingExample> examples)
+    {
+        if (examples.Count == 0) throw new ArgumentException("cannot collate an empty batch.", nameof(examples));
+        int b = examples.Count;
+        var rows = new (long[] Ids, long[] Types)[b];
+        for (int i = 0; i < b; i++)
+        {
+            var e = examples[i];
+            if (e.InputIds.Count == 0) throw new ArgumentException($"example {i} (task {e.TaskId}) has no input ids.", nameof(examples));
+            if (e.TokenTypeIds is { } t && t.Count != e.InputIds.Count)
+                throw new ArgumentException($"example {i} (task {e.TaskId}) has {e.InputIds.Count} input ids but {t.Count} token types.", nameof(examples));
+            if (e.TaskId < 0 || e.TaskId >= LabelCounts.Count)
+                throw new ArgumentException($"example {i} has task id {e.TaskId}, but the label sets cover tasks 0..{LabelCounts.Count - 1}.", nameof(examples));
+            if (e.LabelIds.Count != 1)
+                throw new ArgumentException($"example {i} (task {e.TaskId}) has {e.LabelIds.Count} label ids; a classifier example has exactly one, its class index.", nameof(examples));
+            if (e.LabelIds[0] < 0 || e.LabelIds[0] >= LabelCounts[e.TaskId])
+                throw new ArgumentException($"example {i} has label {e.LabelIds[0]} but task {e.TaskId} has {LabelCounts[e.TaskId]} labels (0..{LabelCounts[e.TaskId] - 1}).", nameof(examples));
+            var types = e.TokenTypeIds ?? new long[e.InputIds.Count];
+            rows[i] = (Truncate(e.InputIds), Truncate(types));
+        }
+        int s = rows.Max(r => r.Ids.Length);
+        var ids = new long[b * s];
+        var mask = new long[b * s];
+        var typeIds = new long[b * s];
+        var labels = new long[b];
+        var tasks = new long[b];
+        Array.Fill(ids, PadTokenId);
+        for (int i = 0; i < b; i++)
+        {
+            for (int j = 0; j < rows[i].Ids.Length; j++)
+            {
+                ids[i * s + j] = rows[i].Ids[j];
+                mask[i * s + j] = 1;
+                typeIds[i * s + j] = rows[i].Types[j];
+            }
+            labels[i] = examples[i].LabelIds[0];
+            tasks[i] = examples[i].TaskId;
+        }
+        return new PromptBatch(torch.tensor(ids, [b, s]), torch.tensor(mask, [b, s]), torch.tensor(labels, [b, 1]), torch.tensor(tasks, [b]))
+        {
+            TokenTypeIds = torch.tensor(typeIds, [b, s]),
+        };
+    }
+
+    private long[] Truncate(IReadOnlyList<long> ids) =>
+        ids.Count <= MaxLength ? [.. ids] : [.. ids.Take(MaxLength - 1), ids[^1]];
+}
