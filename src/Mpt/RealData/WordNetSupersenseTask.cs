@@ -3,8 +3,9 @@ namespace Mpt.RealData;
 /// <summary>
 /// S3 wn-supersense (DATA.md §4): <c>lemma: definition</c> of a synset → its lexicographer file (supersense).
 /// One example per synset, the lemma being the synset's first word. Split by <b>lemma</b> with
-/// <see cref="WordNetLemmaSplit"/>, shared by every WordNet task, so a lemma is in the same split everywhere; lemmas
-/// reserved for WordNet targets are left out entirely.
+/// <see cref="WordNetLemmaSplit"/>, shared by every WordNet source, so a lemma is in the same split everywhere.
+/// Lemmas reserved for WordNet targets (T4) are left out entirely: every synset with a reserved member is dropped,
+/// so no definition the target shows as a candidate is seen in training.
 /// </summary>
 public static class WordNetSupersenseTask
 {
@@ -43,13 +44,14 @@ public static class WordNetSupersenseTask
         {
             string lemma = synset.Words[0];
             string group = lemma.ToLowerInvariant();
-            if (heldOutLemmas.Contains(group) || synset.Definition.Length == 0) continue;
+            // A synset with any reserved member is dropped: its definition is a candidate in the WordNet target.
+            if (synset.Words.Any(w => heldOutLemmas.Contains(w.ToLowerInvariant())) || synset.Definition.Length == 0) continue;
             examples.Add(new TaskExample($"{synset.Pos}{synset.Offset}", group, synset.LexFile, $"{lemma}: {synset.Definition}"));
         }
         var present = examples.Select(e => e.Label).ToHashSet(StringComparer.Ordinal);
         var labels = WordNetDatabase.LexFileNames.Where(present.Contains).Select(n => new TaskLabel(n, Descriptions[n])).ToList();
         return new BenchmarkTask("S3", "wn-supersense", TaskRole.Source, "lemma: definition (first word of a WordNet synset and its gloss before the examples)",
-            labels, WordNetLemmaSplit.Describe(seed) + $"; {heldOutLemmas.Count} lemmas reserved for WordNet targets excluded",
+            labels, WordNetLemmaSplit.Describe(seed) + $"; synsets containing any of the {heldOutLemmas.Count} lemmas reserved for WordNet targets are excluded",
             [PinnedSources.WordNet], MayCommit: true, SplitAssigner.Partition(examples, g => WordNetLemmaSplit.Of(g, seed)));
     }
 }

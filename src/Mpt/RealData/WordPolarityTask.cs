@@ -38,7 +38,7 @@ public static class WordPolarityTask
         }
         return new BenchmarkTask("S5", "word-polarity", TaskRole.Source,
             "word: first WordNet definition of its base form (adjective, else verb, noun, adverb sense)", Labels,
-            WordNetLemmaSplit.Describe(seed) + $"; {heldOutLemmas.Count} lemmas reserved for WordNet targets excluded",
+            WordNetLemmaSplit.Describe(seed) + $"; words whose base form is one of the {heldOutLemmas.Count} lemmas reserved for WordNet targets are excluded",
             [PinnedSources.Vader, PinnedSources.WordNet], MayCommit: true, SplitAssigner.Partition(examples, g => WordNetLemmaSplit.Of(g, seed)));
     }
 }

@@ -23,7 +23,7 @@ public sealed class BenchmarkBuildTests : IDisposable
     public void Should_Build_Every_Task_With_Its_Id_And_Role()
     {
         var tasks = BuildAll();
-        Assert.Equal(["S1", "S3", "S5", "S6", "T1", "T2", "T3", "T5", "T6"], tasks.Select(t => t.Id));
+        Assert.Equal(["S1", "S3", "S5", "S6", "T1", "T2", "T3", "T4", "T5", "T6"], tasks.Select(t => t.Id));
         Assert.All(tasks.Where(t => t.Id[0] == 'S'), t => Assert.Equal(TaskRole.Source, t.Role));
         Assert.All(tasks.Where(t => t.Id[0] == 'T'), t => Assert.Equal(TaskRole.Target, t.Role));
         Assert.All(tasks, t => Assert.Equal(["train", "validation", "test"], t.Splits.Select(s => s.Name)));
@@ -72,7 +72,9 @@ public sealed class BenchmarkBuildTests : IDisposable
         var dog = All(supersense).Single(e => e.Id == "n02086723");
         Assert.Equal(("dog", "noun.animal", "dog: a member of the genus Canis"), (dog.Group, dog.Label, dog.Text));
         Assert.Equal("big: above average in size", All(supersense).Single(e => e.Id == "a01125430").Text);
-        Assert.Equal("verb.consumption", All(supersense).Single(e => e.Id == "v01168468").Label);
+        Assert.Equal("verb.emotion", All(supersense).Single(e => e.Id == "v02000001").Label);
+        // Synsets of the WSD target's lemmas (bad, bread, eat) are held out, even when the lemma is not the first member.
+        Assert.DoesNotContain(All(supersense), e => e.Id is "v01168468" or "a01125431" or "n13333333");
 
         // "good" (noun and adjective synsets, and a VADER word) has one split in both tasks.
         var splitIn = (BenchmarkTask t, string group) => t.Splits.Where(s => s.Examples.Any(e => e.Group == group)).Select(s => s.Name).ToList();
@@ -86,9 +88,9 @@ public sealed class BenchmarkBuildTests : IDisposable
     {
         var polarity = Task(BuildAll(), "word-polarity");
         var byId = All(polarity).ToDictionary(e => e.Id);
-        // Emoticons, the neutral band (|mean| < 0.5) and words WordNet lacks are left out.
-        Assert.Equal(["vader-abandon", "vader-abandons", "vader-bad", "vader-good", "vader-hero", "vader-loves"], byId.Keys.Order());
-        Assert.Equal(("negative", "bad: having undesirable or negative qualities"), (byId["vader-bad"].Label, byId["vader-bad"].Text));
+        // Emoticons, the neutral band (|mean| < 0.5), words WordNet lacks and the WSD target's lemma "bad" are left out.
+        Assert.Equal(["vader-abandon", "vader-abandons", "vader-good", "vader-hero", "vader-loves"], byId.Keys.Order());
+        Assert.Equal(("negative", "abandon: forsake, leave behind"), (byId["vader-abandon"].Label, byId["vader-abandon"].Text));
         Assert.Equal(("positive", "good: having desirable or positive qualities"), (byId["vader-good"].Label, byId["vader-good"].Text));
         // Inflected forms take their base form's definition and share its split (leakage unit = base lemma).
         Assert.Equal(("abandon", "abandons: forsake, leave behind"), (byId["vader-abandons"].Group, byId["vader-abandons"].Text));
@@ -99,12 +101,46 @@ public sealed class BenchmarkBuildTests : IDisposable
     public void Should_Hold_Reserved_Target_Lemmas_Out_Of_Every_WordNet_Source()
     {
         var wordnet = WordNetDatabase.Load(_fixtures.Folders.WordNet);
-        var reserved = new HashSet<string> { "good", "abandon" };
+        var reserved = new HashSet<string> { "good", "abandon", "large" };
         var supersense = WordNetSupersenseTask.Build(wordnet, Seed, reserved);
         var polarity = WordPolarityTask.Build(_fixtures.Folders.Vader, wordnet, Seed, reserved);
         Assert.DoesNotContain(All(supersense), e => reserved.Contains(e.Group));
+        Assert.DoesNotContain(All(supersense), e => e.Id == "a01125430"); // "big, large": a reserved non-first member
         Assert.DoesNotContain(All(polarity), e => reserved.Contains(e.Group));
         Assert.Contains(All(polarity), e => e.Group == "bad");
+    }
+
+    [Fact]
+    public void Should_Pair_Each_Example_Sentence_With_Its_Own_And_Another_Sense_Of_A_Polysemous_Lemma()
+    {
+        var wordnet = WordNetDatabase.Load(_fixtures.Folders.WordNet);
+
+        var wsd = WsdGlossTask.Build(wordnet, Seed, (Train: 2, Validation: 2, Test: 2));
+
+        var byId = All(wsd.Task).ToDictionary(e => e.Id);
+        // bad: 1 example, bread: 2, eat: 3 ("eating", "eats" reach "eat" through morphy); monosemous lemmas give none.
+        Assert.Equal(12, byId.Count);
+        Assert.Equal(("bad meat", "bad: (of foodstuffs) not in an edible or usable condition", "match"),
+            (byId["a01125431-1-match"].Text, byId["a01125431-1-match"].TextB, byId["a01125431-1-match"].Label));
+        Assert.Equal(("bad meat", "bad: having undesirable or negative qualities", "no-match"),
+            (byId["a01125431-1-no-match"].Text, byId["a01125431-1-no-match"].TextB, byId["a01125431-1-no-match"].Label));
+        Assert.Equal("eat: take in solid food", byId["v01170000-2-no-match"].TextB);
+        Assert.Equal("it eats at me", byId["v01170000-2-match"].Text);
+        Assert.DoesNotContain(byId.Values, e => e.Text == "no staff of life here");
+        // One lemma per split (each fills its quota of 2), classes balanced, and every lemma reserved.
+        Assert.All(wsd.Task.Splits, s => Assert.Single(s.Examples.Select(e => e.Group).Distinct()));
+        Assert.All(wsd.Task.Splits, s => Assert.Equal(s.Examples.Count / 2, s.Examples.Count(e => e.Label == "match")));
+        Assert.Equal(["bad", "bread", "eat"], wsd.ReservedLemmas.Order());
+        Assert.True(wsd.Task.IsPair);
+    }
+
+    [Fact]
+    public void Should_Stop_Taking_Wsd_Lemmas_Once_Every_Quota_Is_Filled()
+    {
+        var wsd = WsdGlossTask.Build(WordNetDatabase.Load(_fixtures.Folders.WordNet), Seed, (Train: 0, Validation: 0, Test: 1));
+        Assert.Single(wsd.ReservedLemmas);
+        Assert.Empty(wsd.Task.Split("train").Examples);
+        Assert.All(wsd.Task.Split("test").Examples, e => Assert.Contains(e.Group, wsd.ReservedLemmas));
     }
 
     [Fact]
@@ -176,7 +212,7 @@ public sealed class BenchmarkBuildTests : IDisposable
         var filesA = Directory.GetFiles(a, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(a, f)).Order().ToList();
         var filesB = Directory.GetFiles(b, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(b, f)).Order().ToList();
         Assert.Equal(filesA, filesB);
-        Assert.Equal(9 * 3 + 1, filesA.Count);
+        Assert.Equal(10 * 3 + 1, filesA.Count);
         foreach (string f in filesA)
             Assert.True(File.ReadAllBytes(Path.Combine(a, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(b, f))), $"{f} differs between builds");
     }

@@ -54,7 +54,8 @@ internal sealed class RealDataFixtures : IDisposable
 
     /// <summary>
     /// WordNet: a few synsets per part of speech in WNDB format (licence header lines start with two spaces), with
-    /// index files listing senses most-frequent first. "good" is both an adjective and a noun; "bad" has two senses.
+    /// index files listing senses most-frequent first. "good" is both an adjective and a noun (one sense each); the
+    /// polysemous lemmas with examples — "bad" (a), "bread" (n), "eat" (v) — are the WSD target's lemmas.
     /// </summary>
     private static string WriteWordNet(string dir)
     {
@@ -63,10 +64,12 @@ internal sealed class RealDataFixtures : IDisposable
             "00001740 03 n 01 entity 0 000 | that which is perceived or known or inferred to have its own distinct existence  \n" +
             "02086723 05 n 02 dog 0 domestic_dog 0 000 | a member of the genus Canis; \"the dog barked all night\"  \n" +
             "05159725 07 n 01 good 0 000 | benefit; \"for your own good\"; \"what's the good of worrying?\"  \n" +
-            "07809368 13 n 01 bread 0 000 | food made from dough of flour or meal  \n" +
+            "07809368 13 n 01 bread 0 000 | food made from dough of flour or meal; \"she baked bread\"  \n" +
+            "13333333 21 n 02 bread 1 staff_of_life 0 000 | informal terms for money; \"he needs some bread\"; \"no staff of life here\"  \n" +
             "10000001 18 n 01 hero 0 000 | a man distinguished by exceptional courage  \n");
         Write(Path.Combine(dir, "dict", "data.verb"), header +
             "01168468 34 v 01 eat 0 000 01 + 08 00 | take in solid food; \"She was eating a banana\"  \n" +
+            "01170000 31 v 01 eat 1 000 01 + 08 00 | worry or cause anxiety in a persistent way; \"What's eating you?\"; \"it eats at me\"  \n" +
             "02000001 37 v 01 love 0 000 01 + 08 00 | have a great affection or liking for  \n" +
             "02000002 41 v 01 abandon 0 000 01 + 08 00 | forsake, leave behind  \n");
         Write(Path.Combine(dir, "dict", "data.adj"), header +
@@ -77,10 +80,10 @@ internal sealed class RealDataFixtures : IDisposable
         Write(Path.Combine(dir, "dict", "data.adv"), header +
             "00012345 02 r 01 quickly 0 000 | with speed  \n");
         Write(Path.Combine(dir, "dict", "index.noun"), header +
-            "bread n 1 0 1 0 07809368  \ndog n 1 1 @ 1 0 02086723  \ndomestic_dog n 1 0 1 0 02086723  \n" +
+            "bread n 2 0 2 0 07809368 13333333  \nstaff_of_life n 1 0 1 0 13333333  \ndog n 1 1 @ 1 0 02086723  \ndomestic_dog n 1 0 1 0 02086723  \n" +
             "entity n 1 0 1 0 00001740  \ngood n 1 0 1 0 05159725  \nhero n 1 0 1 0 10000001  \n");
         Write(Path.Combine(dir, "dict", "index.verb"), header +
-            "abandon v 1 0 1 0 02000002  \neat v 1 1 + 1 0 01168468  \nlove v 1 1 + 1 0 02000001  \n");
+            "abandon v 1 0 1 0 02000002  \neat v 2 1 + 2 0 01168468 01170000  \nlove v 1 1 + 1 0 02000001  \n");
         Write(Path.Combine(dir, "dict", "index.adj"), header +
             "bad a 2 1 ! 2 1 01125429 01125431  \nbig a 1 0 1 0 01125430  \ngood a 1 1 ! 1 1 01123148  \nlarge a 1 0 1 0 01125430  \n");
         Write(Path.Combine(dir, "dict", "index.adv"), header + "quickly r 1 0 1 0 00012345  \n");
