@@ -38,7 +38,9 @@ public static class RealDataBenchmark
         options ??= new RealDataOptions();
         var tasks = BuildTasks(folders, options.Seed, options.Log);
         options.Log?.Invoke($"writing {tasks.Count} tasks to {outputDir}");
-        return BenchmarkWriter.Write(tasks, outputDir, options.Seed);
+        BenchmarkManifest manifest = BenchmarkWriter.Write(tasks, outputDir, options.Seed);
+        LicenceNotices.Copy(tasks, folders, outputDir);
+        return manifest;
     }
 
     /// <summary>Builds every task in memory, in manifest order (sources, then targets).</summary>

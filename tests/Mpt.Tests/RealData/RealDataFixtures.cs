@@ -87,6 +87,7 @@ internal sealed class RealDataFixtures : IDisposable
         Write(Path.Combine(dir, "dict", "index.adj"), header +
             "bad a 2 1 ! 2 1 01125429 01125431  \nbig a 1 0 1 0 01125430  \ngood a 1 1 ! 1 1 01123148  \nlarge a 1 0 1 0 01125430  \n");
         Write(Path.Combine(dir, "dict", "index.adv"), header + "quickly r 1 0 1 0 00012345  \n");
+        Write(Path.Combine(dir, "LICENSE"), "WordNet Release 3.0 (fixture)\nPermission to use, copy, modify and distribute ...\n");
         return dir;
     }
 
@@ -136,6 +137,8 @@ internal sealed class RealDataFixtures : IDisposable
             "entity\t0.1\t0.3\t[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]\n" +
             "loves\t2.7\t0.64\t[3, 3, 2, 3, 3, 2, 3, 3, 2, 3]\n" +
             "zzyzx\t2.0\t0.5\t[2, 2, 2, 2, 2, 2, 2, 2, 2, 2]\n");
+        Write(Path.Combine(dir, "LICENSE"), "The MIT License (fixture)\n");
+        Write(Path.Combine(dir, "NOTICE"), "vader-sentiment NOTICE (fixture)\n");
         return dir;
     }
 
