@@ -4,7 +4,7 @@ namespace Mpt.RealData;
 
 /// <summary>
 /// The real-data MPT benchmark of DATA.md §4, built from pinned npm / Debian packages: sources S1 brown-genre,
-/// S3 wn-supersense, S5 word-polarity, S6 sotu-era; targets T1–T3 uci-amazon/imdb/yelp, T4 wn-wsd-gloss, T5 spam,
+/// S3 wn-supersense, S4 wn-relation, S5 word-polarity, S6 sotu-era; targets T1–T3 uci-amazon/imdb/yelp, T4 wn-wsd-gloss, T5 spam,
 /// T6 fortune-topic.
 /// Entry point for <c>mpt data build</c>.
 /// </summary>
@@ -63,6 +63,7 @@ public static class RealDataBenchmark
         IReadOnlySet<string> reservedForTargets = wsd.ReservedLemmas;
         Add(() => BrownGenreTask.Build(folders.Brown, seed));
         Add(() => WordNetSupersenseTask.Build(wordnet, seed, reservedForTargets));
+        Add(() => WordNetRelationTask.Build(wordnet, seed, reservedForTargets, WordNetRelationTask.DefaultCaps));
         Add(() => WordPolarityTask.Build(folders.Vader, wordnet, seed, reservedForTargets));
         Add(() => SotuEraTask.Build(folders.Sotu, seed));
         foreach (var (_, domain) in UciSentimentTask.Domains) Add(() => UciSentimentTask.Build(folders.UciSentiment, domain, seed));

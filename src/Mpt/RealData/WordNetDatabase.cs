@@ -128,9 +128,32 @@ public sealed class WordNetDatabase
         char ssType = f[2].Length == 1 ? f[2][0] : '?';
         char expected = ssType == 's' ? 'a' : ssType;
         if (expected != pos) throw new DataFormatException(where, $"ss_type '{f[2]}' does not belong in the '{pos}' data file", "ss_type");
+        var pointers = ParsePointers(f, 4 + 2 * wordCount, where);
         var (definition, examples) = SplitGloss(gloss);
-        return new WordNetSynset(f[0], pos, LexFileNames[lexNumber], words, definition, examples);
+        return new WordNetSynset(f[0], pos, LexFileNames[lexNumber], words, definition, examples, pointers);
     }
+
+    /// <summary><c>p_cnt</c> (3 decimal digits) then per pointer: symbol, offset, pos, source/target (4 hex digits).</summary>
+    private static List<WordNetPointer> ParsePointers(string[] f, int at, RowLocation where)
+    {
+        if (at >= f.Length || !int.TryParse(f[at], out int count) || count < 0 || f.Length < at + 1 + 4 * count)
+            throw new DataFormatException(where, $"p_cnt '{(at < f.Length ? f[at] : "")}' is not a count matching the line", "p_cnt");
+        var pointers = new List<WordNetPointer>(count);
+        for (int p = 0; p < count; p++)
+        {
+            int i = at + 1 + 4 * p;
+            string st = f[i + 3];
+            if (st.Length != 4 || !int.TryParse(st[..2], System.Globalization.NumberStyles.HexNumber, null, out int source)
+                || !int.TryParse(st[2..], System.Globalization.NumberStyles.HexNumber, null, out int target))
+                throw new DataFormatException(where, $"pointer source/target '{st}' is not 4 hex digits", "pointer");
+            char targetPos = f[i + 2] == "s" ? 'a' : f[i + 2].Length == 1 ? f[i + 2][0] : '?';
+            pointers.Add(new WordNetPointer(f[i], f[i + 1], targetPos, source, target));
+        }
+        return pointers;
+    }
+
+    /// <summary>The synset at <paramref name="offset"/> in part of speech <paramref name="pos"/>, or null.</summary>
+    public WordNetSynset? Find(char pos, string offset) => _synsets.GetValueOrDefault((pos, offset));
 
     /// <summary>Parses one <c>index.*</c> line: <c>lemma pos synset_cnt p_cnt ptr… sense_cnt tagsense_cnt offset…</c>.</summary>
     internal static (string Lemma, IReadOnlyList<string> Offsets) ParseIndexLine(string line, RowLocation where)

@@ -7,4 +7,7 @@ namespace Mpt.RealData;
 /// <param name="Words">Synset members in file order, underscores turned into spaces, adjective markers such as <c>(a)</c> removed.</param>
 /// <param name="Definition">The gloss up to its first quoted example.</param>
 /// <param name="Examples">The quoted example sentences of the gloss.</param>
-public sealed record WordNetSynset(string Offset, char Pos, string LexFile, IReadOnlyList<string> Words, string Definition, IReadOnlyList<string> Examples);
+/// <param name="Pointers">Relations to other synsets or words, in file order.</param>
+public sealed record WordNetSynset(
+    string Offset, char Pos, string LexFile, IReadOnlyList<string> Words, string Definition, IReadOnlyList<string> Examples,
+    IReadOnlyList<WordNetPointer> Pointers);

@@ -23,7 +23,7 @@ public sealed class BenchmarkBuildTests : IDisposable
     public void Should_Build_Every_Task_With_Its_Id_And_Role()
     {
         var tasks = BuildAll();
-        Assert.Equal(["S1", "S3", "S5", "S6", "T1", "T2", "T3", "T4", "T5", "T6"], tasks.Select(t => t.Id));
+        Assert.Equal(["S1", "S3", "S4", "S5", "S6", "T1", "T2", "T3", "T4", "T5", "T6"], tasks.Select(t => t.Id));
         Assert.All(tasks.Where(t => t.Id[0] == 'S'), t => Assert.Equal(TaskRole.Source, t.Role));
         Assert.All(tasks.Where(t => t.Id[0] == 'T'), t => Assert.Equal(TaskRole.Target, t.Role));
         Assert.All(tasks, t => Assert.Equal(["train", "validation", "test"], t.Splits.Select(s => s.Name)));
@@ -144,6 +144,41 @@ public sealed class BenchmarkBuildTests : IDisposable
     }
 
     [Fact]
+    public void Should_Label_Word_Pairs_With_Their_WordNet_Relation_In_Both_Directions()
+    {
+        var wordnet = WordNetDatabase.Load(_fixtures.Folders.WordNet);
+
+        var relation = WordNetRelationTask.Build(wordnet, Seed, new HashSet<string>(), (Train: 100, Validation: 100, Test: 100));
+
+        var label = All(relation).Where(e => e.Label != "unrelated").ToDictionary(e => (e.Text, e.TextB!), e => e.Label);
+        Assert.Equal("hypernym", label[("dog", "entity")]);
+        Assert.Equal("hyponym", label[("entity", "dog")]);
+        Assert.Equal("has-part", label[("dog", "tail")]);
+        Assert.Equal("part-of", label[("tail", "dog")]);
+        Assert.Equal("synonym", label[("dog", "domestic dog")]);
+        Assert.Equal("synonym", label[("big", "large")]);
+        Assert.Equal("antonym", label[("good", "bad")]);
+        Assert.Equal("antonym", label[("bad", "good")]);
+        // Both directions of a pair share the group (the smaller word), hence the split.
+        Assert.All(All(relation), e => Assert.Equal(string.CompareOrdinal(e.Text, e.TextB) < 0 ? e.Text : e.TextB, e.Group));
+        // Unrelated pairs are generated, never coincide with a related pair and never pair a word with itself.
+        var unrelated = All(relation).Where(e => e.Label == "unrelated").ToList();
+        Assert.NotEmpty(unrelated);
+        Assert.All(unrelated, e => Assert.False(label.ContainsKey((e.Text, e.TextB!)) || label.ContainsKey((e.TextB!, e.Text)) || e.Text == e.TextB));
+    }
+
+    [Fact]
+    public void Should_Cap_Relation_Classes_Per_Split_And_Leave_Out_Reserved_Lemmas()
+    {
+        var wordnet = WordNetDatabase.Load(_fixtures.Folders.WordNet);
+
+        var relation = WordNetRelationTask.Build(wordnet, Seed, new HashSet<string> { "dog" }, (Train: 1, Validation: 1, Test: 1));
+
+        Assert.DoesNotContain(All(relation), e => e.Text == "dog" || e.TextB == "dog");
+        Assert.All(relation.Splits, s => Assert.All(s.Examples.GroupBy(e => e.Label), g => Assert.Single(g)));
+    }
+
+    [Fact]
     public void Should_Split_Sotu_By_Speech_Into_Era_Labelled_Sentences_Of_At_Least_Eight_Words()
     {
         var sotu = Task(BuildAll(), "sotu-era");
@@ -241,8 +276,8 @@ public sealed class BenchmarkBuildTests : IDisposable
         var filesA = Directory.GetFiles(a, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(a, f)).Order().ToList();
         var filesB = Directory.GetFiles(b, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(b, f)).Order().ToList();
         Assert.Equal(filesA, filesB);
-        // 10 tasks × 3 splits, the manifest, LICENSE-WordNet for S3/S5/T4, LICENSE-vader and NOTICE-vader for S5.
-        Assert.Equal(10 * 3 + 1 + 3 + 2, filesA.Count);
+        // 11 tasks × 3 splits, the manifest, LICENSE-WordNet for S3/S4/S5/T4, LICENSE-vader and NOTICE-vader for S5.
+        Assert.Equal(11 * 3 + 1 + 4 + 2, filesA.Count);
         Assert.Contains(Path.Combine("wn-wsd-gloss", "LICENSE-WordNet"), filesA);
         Assert.Contains(Path.Combine("word-polarity", "NOTICE-vader"), filesA);
         foreach (string f in filesA)

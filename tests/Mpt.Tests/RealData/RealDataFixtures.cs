@@ -61,8 +61,9 @@ internal sealed class RealDataFixtures : IDisposable
     {
         const string header = "  1 This software and database is being provided to you, the LICENSEE, by\n  2 Princeton University under the following license.\n";
         Write(Path.Combine(dir, "dict", "data.noun"), header +
-            "00001740 03 n 01 entity 0 000 | that which is perceived or known or inferred to have its own distinct existence  \n" +
-            "02086723 05 n 02 dog 0 domestic_dog 0 000 | a member of the genus Canis; \"the dog barked all night\"  \n" +
+            "00001740 03 n 01 entity 0 001 ~ 02086723 n 0000 | that which is perceived or known or inferred to have its own distinct existence  \n" +
+            "02086723 05 n 02 dog 0 domestic_dog 0 002 @ 00001740 n 0000 %p 02100000 n 0000 | a member of the genus Canis; \"the dog barked all night\"  \n" +
+            "02100000 08 n 01 tail 0 001 #p 02086723 n 0000 | the posterior part of the body of a vertebrate  \n" +
             "05159725 07 n 01 good 0 000 | benefit; \"for your own good\"; \"what's the good of worrying?\"  \n" +
             "07809368 13 n 01 bread 0 000 | food made from dough of flour or meal; \"she baked bread\"  \n" +
             "13333333 21 n 02 bread 1 staff_of_life 0 000 | informal terms for money; \"he needs some bread\"; \"no staff of life here\"  \n" +
@@ -81,7 +82,7 @@ internal sealed class RealDataFixtures : IDisposable
             "00012345 02 r 01 quickly 0 000 | with speed  \n");
         Write(Path.Combine(dir, "dict", "index.noun"), header +
             "bread n 2 0 2 0 07809368 13333333  \nstaff_of_life n 1 0 1 0 13333333  \ndog n 1 1 @ 1 0 02086723  \ndomestic_dog n 1 0 1 0 02086723  \n" +
-            "entity n 1 0 1 0 00001740  \ngood n 1 0 1 0 05159725  \nhero n 1 0 1 0 10000001  \n");
+            "entity n 1 1 ~ 1 0 00001740  \ngood n 1 0 1 0 05159725  \nhero n 1 0 1 0 10000001  \ntail n 1 1 #p 1 0 02100000  \n");
         Write(Path.Combine(dir, "dict", "index.verb"), header +
             "abandon v 1 0 1 0 02000002  \neat v 2 1 + 2 0 01168468 01170000  \nlove v 1 1 + 1 0 02000001  \n");
         Write(Path.Combine(dir, "dict", "index.adj"), header +

@@ -41,6 +41,7 @@ public sealed class SourceParsingTests
         Assert.Equal(["big", "large", "great big"], s.Words);
         Assert.Equal("above average in size", s.Definition);
         Assert.Equal(["a big house", "large crowds"], s.Examples);
+        Assert.Equal([new WordNetPointer("&", "01123148", 'a', 0, 0)], s.Pointers);
     }
 
     [Fact]
@@ -53,6 +54,17 @@ public sealed class SourceParsingTests
         var pos = Assert.Throws<DataFormatException>(() =>
             WordNetDatabase.ParseDataLine("00001740 03 n 01 entity 0 000 | x", 'v', new RowLocation("data.verb", Line: 31)));
         Assert.Contains("ss_type", pos.Message);
+    }
+
+    [Fact]
+    public void Should_Parse_Lexical_Pointers_With_Their_Word_Numbers_And_Satellite_Targets()
+    {
+        var s = WordNetDatabase.ParseDataLine("01123148 00 a 02 good 0 full 0 002 ! 01125429 a 0101 & 01125430 s 0000 | x",
+            'a', new RowLocation("data.adj", Line: 1));
+        Assert.Equal([new WordNetPointer("!", "01125429", 'a', 1, 1), new WordNetPointer("&", "01125430", 'a', 0, 0)], s.Pointers);
+        var bad = Assert.Throws<DataFormatException>(() =>
+            WordNetDatabase.ParseDataLine("01123148 00 a 01 good 0 002 ! 01125429 a 0101 | x", 'a', new RowLocation("data.adj", Line: 5)));
+        Assert.Contains("p_cnt", bad.Message);
     }
 
     [Fact]
@@ -71,7 +83,7 @@ public sealed class SourceParsingTests
         using var fixtures = new RealDataFixtures();
         var wordnet = WordNetDatabase.Load(fixtures.Folders.WordNet);
 
-        Assert.Equal(15, wordnet.Synsets.Count); // the licence header lines are skipped
+        Assert.Equal(16, wordnet.Synsets.Count); // the licence header lines are skipped
         Assert.Equal(["01125429", "01125431"], wordnet.SensesOf("bad", 'a').Select(s => s.Offset));
         Assert.Equal("domestic dog", wordnet.SensesOf("domestic dog", 'n')[0].Words[1]);
         Assert.Empty(wordnet.SensesOf("bad", 'n'));
