@@ -4,7 +4,7 @@ namespace Mpt.RealData;
 
 /// <summary>
 /// The real-data MPT benchmark of DATA.md §4, built from pinned npm / Debian packages: sources S1 brown-genre,
-/// S3 wn-supersense, S4 wn-relation, S5 word-polarity, S6 sotu-era; targets T1–T3 uci-amazon/imdb/yelp, T4 wn-wsd-gloss, T5 spam,
+/// S2 brown-pos, S3 wn-supersense, S4 wn-relation, S5 word-polarity, S6 sotu-era; targets T1–T3 uci-amazon/imdb/yelp, T4 wn-wsd-gloss, T5 spam,
 /// T6 fortune-topic.
 /// Entry point for <c>mpt data build</c>.
 /// </summary>
@@ -61,7 +61,9 @@ public static class RealDataBenchmark
         // it is listed with the other targets.
         WsdGlossTask wsd = WsdGlossTask.Build(wordnet, seed, WsdGlossTask.DefaultSizes);
         IReadOnlySet<string> reservedForTargets = wsd.ReservedLemmas;
-        Add(() => BrownGenreTask.Build(folders.Brown, seed));
+        IReadOnlyList<BrownDocument> brown = BrownCorpus.Read(folders.Brown);
+        Add(() => BrownGenreTask.Build(brown, seed));
+        Add(() => BrownPosTask.Build(brown, seed));
         Add(() => WordNetSupersenseTask.Build(wordnet, seed, reservedForTargets));
         Add(() => WordNetRelationTask.Build(wordnet, seed, reservedForTargets, WordNetRelationTask.DefaultCaps));
         Add(() => WordPolarityTask.Build(folders.Vader, wordnet, seed, reservedForTargets));

@@ -23,7 +23,7 @@ public sealed class BenchmarkBuildTests : IDisposable
     public void Should_Build_Every_Task_With_Its_Id_And_Role()
     {
         var tasks = BuildAll();
-        Assert.Equal(["S1", "S3", "S4", "S5", "S6", "T1", "T2", "T3", "T4", "T5", "T6"], tasks.Select(t => t.Id));
+        Assert.Equal(["S1", "S2", "S3", "S4", "S5", "S6", "T1", "T2", "T3", "T4", "T5", "T6"], tasks.Select(t => t.Id));
         Assert.All(tasks.Where(t => t.Id[0] == 'S'), t => Assert.Equal(TaskRole.Source, t.Role));
         Assert.All(tasks.Where(t => t.Id[0] == 'T'), t => Assert.Equal(TaskRole.Target, t.Role));
         Assert.All(tasks, t => Assert.Equal(["train", "validation", "test"], t.Splits.Select(s => s.Name)));
@@ -60,6 +60,40 @@ public sealed class BenchmarkBuildTests : IDisposable
         Assert.Equal(("ca01", "news", "The jury said \"no evidence\" was found in ca01."), (first.Group, first.Label, first.Text));
         Assert.Equal("Document 10 ends here; 1/2.", All(brown).Single(e => e.Id == "cp10-0003").Text);
         Assert.Equal(["news", "romance"], brown.Labels.Select(l => l.Name));
+    }
+
+    [Fact]
+    public void Should_Pick_One_Unambiguous_Word_Per_Brown_Sentence_With_Its_Universal_Tag()
+    {
+        var tasks = BuildAll();
+        var pos = Task(tasks, "brown-pos");
+        var genre = Task(tasks, "brown-genre");
+        var expected = new Dictionary<string, string>
+        {
+            ["The"] = "DET", ["jury"] = "NOUN", ["said"] = "VERB", ["no"] = "DET", ["evidence"] = "NOUN", ["was"] = "VERB",
+            ["found"] = "VERB", ["in"] = "ADP", ["She"] = "PRON", ["smiled"] = "VERB", ["and"] = "CONJ", ["he"] = "PRON",
+            ["left"] = "VERB", ["quietly"] = "ADV", ["Document"] = "NOUN", ["ends"] = "VERB", ["here"] = "ADV", ["1/2"] = "NUM",
+        };
+        for (int d = 1; d <= 10; d++) (expected[$"ca{d:D2}"], expected[$"cp{d:D2}"], expected[$"{d}"]) = ("NOUN", "NOUN", "NUM");
+
+        Assert.Equal(60, All(pos).Count()); // one target per sentence
+        Assert.All(All(pos), e => Assert.Equal(expected[e.TextB!], e.Label));
+        // The sentence is S1's sentence of the same id, and the target word occurs in it.
+        var genreText = All(genre).ToDictionary(e => e.Id, e => e.Text);
+        Assert.All(All(pos), e => Assert.Equal(genreText[e.Id], e.Text));
+        Assert.All(All(pos), e => Assert.Contains(e.TextB!, e.Text));
+        // The same document split as S1.
+        var genreSplit = genre.Splits.SelectMany(s => s.Examples.Select(e => (e.Group, s.Name))).Distinct().ToDictionary(x => x.Group, x => x.Name);
+        Assert.All(pos.Splits, s => Assert.All(s.Examples, e => Assert.Equal(genreSplit[e.Group], s.Name)));
+    }
+
+    [Fact]
+    public void Should_Name_The_Document_Of_An_Unknown_Brown_Tag()
+    {
+        File.WriteAllText(Path.Combine(_fixtures.Folders.Brown, "ca03"), "\tThe/at odd/zzz word/nn ./.\n");
+        var e = Assert.Throws<Mpt.Data.DataFormatException>(() => BrownPosTask.Build(BrownCorpus.Read(_fixtures.Folders.Brown), Seed));
+        Assert.Contains("ca03", e.Message);
+        Assert.Contains("'zzz'", e.Message);
     }
 
     [Fact]
@@ -242,7 +276,7 @@ public sealed class BenchmarkBuildTests : IDisposable
     public void Should_Name_The_Package_File_And_Line_Of_Bad_Source_Data()
     {
         File.AppendAllText(Path.Combine(_fixtures.Folders.Brown, "cats.txt"), "cz01 poetry\n");
-        var genre = Assert.Throws<Mpt.Data.DataFormatException>(() => BrownGenreTask.Build(_fixtures.Folders.Brown, Seed));
+        var genre = Assert.Throws<Mpt.Data.DataFormatException>(() => BrownCorpus.Read(_fixtures.Folders.Brown));
         Assert.Contains("cats.txt line 21", genre.Message);
         Assert.Contains("unknown Brown genre 'poetry'", genre.Message);
 
@@ -276,8 +310,8 @@ public sealed class BenchmarkBuildTests : IDisposable
         var filesA = Directory.GetFiles(a, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(a, f)).Order().ToList();
         var filesB = Directory.GetFiles(b, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(b, f)).Order().ToList();
         Assert.Equal(filesA, filesB);
-        // 11 tasks × 3 splits, the manifest, LICENSE-WordNet for S3/S4/S5/T4, LICENSE-vader and NOTICE-vader for S5.
-        Assert.Equal(11 * 3 + 1 + 4 + 2, filesA.Count);
+        // 12 tasks × 3 splits, the manifest, LICENSE-WordNet for S3/S4/S5/T4, LICENSE-vader and NOTICE-vader for S5.
+        Assert.Equal(12 * 3 + 1 + 4 + 2, filesA.Count);
         Assert.Contains(Path.Combine("wn-wsd-gloss", "LICENSE-WordNet"), filesA);
         Assert.Contains(Path.Combine("word-polarity", "NOTICE-vader"), filesA);
         foreach (string f in filesA)

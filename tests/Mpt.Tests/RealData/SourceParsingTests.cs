@@ -12,21 +12,56 @@ public sealed class SourceParsingTests
     {
         // Given a Brown line with quotes, brackets, closing punctuation and a word containing '/'
         var where = new RowLocation("ca01", Line: 3);
-        var words = BrownGenreTask.StripTags("The/at jury/nn said/vbd ``/`` no/at evidence/nn ''/'' (/( 1/2/cd )/) ,/, then/rb left/vbd ./.", where);
+        var tokens = BrownCorpus.ParseTagged("The/at jury/nn said/vbd ``/`` no/at evidence/nn ''/'' (/( 1/2/cd )/) ,/, then/rb left/vbd ./.", where);
 
         // When it is detokenised
-        string text = BrownGenreTask.Detokenize(words);
+        string text = BrownCorpus.Detokenize(tokens.Select(t => t.Word));
 
         // Then tags are gone, quotes attach to the quoted words and punctuation to the previous word
         Assert.Equal("The jury said \"no evidence\" (1/2), then left.", text);
+        Assert.Equal(("1/2", "cd"), tokens[8]);
     }
 
     [Fact]
     public void Should_Name_File_And_Line_Of_A_Brown_Token_Without_Tag()
     {
-        var e = Assert.Throws<DataFormatException>(() => BrownGenreTask.StripTags("The/at jury", new RowLocation("ca01", Line: 7)));
+        var e = Assert.Throws<DataFormatException>(() => BrownCorpus.ParseTagged("The/at jury", new RowLocation("ca01", Line: 7)));
         Assert.Contains("ca01 line 7", e.Message);
         Assert.Contains("'jury'", e.Message);
+    }
+
+    [Theory]
+    [InlineData("nn", "NOUN")]
+    [InlineData("nns$-tl-hl", "NOUN")]
+    [InlineData("np-tl", "NOUN")]
+    [InlineData("bedz*", "VERB")]
+    [InlineData("ppss+md", "PRON")]
+    [InlineData("pp$", "PRON")]
+    [InlineData("pp$$", "PRON")]
+    [InlineData("wdt", "DET")]
+    [InlineData("at-hl", "DET")]
+    [InlineData("in-tl-nc", "ADP")]
+    [InlineData("cd", "NUM")]
+    [InlineData("od", "ADJ")]
+    [InlineData("to", "PRT")]
+    [InlineData("rp", "PRT")]
+    [InlineData("ql", "ADV")]
+    [InlineData("*", "ADV")]
+    [InlineData("cs", "CONJ")]
+    [InlineData("fw-nn", "X")]
+    [InlineData("uh", "X")]
+    [InlineData("``", ".")]
+    [InlineData("(-hl", ".")]
+    [InlineData("NN-TL", "NOUN")]
+    public void Should_Map_Brown_Tags_To_Universal_Tags(string brown, string universal) =>
+        Assert.Equal(universal, UniversalTagMap.Map(brown));
+
+    [Fact]
+    public void Should_Not_Map_Tags_Outside_The_Brown_Tagset()
+    {
+        Assert.Null(UniversalTagMap.Map("zzz"));
+        Assert.Null(UniversalTagMap.Map("-tl"));
+        Assert.DoesNotContain(".", UniversalTagMap.WordTags);
     }
 
     [Fact]
