@@ -1,7 +1,7 @@
 namespace Mpt.RealData;
 
 /// <summary>
-/// The one lemma → split assignment shared by all WordNet-based tasks (S3, S5): 80 / 10 / 10 by hash threshold on
+/// The one lemma → split assignment shared by all WordNet-based sources (S3, S4, S5): 80 / 10 / 10 by hash threshold on
 /// the lower-case lemma, so a lemma (e.g. "good") is in the same split in every task and nothing learnt about it
 /// on one task's training split can leak into another task's test split.
 /// </summary>
