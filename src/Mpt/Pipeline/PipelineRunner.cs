@@ -293,6 +293,7 @@ public sealed class PipelineRunner : IDisposable
                 Log = entry =>
                 {
                     if (!started) { Progress.RunStarted(label, entry.TotalSteps); started = true; }
+                    _options.Stop.StepDone();
                     double tps = entry.StepMilliseconds > 0 ? loop.BatchSize * meanTokens / (entry.StepMilliseconds / 1000) : 0;
                     bool log = entry.Step % logEvery == 0 || entry.DevScore is not null || entry.Step == entry.TotalSteps;
                     if (log) _metrics.Append(MetricsLog.From(entry, stage, task, method, loop.Seed, tps, before + clock.Elapsed.TotalSeconds));
@@ -439,10 +440,14 @@ public sealed class PipelineRunner : IDisposable
         return targets.Select(t =>
         {
             var entry = tasks[t.Target.Task!] ?? throw new InvalidDataException($"{file}: no results for task '{t.Target.Task}'.");
-            var metrics = entry["metrics"]!.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>(), StringComparer.Ordinal);
-            return new TaskEvaluationSummary(entry["average_metrics"]!.GetValue<double>(), metrics);
+            var metrics = entry["metrics"]!.AsObject().ToDictionary(kv => kv.Key, kv => Number(kv.Value), StringComparer.Ordinal);
+            return new TaskEvaluationSummary(Number(entry["average_metrics"]), metrics);
         }).ToList();
     }
+
+    // EvaluationReport writes an undefined metric as the string "NaN".
+    private static double Number(JsonNode? node) =>
+        node is JsonValue v && v.TryGetValue(out string? text) ? double.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : node!.GetValue<double>();
 
     private static MethodResult Summarise(IReadOnlyList<TaskEvaluationSummary> scores, AdaptConfig a, int trainCount, ParameterReport? parameters, double seconds)
     {

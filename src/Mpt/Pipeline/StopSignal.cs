@@ -27,10 +27,12 @@ public sealed class StopSignal
     /// <summary>Asks the run to stop at its next checkpoint.</summary>
     public void Request() => _requested = true;
 
+    /// <summary>Counts one finished update (called from the log hook, which sees every step, the last one included).</summary>
+    public void StepDone() => _steps++;
+
     /// <summary>The loop hook for a run that checkpoints every <paramref name="checkpointEvery"/> steps.</summary>
     public Func<long, bool> ForRun(int checkpointEvery) => step =>
     {
-        _steps++;
         if (AfterSteps is long n && _steps >= n) return true;
         return _requested && checkpointEvery > 0 && step % checkpointEvery == 0;
     };
