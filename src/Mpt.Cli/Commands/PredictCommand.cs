@@ -39,6 +39,8 @@ public static class PredictCommand
         {
             var modelConfig = new ModelConfig { Path = parse.GetValue(model), Tokenizer = parse.GetValue(tokenizer), Device = parse.GetValue(device)!, Dtype = parse.GetValue(dtype)! };
             modelConfig.Validate();
+            var torchDevice = DeviceSelection.Device(modelConfig.Device); // fail before any work when CUDA is missing
+            var torchDType = DeviceSelection.DType(modelConfig.Dtype);
             string inputPath = parse.GetValue(input)!;
             if (!File.Exists(inputPath)) throw new FileNotFoundException($"Input file '{inputPath}' does not exist.", inputPath);
             TaskDefinition? definition = null;
@@ -58,7 +60,7 @@ public static class PredictCommand
             if (rows.Count == 0) throw new InvalidDataException($"{inputPath}: no inputs.");
 
             var tok = PipelineRunner.LoadTokenizer(modelConfig);
-            using var backbone = T5ForConditionalGeneration.FromPretrained(modelConfig.Path!, DeviceSelection.DType(modelConfig.Dtype), DeviceSelection.Device(modelConfig.Device));
+            using var backbone = T5ForConditionalGeneration.FromPretrained(modelConfig.Path!, torchDType, torchDevice);
             using PromptEncoder? encoder = parse.GetValue(prompt) is { } p ? PromptLoading.Load(p, backbone, parse.GetValue(allow)) : null;
             var evaluated = encoder is null ? EvaluationModel.Plain(backbone) : EvaluationModel.WithPrompt(new PromptedT5(backbone, encoder), CommonOptions.TaskId(encoder, parse.GetValue(taskId)));
             var options = new EvaluationOptions { BatchSize = parse.GetValue(batchSize), MaxSourceLength = parse.GetValue(maxSource), FreeTextMaxNewTokens = parse.GetValue(maxNew) };
