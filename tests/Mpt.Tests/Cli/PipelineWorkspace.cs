@@ -59,7 +59,18 @@ public sealed class PipelineWorkspace : IDisposable
         return path;
     }
 
-    public void Dispose() => _model.Dispose();
+    public void Dispose()
+    {
+        // MPT_KEEP_CLI_WORKSPACE=DIR copies the workspace there first (to try the CLI by hand on a tiny model).
+        if (Environment.GetEnvironmentVariable("MPT_KEEP_CLI_WORKSPACE") is { Length: > 0 } keep && !Directory.Exists(keep))
+            foreach (string file in Directory.GetFiles(Root, "*", SearchOption.AllDirectories))
+            {
+                string to = Path.Combine(keep, Path.GetRelativePath(Root, file));
+                Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+                File.Copy(file, to);
+            }
+        _model.Dispose();
+    }
 }
 
 /// <summary>Model facts the tests need.</summary>
