@@ -109,7 +109,7 @@ public sealed class PipelineRunner : IDisposable
                 var task = _catalog.Get(source.Task!);
                 var train = TrainExamples(source, 0, options.Loop.MaxSourceLength);
                 var dev = DevRows(source);
-                var result = new TeacherTrainer(Backbone, options).Train(train, hooks(train, m => DevScore(m, [(task, dev, 0)])));
+                var result = new TeacherTrainer(Backbone, options).Train(train, hooks(train, m => DevScore(m, [(task, dev, 0)], options.Loop.MaxSourceLength)));
                 return (result.Prompt, result.Training);
             });
             _sourceParameters[$"teacher:{source.Task}"] = ParameterReport.Of(prompt);
@@ -130,7 +130,7 @@ public sealed class PipelineRunner : IDisposable
                 var byTask = _config.Sources.Select((s, k) => TrainExamples(s, k, options.Loop.MaxSourceLength)).ToList();
                 var dev = _config.Sources.Select((s, k) => (_catalog.Get(s.Task!), DevRows(s), k)).ToList();
                 var result = new Distiller(Backbone, options).Train(byTask, teachers,
-                    hooks(byTask.SelectMany(x => x).ToList(), m => DevScore(m, dev)));
+                    hooks(byTask.SelectMany(x => x).ToList(), m => DevScore(m, dev, options.Loop.MaxSourceLength)));
                 return (result.Prompt, result.Training);
             }
             finally
@@ -191,7 +191,7 @@ public sealed class PipelineRunner : IDisposable
                     "pt" => TargetPrompts.VocabularyInit(Backbone, a.PromptLength, seed, _config.Teachers.VocabularyPool),
                     _ => SpotInit(),
                 };
-                var result = new TargetAdapter(Backbone, options).Train(init, train, hooks(train, m => DevScore(m, [(task, dev, 0)])));
+                var result = new TargetAdapter(Backbone, options).Train(init, train, hooks(train, m => DevScore(m, [(task, dev, 0)], loop.MaxSourceLength)));
                 return (result.Prompt, result.Training);
             });
             try
@@ -228,7 +228,7 @@ public sealed class PipelineRunner : IDisposable
                 var train = _config.Targets.SelectMany((t, i) => Sample(TrainExamples(t, i, loop.MaxSourceLength), seed)).ToList();
                 var dev = _config.Targets.Select((t, i) => (_catalog.Get(t.Task!), DevRows(t), i)).ToList();
                 var init = TargetPrompts.FromSource(source, _config.Targets.Count);
-                var result = new TargetAdapter(Backbone, options).Train(init, train, hooks(train, m => DevScore(m, dev)));
+                var result = new TargetAdapter(Backbone, options).Train(init, train, hooks(train, m => DevScore(m, dev, loop.MaxSourceLength)));
                 return (result.Prompt, result.Training);
             });
             try
@@ -416,9 +416,9 @@ public sealed class PipelineRunner : IDisposable
 
     // ---- evaluation ----
 
-    private double DevScore(PromptedT5 model, IReadOnlyList<(TaskDefinition Task, IReadOnlyList<TextToTextRow> Rows, int TaskId)> sets)
+    private double DevScore(PromptedT5 model, IReadOnlyList<(TaskDefinition Task, IReadOnlyList<TextToTextRow> Rows, int TaskId)> sets, int maxSourceLength)
     {
-        var options = _config.Evaluate.ToOptions(_config.Adapt.Loop.MaxSourceLength);
+        var options = _config.Evaluate.ToOptions(maxSourceLength);
         return sets.Average(s => new Evaluator(EvaluationModel.WithPrompt(model, s.TaskId), Tokenizer, options).Evaluate(s.Task, s.Rows).Average);
     }
 
