@@ -12,7 +12,7 @@ public static class CliErrors
     public static bool IsUserFacing(Exception e) => Unwrap(e) is FileNotFoundException or DirectoryNotFoundException
         or InvalidDataException or JsonException or NotSupportedException or ArgumentException or FormatException
         or UnauthorizedAccessException or IOException or KeyNotFoundException or InvalidOperationException
-        or Mpt.Data.DataFormatException or Mpt.Tasks.TaskFormatException;
+        or Mpt.Data.DataFormatException or Mpt.Tasks.TaskFormatException or Mpt.Pipeline.ConfigException;
 
     /// <summary>The innermost meaningful message.</summary>
     public static string Describe(Exception e) => Unwrap(e).Message;

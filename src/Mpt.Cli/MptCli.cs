@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mpt.Cli.Commands;
+using Mpt.Pipeline;
 
 namespace Mpt.Cli;
 
@@ -18,6 +19,9 @@ public static class MptCli
     /// <summary>Exit code for a command line that does not parse (unknown verb or flag, missing argument).</summary>
     public const int Usage = 2;
 
+    /// <summary>Exit code of a training run stopped early (Ctrl+C, like a shell's 128 + SIGINT); it can be resumed.</summary>
+    public const int Interrupted = 130;
+
     /// <summary>Shows stack traces of failures; without it a failure is one line naming the file and the problem.</summary>
     public static readonly Option<bool> Verbose = new("--verbose", "-v")
     {
@@ -28,8 +32,15 @@ public static class MptCli
     /// <summary>The verbs, in the order <c>mpt --help</c> lists them.</summary>
     public static IReadOnlyList<Command> Verbs(CliContext context) =>
     [
-        InfoCommand.Create(context),
+        StageCommand.Create(context, PipelineStages.All),
+        StageCommand.Create(context, PipelineStages.Teachers),
+        StageCommand.Create(context, PipelineStages.Distill),
+        StageCommand.Create(context, PipelineStages.Adapt),
         EvaluateCommand.Create(context),
+        PredictCommand.Create(context),
+        ExportCommand.Create(context),
+        ImportCommand.Create(context),
+        InfoCommand.Create(context),
     ];
 
     /// <summary>Builds the root command.</summary>
@@ -44,7 +55,7 @@ public static class MptCli
     /// <summary>Parses and runs a command line; returns the process exit code.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var context = new CliContext(output, error);
+        var context = new CliContext(output, error) { Args = args };
         var root = BuildRoot(context);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -71,4 +82,8 @@ public static class MptCli
 }
 
 /// <summary>The writers a command prints to.</summary>
-public sealed record CliContext(TextWriter Output, TextWriter Error);
+public sealed record CliContext(TextWriter Output, TextWriter Error)
+{
+    /// <summary>The command line as given (for "resume with ..." hints).</summary>
+    public IReadOnlyList<string> Args { get; init; } = [];
+}

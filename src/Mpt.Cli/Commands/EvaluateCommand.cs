@@ -39,11 +39,12 @@ public static class EvaluateCommand
         var output = new Option<string?>("--out") { Description = "Write the results (per task and average) to this JSON file." };
         var predictions = new Option<string?>("--predictions") { Description = "Write every prediction and target to this JSON Lines file." };
         var taskFile = new Option<string?>("--task-file") { Description = "JSON file defining extra tasks (see UserTaskFile)." };
-        var tokenizerDir = new Option<string?>("--tokenizer") { Description = "Tokenizer folder (spiece.model) when the model folder has none." };
+        var (tokenizerDir, device, dtype) = CommonOptions.ModelRuntime();
+        var allow = new Option<bool>("--allow-model-mismatch") { Description = "Experts: use a PEFT prompt recorded for another model." };
 
         var command = new Command("evaluate", "Evaluate a T5, optionally with a trained prompt, on a task's data; print and save the metrics.")
         {
-            model, task, data, prompt, taskId, split, max, batchSize, maxSource, maxNew, rank, noPrefix, output, predictions, taskFile, tokenizerDir,
+            model, task, data, prompt, taskId, split, max, batchSize, maxSource, maxNew, rank, noPrefix, output, predictions, taskFile, tokenizerDir, device, dtype, allow,
         };
         command.SetAction(parse =>
         {
@@ -81,9 +82,10 @@ public static class EvaluateCommand
 
             string modelDir = parse.GetValue(model)!;
             T5Tokenizer tokenizer = LoadTokenizer(modelDir, parse.GetValue(tokenizerDir));
-            using var backbone = T5ForConditionalGeneration.FromPretrained(modelDir);
+            using var backbone = T5ForConditionalGeneration.FromPretrained(modelDir,
+                Pipeline.DeviceSelection.DType(parse.GetValue(dtype)!), Pipeline.DeviceSelection.Device(parse.GetValue(device)!));
             string? promptPath = parse.GetValue(prompt);
-            using PromptEncoder? encoder = promptPath is null ? null : PromptFile.Load(promptPath);
+            using PromptEncoder? encoder = promptPath is null ? null : PromptLoading.Load(promptPath, backbone, parse.GetValue(allow));
             EvaluationModel evaluated = encoder is null
                 ? EvaluationModel.Plain(backbone)
                 : EvaluationModel.WithPrompt(new PromptedT5(backbone, encoder), ChooseTaskId(encoder, parse.GetValue(taskId), promptPath!));

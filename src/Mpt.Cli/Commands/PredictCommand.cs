@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Text.Json;
+using Mpt.Evaluation;
+using Mpt.Model;
+using Mpt.Pipeline;
+using Mpt.Prompts;
+using Mpt.Tasks;
+
+namespace Mpt.Cli.Commands;
+
+/// <summary>
+/// <c>mpt predict --model DIR --input FILE [--prompt P] [--task NAME]</c>: greedy generation for every line of a text
+/// file (the line is the model input) or every row of a task's data file (formatted as in training), written as JSON Lines
+/// <c>{"source", "prediction"[, "target"]}</c>.
+/// </summary>
+public static class PredictCommand
+{
+    /// <summary>Builds the verb.</summary>
+    public static Command Create(CliContext context)
+    {
+        var model = new Option<string>("--model") { Description = "Hugging Face T5 folder.", Required = true };
+        var input = new Option<string>("--input") { Description = "A .txt file (one input per line) or a task data file (.jsonl, .parquet, .csv, .tsv; needs --task).", Required = true };
+        var prompt = new Option<string?>("--prompt") { Description = "Prompt: PEFT adapter folder, run folder or .safetensors file." };
+        var taskId = new Option<int?>("--task-id") { Description = "Which task prompt of a multitask prompt to use." };
+        var task = new Option<string?>("--task") { Description = "Task whose format the data file's rows get (and whose labels bound generation)." };
+        var taskFile = new Option<string?>("--task-file") { Description = "JSON file with extra task definitions." };
+        var output = new Option<string?>("--out") { Description = "Write the predictions here (JSON Lines); default stdout." };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens to generate (free text).", DefaultValueFactory = _ => 32 };
+        var batchSize = new Option<int>("--batch-size") { Description = "Inputs per batch.", DefaultValueFactory = _ => 32 };
+        var maxSource = new Option<int>("--max-source-length") { Description = "Input tokens including eos.", DefaultValueFactory = _ => 256 };
+        var noPrefix = new Option<bool>("--no-task-prefix") { Description = "Format rows without the task-name prefix." };
+        var allow = new Option<bool>("--allow-model-mismatch") { Description = "Experts: use a prompt recorded for another model." };
+        var (tokenizer, device, dtype) = CommonOptions.ModelRuntime();
+        var command = new Command("predict", "Generate outputs for a text file or a task's data with a (prompted) T5.")
+        {
+            model, input, prompt, taskId, task, taskFile, output, maxNew, batchSize, maxSource, noPrefix, allow, tokenizer, device, dtype,
+        };
+        command.SetAction(parse =>
+        {
+            var modelConfig = new ModelConfig { Path = parse.GetValue(model), Tokenizer = parse.GetValue(tokenizer), Device = parse.GetValue(device)!, Dtype = parse.GetValue(dtype)! };
+            modelConfig.Validate();
+            var torchDevice = DeviceSelection.Device(modelConfig.Device); // fail before any work when CUDA is missing
+            var torchDType = DeviceSelection.DType(modelConfig.Dtype);
+            string inputPath = parse.GetValue(input)!;
+            if (!File.Exists(inputPath)) throw new FileNotFoundException($"Input file '{inputPath}' does not exist.", inputPath);
+            TaskDefinition? definition = null;
+            if (parse.GetValue(task) is { } taskName)
+            {
+                var catalog = TaskCatalog.CreateDefault();
+                if (parse.GetValue(taskFile) is { } tf) UserTaskFile.RegisterAll(catalog, tf);
+                definition = catalog.Get(taskName);
+            }
+            IReadOnlyList<TextToTextRow> rows;
+            if (Path.GetExtension(inputPath).Equals(".txt", StringComparison.OrdinalIgnoreCase))
+                rows = File.ReadLines(inputPath).Where(l => l.Trim().Length > 0).Select(l => new TextToTextRow(l, "", "", new Dictionary<string, object?>())).ToList();
+            else if (definition is null)
+                throw new ArgumentException($"{inputPath}: a data file needs --task NAME so its rows can be formatted (or give a .txt file with one input per line).");
+            else
+                rows = EvaluationData.Load(definition, inputPath, null, null, FormatOptions.Default with { AddPrefix = !parse.GetValue(noPrefix) }).Rows;
+            if (rows.Count == 0) throw new InvalidDataException($"{inputPath}: no inputs.");
+
+            var tok = PipelineRunner.LoadTokenizer(modelConfig);
+            using var backbone = T5ForConditionalGeneration.FromPretrained(modelConfig.Path!, torchDType, torchDevice);
+            using PromptEncoder? encoder = parse.GetValue(prompt) is { } p ? PromptLoading.Load(p, backbone, parse.GetValue(allow)) : null;
+            var evaluated = encoder is null ? EvaluationModel.Plain(backbone) : EvaluationModel.WithPrompt(new PromptedT5(backbone, encoder), CommonOptions.TaskId(encoder, parse.GetValue(taskId)));
+            var options = new EvaluationOptions { BatchSize = parse.GetValue(batchSize), MaxSourceLength = parse.GetValue(maxSource), FreeTextMaxNewTokens = parse.GetValue(maxNew) };
+            var evaluator = new Evaluator(evaluated, tok, options);
+            int newTokens = definition is null ? options.FreeTextMaxNewTokens
+                : evaluator.MaxNewTokens(definition, T5FeatureConverter.ForTask(definition, tok, options.MaxSourceLength, options.FreeTextMaxNewTokens));
+            var predictions = evaluator.Generate(rows.Select(r => r.Source).ToList(), newTokens);
+
+            var lines = rows.Select((r, i) => JsonSerializer.Serialize(definition is null
+                ? new Dictionary<string, string> { ["source"] = r.Source, ["prediction"] = predictions[i] }
+                : new Dictionary<string, string> { ["source"] = r.Source, ["prediction"] = predictions[i], ["target"] = r.Target }));
+            if (parse.GetValue(output) is { } outPath)
+            {
+                File.WriteAllLines(outPath, lines);
+                context.Output.WriteLine($"{rows.Count} predictions written to {outPath}");
+            }
+            else foreach (string line in lines) context.Output.WriteLine(line);
+            return MptCli.Ok;
+        });
+        return command;
+    }
+}

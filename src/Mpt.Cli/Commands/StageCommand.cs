@@ -1,0 +1,190 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Mpt.Pipeline;
+
+namespace Mpt.Cli.Commands;
+
+/// <summary>
+/// The pipeline verbs: <c>mpt run</c> (every stage) and <c>mpt teachers</c>, <c>mpt distill</c>, <c>mpt adapt</c> (one
+/// stage each). All read one config schema (<see cref="PipelineConfig"/>, <c>--config</c>) with flag overrides
+/// (flag &gt; file &gt; defaults), work in a run folder (<c>--run-dir</c>) and resume it (<c>--resume</c>). The work
+/// itself is <see cref="PipelineRunner"/>; this class only maps flags to config keys and drives the display.
+/// </summary>
+public static class StageCommand
+{
+    private sealed record Flag(Option Option, string KeyPath, Func<object, JsonNode?> ToJson);
+
+    /// <summary>Builds the verb for <paramref name="stages"/> (All = <c>run</c>).</summary>
+    public static Command Create(CliContext context, PipelineStages stages)
+    {
+        var (name, description, section) = stages switch
+        {
+            PipelineStages.All => ("run", "Run the whole pipeline from one config: teachers → distill → adapt per target (and baselines) → test results.", (string?)null),
+            PipelineStages.Teachers => ("teachers", "Train one teacher prompt per source task (vanilla prompt tuning).", "teachers"),
+            PipelineStages.Distill => ("distill", "Distil the teachers into one decomposed multitask prompt (MPT source training).", "distill"),
+            PipelineStages.Adapt => ("adapt", "Adapt to target tasks (MPT, MPT*, PT/SPoT baselines, few-shot, seeds) and evaluate on test.", "adapt"),
+            _ => throw new ArgumentOutOfRangeException(nameof(stages)),
+        };
+        var config = new Option<string?>("--config", "-c") { Description = "Config file (JSON, snake_case; see configs/). Flags override it." };
+        var runDir = new Option<string>("--run-dir") { Description = "Run folder: config, metrics.jsonl, checkpoints, prompts, results.json.", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run folder; finished runs are skipped." };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Plain log lines instead of progress bars." };
+        var set = new Option<string[]>("--set") { Description = "Override any config key: --set distill.lambda=0.5 (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var stopAfter = new Option<long?>("--stop-after-steps") { Description = "Stop as if killed after N training steps (testing resume).", Hidden = true };
+
+        var flags = new List<Flag>
+        {
+            Str(new Option<string?>("--model") { Description = "Hugging Face T5 folder (model.path)." }, "model.path"),
+            Str(new Option<string?>("--tokenizer") { Description = "Tokenizer folder when the model folder has no spiece.model (model.tokenizer)." }, "model.tokenizer"),
+            Str(Choice(new Option<string?>("--device") { Description = "cpu or cuda[:N] (model.device; cuda needs a CUDA libtorch)." }), "model.device"),
+            Str(Choice(new Option<string?>("--dtype") { Description = "Backbone dtype (model.dtype)." }, "float32", "bfloat16"), "model.dtype"),
+            Str(new Option<string?>("--task-file") { Description = "JSON file with extra task definitions (task_file)." }, "task_file"),
+        };
+        var sources = new Option<string[]>("--source") { Description = "Source task and data, TASK=PATH (repeatable; replaces the config's sources)." };
+        var targets = new Option<string[]>("--target") { Description = "Target task and data, TASK=PATH (repeatable; replaces the config's targets)." };
+        if (section is not null)
+        {
+            flags.Add(Num(new Option<double?>("--epochs") { Description = $"Epochs ({section}.loop.epochs)." }, $"{section}.loop.epochs"));
+            flags.Add(Num(new Option<long?>("--max-steps") { Description = $"Optimizer updates, overriding epochs ({section}.loop.max_steps)." }, $"{section}.loop.max_steps"));
+            flags.Add(Num(new Option<int?>("--batch-size") { Description = $"Examples per batch ({section}.loop.batch_size)." }, $"{section}.loop.batch_size"));
+            flags.Add(Num(new Option<long?>("--seed") { Description = $"Loop seed ({section}.loop.seed)." }, $"{section}.loop.seed"));
+            flags.Add(Num(new Option<int?>("--eval-every") { Description = $"Dev evaluation every N steps ({section}.loop.eval_every_steps)." }, $"{section}.loop.eval_every_steps"));
+            flags.Add(Num(new Option<int?>("--checkpoint-every") { Description = $"Checkpoint every N steps ({section}.loop.checkpoint_every_steps)." }, $"{section}.loop.checkpoint_every_steps"));
+        }
+        switch (stages)
+        {
+            case PipelineStages.Teachers:
+                flags.Add(Num(new Option<int?>("--prompt-length") { Description = "Prompt length l (teachers.prompt_length)." }, "teachers.prompt_length"));
+                flags.Add(Num(new Option<double?>("--lr") { Description = "Learning rate (teachers.learning_rate)." }, "teachers.learning_rate"));
+                break;
+            case PipelineStages.Distill:
+                flags.Add(Num(new Option<double?>("--lambda") { Description = "λ of the distillation loss (distill.lambda)." }, "distill.lambda"));
+                flags.Add(Str(Choice(new Option<string?>("--objective") { Description = "Distillation objective (distill.objective; ablations)." },
+                    "logits_and_hidden", "logits_only", "none", "prompt_mse"), "distill.objective"));
+                flags.Add(Bool(new Option<bool>("--no-decomposition") { Description = "Ablation: one plain prompt, no P* ∘ uv (distill.decomposition=false)." }, "distill.decomposition", invert: true));
+                flags.Add(Bool(new Option<bool>("--no-task-sampling") { Description = "Ablation: no stochastic task sampling (distill.stochastic_task_sampling=false)." }, "distill.stochastic_task_sampling", invert: true));
+                flags.Add(Str(new Option<string?>("--teachers-from") { Description = "Run folder holding the teachers (distill.teachers_from)." }, "distill.teachers_from"));
+                break;
+            case PipelineStages.Adapt:
+                flags.Add(Str(Choice(new Option<string?>("--update") { Description = "Ablation: which MPT parameters train (adapt.update)." },
+                    "both", "shared_only", "task_vectors_only"), "adapt.update"));
+                flags.Add(Num(new Option<int?>("--few-shot") { Description = "Train on K examples per seed (adapt.few_shot)." }, "adapt.few_shot"));
+                flags.Add(Bool(new Option<bool>("--multi-target") { Description = "MPT*: one P* shared by all targets (adapt.multi_target)." }, "adapt.multi_target"));
+                flags.Add(Str(new Option<string?>("--source-prompt") { Description = "Source prompt file or PEFT folder instead of the run's distilled one (adapt.source_prompt)." }, "adapt.source_prompt"));
+                break;
+        }
+        var baseline = new Option<string[]>("--baseline") { Description = "Also run a baseline: pt or spot (repeatable; adds to adapt.methods)." };
+        baseline.AcceptOnlyFromAmong("pt", "spot", "mpt");
+        var seeds = new Option<int?>("--seeds") { Description = "Run N seeds (adapt.loop.seed, +1, ...); results are mean ± std (adapt.seeds)." };
+
+        var command = new Command(name, description) { config, runDir, resume, quiet, set };
+        foreach (var f in flags) command.Add(f.Option);
+        if (stages is PipelineStages.All or PipelineStages.Teachers or PipelineStages.Distill) command.Add(sources);
+        if (stages is PipelineStages.All or PipelineStages.Adapt) { command.Add(targets); command.Add(baseline); command.Add(seeds); }
+        if (stages == PipelineStages.Adapt) command.Add(sources);
+        command.Add(stopAfter);
+
+        command.SetAction(parse =>
+        {
+            var overrides = new List<KeyValuePair<string, JsonNode?>>();
+            foreach (string assignment in parse.GetValue(set) ?? []) overrides.Add(ConfigJson.ParseAssignment(assignment));
+            foreach (var f in flags)
+            {
+                object? value = parse.GetResult(f.Option) is { } r && !r.Implicit ? r.GetValueOrDefault<object?>() : null;
+                if (value is not null) overrides.Add(new(f.KeyPath, f.ToJson(value)));
+            }
+            if (parse.GetValue(sources) is { Length: > 0 } s) overrides.Add(new("sources", TaskList(s, "--source")));
+            if (parse.GetValue(targets) is { Length: > 0 } t) overrides.Add(new("targets", TaskList(t, "--target")));
+            var cfg = ConfigJson.Load(parse.GetValue(config), overrides);
+            if (parse.GetValue(baseline) is { Length: > 0 } extra)
+                cfg = cfg with { Adapt = cfg.Adapt with { Methods = cfg.Adapt.Methods.Concat(extra).Distinct().ToList() } };
+            if (parse.GetValue(seeds) is int n)
+            {
+                if (n < 1) throw new ConfigException($"--seeds must be >= 1, got {n}.");
+                cfg = cfg with { Adapt = cfg.Adapt with { Seeds = Enumerable.Range(0, n).Select(i => cfg.Adapt.Loop.Seed + (ulong)i).ToList() } };
+            }
+            return Execute(context, cfg, stages, parse.GetValue(runDir)!, parse.GetValue(resume), parse.GetValue(quiet), parse.GetValue(stopAfter), name);
+        });
+        return command;
+    }
+
+    private static int Execute(CliContext context, PipelineConfig cfg, PipelineStages stages, string runDir, bool resume, bool quiet, long? stopAfter, string verb)
+    {
+        cfg.Validate(stages);
+        var stop = new StopSignal(stopAfter);
+        bool interactive = !quiet && ReferenceEquals(context.Output, Console.Out) && !Console.IsOutputRedirected;
+        var spectre = interactive ? new SpectreProgress() : null;
+        IPipelineProgress progress = spectre is not null ? spectre : new PlainProgress(context.Output);
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            if (stop.IsRequested) return; // second Ctrl+C: let the process end (the last checkpoint stays valid)
+            e.Cancel = true;
+            stop.Request();
+            context.Error.WriteLine("Ctrl+C: stopping after the next checkpoint (press Ctrl+C again to abort at once, losing the steps since the last checkpoint).");
+        };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            using var runner = new PipelineRunner(cfg, runDir, new PipelineRunOptions { Resume = resume, Progress = progress, Stop = stop });
+            PipelineResults results = spectre is not null ? spectre.Run(() => runner.Run(stages)) : runner.Run(stages);
+            WriteSummary(context.Output, results, runner.RunDir);
+            return MptCli.Ok;
+        }
+        catch (RunInterruptedException e)
+        {
+            var args = context.Args.Count > 0 ? context.Args.ToList() : [verb, "--run-dir", runDir];
+            int hidden = args.IndexOf("--stop-after-steps");
+            if (hidden >= 0) args.RemoveRange(hidden, Math.Min(2, args.Count - hidden));
+            if (!args.Contains("--resume")) args.Add("--resume");
+            context.Error.WriteLine($"interrupted: {e.Message}");
+            context.Error.WriteLine($"resume with: mpt {string.Join(' ', args.Select(Quote))}");
+            return MptCli.Interrupted;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static void WriteSummary(TextWriter o, PipelineResults results, string runDir)
+    {
+        string F(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
+        foreach (var (stage, seconds) in results.StageSeconds) o.WriteLine($"stage {stage,-10} {F(seconds)} s");
+        foreach (var (target, methods) in results.Targets)
+        {
+            o.WriteLine($"target {target}");
+            o.WriteLine($"  {"method",-24}{"score",18}{"trainable params",18}");
+            foreach (var (method, r) in methods)
+                o.WriteLine($"  {method,-24}{$"{F(r.Score.Mean)} ± {F(r.Score.Std)}",18}{r.Parameters?.TrainableParameters.ToString("N0", CultureInfo.InvariantCulture) ?? "-",18}");
+        }
+        o.WriteLine($"run folder {runDir} ({PipelineRunner.ResultsFile}, {PipelineRunner.MetricsFile})");
+    }
+
+    private static string Quote(string a) => a.Any(char.IsWhiteSpace) ? $"'{a}'" : a;
+
+    private static JsonArray TaskList(string[] items, string flag)
+    {
+        var list = new JsonArray();
+        foreach (string item in items)
+        {
+            int eq = item.IndexOf('=');
+            if (eq <= 0 || eq == item.Length - 1) throw new ConfigException($"{flag} '{item}' must look like TASK=PATH (e.g. rte=data/glue/rte).");
+            list.Add(new JsonObject { ["task"] = item[..eq], ["data"] = item[(eq + 1)..] });
+        }
+        return list;
+    }
+
+    private static Option<string?> Choice(Option<string?> option, params string[] values)
+    {
+        if (values.Length > 0) option.AcceptOnlyFromAmong(values);
+        return option;
+    }
+
+    private static Flag Str(Option<string?> o, string key) => new(o, key, v => JsonValue.Create((string)v));
+
+    private static Flag Num<T>(Option<T?> o, string key) where T : struct =>
+        new(o, key, v => JsonNode.Parse(Convert.ToString(v, CultureInfo.InvariantCulture)!));
+
+    private static Flag Bool(Option<bool> o, string key, bool invert = false) => new(o, key, v => JsonValue.Create(invert ? !(bool)v : (bool)v));
+}

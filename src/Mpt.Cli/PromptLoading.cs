@@ -1,0 +1,32 @@
+using Mpt.Evaluation;
+using Mpt.Model;
+using Mpt.Peft;
+using Mpt.Prompts;
+using Mpt.Runs;
+
+namespace Mpt.Cli;
+
+/// <summary>Loads the prompt a verb is given: a PEFT adapter folder (checked against the model), a run folder, or a file.</summary>
+public static class PromptLoading
+{
+    /// <summary>
+    /// The prompt at <paramref name="path"/>: a PEFT adapter folder is loaded with the model safety rail (a prompt recorded
+    /// for other weights is refused unless <paramref name="allowMismatch"/>); a run folder gives its prompt.safetensors;
+    /// anything else is read as a prompt safetensors file.
+    /// </summary>
+    public static PromptEncoder Load(string path, T5ForConditionalGeneration? model, bool allowMismatch)
+    {
+        if (Directory.Exists(path) && File.Exists(Path.Combine(path, PeftAdapter.ConfigFileName)))
+        {
+            var options = new PeftLoadOptions { AllowModelMismatch = allowMismatch };
+            return (model is null ? PeftAdapter.Load(path, options) : PeftAdapter.Load(path, model, options)).Encoder;
+        }
+        if (Directory.Exists(path) && File.Exists(Path.Combine(path, RunFolder.PromptFile)))
+        {
+            // A run folder: prefer its PEFT adapter (it records the model), else the raw prompt file.
+            string adapter = Path.Combine(path, Pipeline.PipelineRunner.AdapterDir);
+            return Directory.Exists(adapter) ? Load(adapter, model, allowMismatch) : PromptFile.Load(Path.Combine(path, RunFolder.PromptFile));
+        }
+        return PromptFile.Load(path);
+    }
+}

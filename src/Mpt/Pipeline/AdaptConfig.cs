@@ -1,0 +1,70 @@
+namespace Mpt.Pipeline;
+
+/// <summary>
+/// Stage 3, target adaptation (section <c>adapt</c>; paper §3.2, §4.1): MPT from the distilled prompt and the PT / SPoT
+/// baselines, each for every seed, optionally few-shot, optionally all targets at once (MPT*), with the §4.3 ablation
+/// of which MPT parameters train.
+/// </summary>
+public sealed record AdaptConfig
+{
+    /// <summary>Default epochs (paper: 20 for small targets; 10 above 10k examples).</summary>
+    public const double DefaultEpochs = 20;
+
+    /// <summary>The methods known to <see cref="Methods"/>.</summary>
+    public static readonly string[] KnownMethods = ["mpt", "pt", "spot"];
+
+    /// <summary>The values of <see cref="Update"/>.</summary>
+    public static readonly string[] KnownUpdates = ["both", "shared_only", "task_vectors_only"];
+
+    /// <summary>Methods to run per target: mpt, pt (vocabulary init), spot (a teacher's prompt).</summary>
+    public IReadOnlyList<string> Methods { get; init; } = ["mpt"];
+
+    /// <summary>Which MPT parameters train: both (paper), shared_only (P*), task_vectors_only (u, v).</summary>
+    public string Update { get; init; } = "both";
+
+    /// <summary>One P* shared by all targets with their own u, v (MPT*, paper Table 1); only for mpt.</summary>
+    public bool MultiTarget { get; init; }
+
+    /// <summary>Train on k examples per seed (paper: 4, 16, 32); null = all.</summary>
+    public int? FewShot { get; init; }
+
+    /// <summary>Whether k counts per class (true) or in total (false, default).</summary>
+    public bool FewShotPerClass { get; init; }
+
+    /// <summary>Seeds; results are mean ± std over them (paper: 3 runs; 10 few-shot samples).</summary>
+    public IReadOnlyList<ulong> Seeds { get; init; } = [42];
+
+    /// <summary>Learning rate of P* (or of a plain prompt) (paper: 0.3).</summary>
+    public double SharedLearningRate { get; init; } = 0.3;
+
+    /// <summary>Learning rate of u, v (paper: 0.4).</summary>
+    public double TaskLearningRate { get; init; } = 0.4;
+
+    /// <summary>Prompt length of the PT baseline (paper: 100).</summary>
+    public int PromptLength { get; init; } = 100;
+
+    /// <summary>Source task whose teacher initialises SPoT (default: the first source).</summary>
+    public string? SpotSource { get; init; }
+
+    /// <summary>Use this source prompt (a .safetensors file or PEFT folder) instead of the run's distilled one.</summary>
+    public string? SourcePrompt { get; init; }
+
+    /// <summary>Loop settings.</summary>
+    public LoopConfig Loop { get; init; } = new();
+
+    /// <summary>Checks the section.</summary>
+    public void Validate(string path = "adapt")
+    {
+        if (Methods.Count == 0) throw new ConfigException($"{path}.methods must name at least one of {string.Join(", ", KnownMethods)}.");
+        for (int i = 0; i < Methods.Count; i++) ConfigChecks.OneOf($"{path}.methods[{i}]", Methods[i], KnownMethods);
+        if (Methods.Distinct().Count() != Methods.Count) throw new ConfigException($"{path}.methods lists a method twice.");
+        ConfigChecks.OneOf($"{path}.update", Update, KnownUpdates);
+        if (FewShot is int k) ConfigChecks.AtLeast($"{path}.few_shot", k, 1);
+        if (Seeds.Count == 0) throw new ConfigException($"{path}.seeds must hold at least one seed.");
+        if (Seeds.Distinct().Count() != Seeds.Count) throw new ConfigException($"{path}.seeds lists a seed twice.");
+        ConfigChecks.Positive($"{path}.shared_learning_rate", SharedLearningRate);
+        ConfigChecks.Positive($"{path}.task_learning_rate", TaskLearningRate);
+        ConfigChecks.AtLeast($"{path}.prompt_length", PromptLength, 1);
+        Loop.Validate($"{path}.loop");
+    }
+}

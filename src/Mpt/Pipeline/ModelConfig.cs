@@ -1,0 +1,26 @@
+namespace Mpt.Pipeline;
+
+/// <summary>The frozen backbone every stage runs on (section <c>model</c>).</summary>
+public sealed record ModelConfig
+{
+    /// <summary>Hugging Face T5 folder (config.json + weights); required.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>Tokenizer folder (spiece.model) when the model folder has none.</summary>
+    public string? Tokenizer { get; init; }
+
+    /// <summary>Torch device: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c> (needs a CUDA build of libtorch).</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Backbone dtype: <c>float32</c> or <c>bfloat16</c> (prompts always train in float32).</summary>
+    public string Dtype { get; init; } = "float32";
+
+    /// <summary>Checks the section.</summary>
+    public void Validate(string path = "model")
+    {
+        ConfigChecks.Required($"{path}.path", Path);
+        ConfigChecks.OneOf($"{path}.dtype", Dtype, "float32", "bfloat16");
+        if (Device != "cpu" && Device != "cuda" && !(Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device[5..], out _)))
+            throw new ConfigException($"{path}.device must be cpu, cuda or cuda:N, got '{Device}'.");
+    }
+}

@@ -1,0 +1,84 @@
+namespace Mpt.Pipeline;
+
+/// <summary>
+/// Everything a run needs, as one JSON file (snake_case keys; see <c>configs/</c> and docs/cli.md): the model, the source
+/// and target tasks with their data, and a section per stage. Every verb reads this one schema and uses the sections it
+/// needs; missing keys keep the defaults below (the paper's T5-Base recipe), and command-line flags override the file.
+/// </summary>
+public sealed record PipelineConfig
+{
+    /// <summary>The backbone.</summary>
+    public ModelConfig Model { get; init; } = new();
+
+    /// <summary>JSON file of extra task definitions (see UserTaskFile).</summary>
+    public string? TaskFile { get; init; }
+
+    /// <summary>Put the task name before the fields (ATTEMPT: true; DePT: false).</summary>
+    public bool AddPrefix { get; init; } = true;
+
+    /// <summary>Source tasks (teachers and distillation; paper: MNLI, QNLI, QQP, SST-2, SQuAD, ReCoRD).</summary>
+    public IReadOnlyList<TaskDataConfig> Sources { get; init; } = [];
+
+    /// <summary>Target tasks (adaptation and evaluation).</summary>
+    public IReadOnlyList<TaskDataConfig> Targets { get; init; } = [];
+
+    /// <summary>Stage 1.</summary>
+    public TeachersConfig Teachers { get; init; } = new();
+
+    /// <summary>Stage 2.</summary>
+    public DistillConfig Distill { get; init; } = new();
+
+    /// <summary>Stage 3.</summary>
+    public AdaptConfig Adapt { get; init; } = new();
+
+    /// <summary>Evaluation settings.</summary>
+    public EvaluateConfig Evaluate { get; init; } = new();
+
+    /// <summary>Checks what <paramref name="stages"/> need (every section's values, and the task lists those stages use).</summary>
+    /// <exception cref="ConfigException">The first problem, naming the field.</exception>
+    public void Validate(PipelineStages stages = PipelineStages.All)
+    {
+        Model.Validate();
+        Teachers.Validate();
+        Distill.Validate();
+        Adapt.Validate();
+        Evaluate.Validate();
+        for (int i = 0; i < Sources.Count; i++) Sources[i].Validate($"sources[{i}]");
+        for (int i = 0; i < Targets.Count; i++) Targets[i].Validate($"targets[{i}]");
+        bool needSources = (stages & (PipelineStages.Teachers | PipelineStages.Distill)) != 0
+                           || ((stages & PipelineStages.Adapt) != 0 && Adapt.Methods.Contains("spot"));
+        if (needSources && Sources.Count == 0) throw new ConfigException("sources must list at least one source task.");
+        if ((stages & PipelineStages.Adapt) != 0 && Targets.Count == 0) throw new ConfigException("targets must list at least one target task.");
+        Unique("sources", Sources);
+        Unique("targets", Targets);
+        if ((stages & PipelineStages.Distill) != 0 && Distill.Objective != Training.DistillationObjective.None
+            && Distill.PromptLength != Teachers.PromptLength)
+            throw new ConfigException($"distill.prompt_length ({Distill.PromptLength}) must equal teachers.prompt_length ({Teachers.PromptLength}): hidden states are compared position by position.");
+        if (Adapt.SpotSource is { } spot && Sources.All(s => s.Task != spot))
+            throw new ConfigException($"adapt.spot_source '{spot}' is not one of the sources ({string.Join(", ", Sources.Select(s => s.Task))}).");
+        if (Adapt.MultiTarget && !Adapt.Methods.Contains("mpt"))
+            throw new ConfigException("adapt.multi_target needs the mpt method in adapt.methods.");
+    }
+
+    private static void Unique(string path, IReadOnlyList<TaskDataConfig> tasks)
+    {
+        var twice = tasks.GroupBy(t => t.Task).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null) throw new ConfigException($"{path} lists task '{twice.Key}' twice.");
+    }
+}
+
+/// <summary>The stages of the pipeline, as flags (a verb runs one, <c>mpt run</c> all).</summary>
+[Flags]
+public enum PipelineStages
+{
+    /// <summary>None.</summary>
+    None = 0,
+    /// <summary>Teacher prompts.</summary>
+    Teachers = 1,
+    /// <summary>Distillation (source training).</summary>
+    Distill = 2,
+    /// <summary>Target adaptation and test evaluation.</summary>
+    Adapt = 4,
+    /// <summary>Everything.</summary>
+    All = Teachers | Distill | Adapt,
+}

@@ -1,0 +1,473 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Mpt.Evaluation;
+using Mpt.Model;
+using Mpt.Peft;
+using Mpt.Prompts;
+using Mpt.Runs;
+using Mpt.Tasks;
+using Mpt.Tokenization;
+using Mpt.Training;
+
+namespace Mpt.Pipeline;
+
+/// <summary>
+/// Runs the MPT pipeline in a run folder: teachers (one per source task) → distillation → target adaptation per target,
+/// method and seed (MPT, MPT*, PT, SPoT) → test evaluation → results.json. Each training run has its own
+/// <see cref="RunFolder"/> (checkpoints, resume); a run whose folder holds a finished result is skipped on resume.
+/// </summary>
+/// <remarks>
+/// Layout of the run folder:
+/// <code>
+/// config.json                            the resolved config of the last invocation
+/// metrics.jsonl                          logged steps of every run (<see cref="MetricsLine"/>)
+/// results.json                           <see cref="PipelineResults"/>
+/// teachers/TASK/                         RunFolder of a teacher; adapter/ = PEFT PROMPT_TUNING + mpt_model.json
+/// distill/                               RunFolder of source training; adapter/ = PEFT MULTITASK_PROMPT_TUNING
+/// adapt/TARGET/METHOD/seed-S/            RunFolder of a target run; adapter/, test_results.json
+///                                        (MPT: also adapter-compressed/, P̂ as one PROMPT_TUNING matrix)
+/// adapt/_multi/mpt_multi/seed-S/         MPT* over all targets; adapter-TARGET/ per target (compressed)
+/// </code>
+/// </remarks>
+public sealed class PipelineRunner : IDisposable
+{
+    /// <summary>Resolved config file.</summary>
+    public const string ConfigFile = "config.json";
+    /// <summary>Metrics file.</summary>
+    public const string MetricsFile = "metrics.jsonl";
+    /// <summary>Results file.</summary>
+    public const string ResultsFile = "results.json";
+    /// <summary>PEFT adapter folder inside a run folder.</summary>
+    public const string AdapterDir = "adapter";
+    /// <summary>Test evaluation of a target run.</summary>
+    public const string TestResultsFile = "test_results.json";
+    /// <summary>Teachers folder.</summary>
+    public const string TeachersDir = "teachers";
+    /// <summary>Distillation folder.</summary>
+    public const string DistillDir = "distill";
+    /// <summary>Adaptation folder.</summary>
+    public const string AdaptDir = "adapt";
+
+    private readonly PipelineConfig _config;
+    private readonly PipelineRunOptions _options;
+    private readonly MetricsLog _metrics;
+    private readonly TaskCatalog _catalog;
+    private readonly FormatOptions _format;
+    private readonly Dictionary<(string Task, DataSplit Split), IReadOnlyList<TextToTextRow>> _rows = [];
+    private T5ForConditionalGeneration? _backbone;
+    private T5Tokenizer? _tokenizer;
+    private readonly Dictionary<string, ParameterReport> _sourceParameters = new(StringComparer.Ordinal);
+
+    /// <summary>Creates a runner for <paramref name="runDir"/> (created if needed).</summary>
+    public PipelineRunner(PipelineConfig config, string runDir, PipelineRunOptions? options = null)
+    {
+        _config = config;
+        _options = options ?? new PipelineRunOptions();
+        RunDir = Path.GetFullPath(runDir);
+        Directory.CreateDirectory(RunDir);
+        _metrics = new MetricsLog(Path.Combine(RunDir, MetricsFile));
+        _catalog = TaskCatalog.CreateDefault();
+        if (config.TaskFile is { } taskFile) UserTaskFile.RegisterAll(_catalog, taskFile);
+        _format = FormatOptions.Default with { AddPrefix = config.AddPrefix };
+    }
+
+    /// <summary>The run folder.</summary>
+    public string RunDir { get; }
+
+    private IPipelineProgress Progress => _options.Progress;
+
+    /// <summary>Runs <paramref name="stages"/> in order, then writes results.json and the report.</summary>
+    /// <exception cref="ConfigException">Invalid config (the field is named).</exception>
+    /// <exception cref="RunInterruptedException">A run stopped early (Ctrl+C or a simulated kill); resume with the same config.</exception>
+    public PipelineResults Run(PipelineStages stages)
+    {
+        _config.Validate(stages);
+        foreach (var t in _config.Sources.Concat(_config.Targets)) _catalog.Get(t.Task!); // unknown task → closest name, before any work
+        File.WriteAllText(Path.Combine(RunDir, ConfigFile), ConfigJson.Serialize(_config));
+        var targets = new Dictionary<string, IReadOnlyDictionary<string, MethodResult>>(StringComparer.Ordinal);
+        if ((stages & PipelineStages.Teachers) != 0) RunTeachers();
+        if ((stages & PipelineStages.Distill) != 0) RunDistill();
+        if ((stages & PipelineStages.Adapt) != 0) targets = RunAdapt();
+        var results = new PipelineResults(_config.Model.Path!, targets, StageSeconds(), _sourceParameters);
+        File.WriteAllText(Path.Combine(RunDir, ResultsFile), results.ToJson());
+        // The single call site of the report writer (see RunReporters.Default).
+        _options.Reporter.Write(RunDir);
+        return results;
+    }
+
+    // ---- stages ----
+
+    private void RunTeachers()
+    {
+        var t = _config.Teachers;
+        var options = new TeacherOptions { PromptLength = t.PromptLength, LearningRate = t.LearningRate, VocabularyPool = t.VocabularyPool, Loop = t.Loop.ToOptions(TeachersConfig.DefaultEpochs) };
+        foreach (var source in _config.Sources)
+        {
+            string folder = Path.Combine(RunDir, TeachersDir, source.Task!);
+            var prompt = TrainOrSkip(folder, $"teacher {source.Task}", "teachers", source.Task!, null, options.Loop, t.Loop.LogEverySteps, hooks =>
+            {
+                var task = _catalog.Get(source.Task!);
+                var train = TrainExamples(source, 0, options.Loop.MaxSourceLength);
+                var dev = DevRows(source);
+                var result = new TeacherTrainer(Backbone, options).Train(train, hooks(train, m => DevScore(m, [(task, dev, 0)], options.Loop.MaxSourceLength)));
+                return (result.Prompt, result.Training);
+            });
+            _sourceParameters[$"teacher:{source.Task}"] = ParameterReport.Of(prompt);
+            prompt.Dispose();
+        }
+    }
+
+    private void RunDistill()
+    {
+        var d = _config.Distill;
+        var options = d.ToOptions();
+        string folder = Path.Combine(RunDir, DistillDir);
+        var prompt = TrainOrSkip(folder, "distillation", "distill", "all", null, options.Loop, d.Loop.LogEverySteps, hooks =>
+        {
+            var teachers = options.Objective == DistillationObjective.None ? [] : LoadTeachers(d.TeachersFrom ?? RunDir);
+            try
+            {
+                var byTask = _config.Sources.Select((s, k) => TrainExamples(s, k, options.Loop.MaxSourceLength)).ToList();
+                var dev = _config.Sources.Select((s, k) => (_catalog.Get(s.Task!), DevRows(s), k)).ToList();
+                var result = new Distiller(Backbone, options).Train(byTask, teachers,
+                    hooks(byTask.SelectMany(x => x).ToList(), m => DevScore(m, dev, options.Loop.MaxSourceLength)));
+                return (result.Prompt, result.Training);
+            }
+            finally
+            {
+                foreach (var teacher in teachers) teacher.Dispose();
+            }
+        });
+        _sourceParameters["distill"] = ParameterReport.Of(prompt);
+        prompt.Dispose();
+    }
+
+    private Dictionary<string, IReadOnlyDictionary<string, MethodResult>> RunAdapt()
+    {
+        var a = _config.Adapt;
+        var perTarget = _config.Targets.ToDictionary(t => t.Task!, _ => new Dictionary<string, MethodResult>(StringComparer.Ordinal), StringComparer.Ordinal);
+        using var source = a.Methods.Contains("mpt") ? LoadSourcePrompt() : null;
+        foreach (string method in a.Methods)
+        {
+            if (method == "mpt" && a.MultiTarget)
+            {
+                foreach (var (target, result) in RunMultiTarget(source!)) perTarget[target][MultiTargetKey] = result;
+                continue;
+            }
+            foreach (var target in _config.Targets)
+                perTarget[target.Task!][MethodKey(method)] = RunSingleTarget(target, method, source);
+        }
+        return perTarget.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, MethodResult>)kv.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>Results key of MPT* (all targets share P*).</summary>
+    public const string MultiTargetKey = "mpt*";
+
+    private string MethodKey(string method) => method == "mpt" && _config.Adapt.Update != "both" ? $"mpt-{_config.Adapt.Update}" : method;
+
+    private MethodResult RunSingleTarget(TaskDataConfig target, string method, PromptEncoder? source)
+    {
+        var a = _config.Adapt;
+        var task = _catalog.Get(target.Task!);
+        var scores = new List<TaskEvaluationSummary>();
+        ParameterReport? parameters = null;
+        double seconds = 0;
+        int trainCount = 0;
+        foreach (ulong seed in a.Seeds)
+        {
+            var loop = a.Loop.ToOptions(AdaptConfig.DefaultEpochs, seed);
+            var options = new TargetAdaptationOptions { Rates = Rates(method), Loop = loop };
+            string key = MethodKey(method);
+            string folder = Path.Combine(RunDir, AdaptDir, target.Task!, key.Replace('*', '+'), $"seed-{seed}");
+            string label = $"{key} {target.Task} seed {seed}";
+            var clock = Stopwatch.StartNew();
+            var prompt = TrainOrSkip(folder, label, "adapt", target.Task!, key, loop, a.Loop.LogEverySteps, hooks =>
+            {
+                var train = Sample(TrainExamples(target, 0, loop.MaxSourceLength), seed);
+                var dev = DevRows(target);
+                var init = method switch
+                {
+                    "mpt" => TargetPrompts.FromSource(source!),
+                    "pt" => TargetPrompts.VocabularyInit(Backbone, a.PromptLength, seed, _config.Teachers.VocabularyPool),
+                    _ => SpotInit(),
+                };
+                var result = new TargetAdapter(Backbone, options).Train(init, train, hooks(train, m => DevScore(m, [(task, dev, 0)], loop.MaxSourceLength)));
+                return (result.Prompt, result.Training);
+            });
+            try
+            {
+                if (prompt is MultitaskPrompt m && !Directory.Exists(Path.Combine(folder, "adapter-compressed")))
+                    PeftAdapter.SaveTaskAsPromptTuning(Path.Combine(folder, "adapter-compressed"), m, 0, Backbone, _config.Model.Path);
+                parameters ??= ReadTraining(folder)?.Parameters;
+                trainCount = ReadTrainCount(target, seed);
+                scores.Add(TestScores(folder, prompt, [(target, 0)])[0]);
+            }
+            finally { prompt.Dispose(); }
+            clock.Stop();
+            WallClock.Add(folder, EvaluationSeconds(clock));
+            seconds += WallClock.Read(folder);
+        }
+        return Summarise(scores, a, trainCount, parameters, seconds);
+    }
+
+    private IEnumerable<(string Target, MethodResult Result)> RunMultiTarget(PromptEncoder source)
+    {
+        var a = _config.Adapt;
+        var scoresByTarget = _config.Targets.ToDictionary(t => t.Task!, _ => new List<TaskEvaluationSummary>(), StringComparer.Ordinal);
+        ParameterReport? parameters = null;
+        double seconds = 0;
+        int trainCount = 0;
+        foreach (ulong seed in a.Seeds)
+        {
+            var loop = a.Loop.ToOptions(AdaptConfig.DefaultEpochs, seed);
+            var options = new TargetAdaptationOptions { Rates = Rates("mpt"), Loop = loop };
+            string folder = Path.Combine(RunDir, AdaptDir, "_multi", "mpt_multi", $"seed-{seed}");
+            var clock = Stopwatch.StartNew();
+            var prompt = TrainOrSkip(folder, $"mpt* seed {seed}", "adapt", "all", MultiTargetKey, loop, a.Loop.LogEverySteps, hooks =>
+            {
+                var train = _config.Targets.SelectMany((t, i) => Sample(TrainExamples(t, i, loop.MaxSourceLength), seed)).ToList();
+                var dev = _config.Targets.Select((t, i) => (_catalog.Get(t.Task!), DevRows(t), i)).ToList();
+                var init = TargetPrompts.FromSource(source, _config.Targets.Count);
+                var result = new TargetAdapter(Backbone, options).Train(init, train, hooks(train, m => DevScore(m, dev, loop.MaxSourceLength)));
+                return (result.Prompt, result.Training);
+            });
+            try
+            {
+                if (prompt is MultitaskPrompt m)
+                    for (int i = 0; i < _config.Targets.Count; i++)
+                    {
+                        string dir = Path.Combine(folder, $"adapter-{_config.Targets[i].Task}");
+                        if (!Directory.Exists(dir)) PeftAdapter.SaveTaskAsPromptTuning(dir, m, i, Backbone, _config.Model.Path);
+                    }
+                parameters ??= ReadTraining(folder)?.Parameters;
+                trainCount = _config.Targets.Sum(t => ReadTrainCount(t, seed));
+                var tests = TestScores(folder, prompt, _config.Targets.Select((t, i) => (t, i)).ToList());
+                for (int i = 0; i < tests.Count; i++) scoresByTarget[_config.Targets[i].Task!].Add(tests[i]);
+            }
+            finally { prompt.Dispose(); }
+            clock.Stop();
+            WallClock.Add(folder, EvaluationSeconds(clock));
+            seconds += WallClock.Read(folder);
+        }
+        foreach (var target in _config.Targets)
+            yield return (target.Task!, Summarise(scoresByTarget[target.Task!], a, trainCount, parameters, seconds));
+    }
+
+    // ---- one training run ----
+
+    private delegate TrainingHooks HookFactory(IReadOnlyList<TrainingExample> train, Func<PromptedT5, double> evaluate);
+
+    private double _trainingSecondsOfLastRun;
+
+    /// <summary>
+    /// Trains in <paramref name="folder"/> unless it holds a finished run (then, with --resume, loads its prompt; without,
+    /// refuses to overwrite it). Writes the PEFT adapter of a finished prompt and adds the time spent to its wall clock.
+    /// </summary>
+    private PromptEncoder TrainOrSkip(string folder, string label, string stage, string task, string? method, TrainingLoopOptions loop,
+        int logEvery, Func<HookFactory, (PromptEncoder Prompt, TrainingResult Training)> train)
+    {
+        _trainingSecondsOfLastRun = 0;
+        if (IsFinished(folder))
+        {
+            if (!_options.Resume)
+                throw new InvalidOperationException($"{folder} already holds a finished {label} run: pass --resume to skip finished runs, or choose a new --run-dir.");
+            var loaded = PromptFile.Load(Path.Combine(folder, RunFolder.PromptFile));
+            Progress.RunFinished(label, $"already finished (skipped): {ReadTraining(folder)?.Parameters}");
+            return loaded;
+        }
+        if (_options.Stop.ShouldNotStart) throw new RunInterruptedException(label, 0, folder);
+        var runFolder = new RunFolder(folder);
+        var clock = Stopwatch.StartNew();
+        double before = WallClock.Read(folder);
+        bool started = false;
+        HookFactory hooks = (examples, evaluate) =>
+        {
+            double meanTokens = TaskDataLoader.MeanTokens(examples);
+            long planned = loop.TotalSteps(examples.Count);
+            return new TrainingHooks
+            {
+                Folder = runFolder,
+                Resume = _options.Resume,
+                Evaluate = evaluate,
+                StopAfterStep = _options.Stop.ForRun(loop.CheckpointEverySteps),
+                Log = entry =>
+                {
+                    if (!started) { Progress.RunStarted(label, entry.TotalSteps); started = true; }
+                    _options.Stop.StepDone();
+                    double tps = entry.StepMilliseconds > 0 ? loop.BatchSize * meanTokens / (entry.StepMilliseconds / 1000) : 0;
+                    bool log = entry.Step % logEvery == 0 || entry.DevScore is not null || entry.Step == entry.TotalSteps;
+                    if (log) _metrics.Append(MetricsLog.From(entry, stage, task, method, loop.Seed, tps, before + clock.Elapsed.TotalSeconds));
+                    Progress.StepCompleted(label, entry, tps, log);
+                },
+            };
+        };
+        (PromptEncoder prompt, TrainingResult result) = train(hooks);
+        clock.Stop();
+        _trainingSecondsOfLastRun = clock.Elapsed.TotalSeconds;
+        WallClock.Add(folder, clock.Elapsed.TotalSeconds);
+        if (result.Interrupted)
+        {
+            prompt.Dispose();
+            throw new RunInterruptedException(label, result.StepsDone, folder);
+        }
+        PeftAdapter.Save(Path.Combine(folder, AdapterDir), prompt, Backbone, _config.Model.Path);
+        Progress.RunFinished(label, $"{result.StepsDone} steps, final loss {result.StepLosses.LastOrDefault():F4}" +
+            (result.BestScore is { } best ? $", best dev {best:F2} at step {result.BestStep}" : "") + $"; {result.Parameters}");
+        return prompt;
+    }
+
+    private double EvaluationSeconds(Stopwatch clock) => Math.Max(0, clock.Elapsed.TotalSeconds - _trainingSecondsOfLastRun);
+
+    private static bool IsFinished(string folder) =>
+        File.Exists(Path.Combine(folder, RunFolder.ResultFile)) && File.Exists(Path.Combine(folder, RunFolder.PromptFile));
+
+    private static TrainingResult? ReadTraining(string folder)
+    {
+        string file = Path.Combine(folder, RunFolder.ResultFile);
+        return File.Exists(file) ? System.Text.Json.JsonSerializer.Deserialize<TrainingResult>(File.ReadAllText(file), RunFolder.Json) : null;
+    }
+
+    // ---- inputs ----
+
+    private T5ForConditionalGeneration Backbone => _backbone ??= T5ForConditionalGeneration.FromPretrained(_config.Model.Path!,
+        DeviceSelection.DType(_config.Model.Dtype), DeviceSelection.Device(_config.Model.Device));
+
+    private T5Tokenizer Tokenizer => _tokenizer ??= LoadTokenizer(_config.Model);
+
+    /// <summary>The tokenizer of a model section: its tokenizer folder, else the model folder.</summary>
+    public static T5Tokenizer LoadTokenizer(ModelConfig model)
+    {
+        if (model.Tokenizer is { } dir) return T5Tokenizer.FromFolder(dir);
+        if (Directory.Exists(model.Path) && !File.Exists(Path.Combine(model.Path, "spiece.model")))
+            throw new FileNotFoundException($"Model folder '{model.Path}' has no spiece.model: set model.tokenizer (--tokenizer DIR).");
+        return T5Tokenizer.FromFolder(model.Path!);
+    }
+
+    private IReadOnlyList<TextToTextRow> RowsOf(TaskDataConfig data, DataSplit split)
+    {
+        if (!_rows.TryGetValue((data.Task!, split), out var rows))
+            _rows[(data.Task!, split)] = rows = TaskDataLoader.Rows(_catalog.Get(data.Task!), data, split, _format);
+        return rows;
+    }
+
+    private IReadOnlyList<TrainingExample> TrainExamples(TaskDataConfig data, int taskId, int maxSourceLength) =>
+        TaskDataLoader.Tokenize(_catalog.Get(data.Task!), RowsOf(data, DataSplit.Train), Tokenizer, maxSourceLength, taskId, _config.Evaluate.MaxNewTokens);
+
+    private IReadOnlyList<TextToTextRow> DevRows(TaskDataConfig data) => RowsOf(data, DataSplit.Validation);
+
+    private IReadOnlyList<TrainingExample> Sample(IReadOnlyList<TrainingExample> train, ulong seed) =>
+        _config.Adapt.FewShot is int k ? FewShot.Sample(train, Math.Min(k, train.Count), seed, _config.Adapt.FewShotPerClass) : train;
+
+    private int ReadTrainCount(TaskDataConfig target, ulong seed) =>
+        _config.Adapt.FewShot is int k ? Sample(TrainExamples(target, 0, 2), seed).Count : RowsOf(target, DataSplit.Train).Count;
+
+    private List<SoftPrompt> LoadTeachers(string runDir)
+    {
+        var teachers = new List<SoftPrompt>();
+        foreach (var source in _config.Sources)
+        {
+            string folder = Path.Combine(runDir, TeachersDir, source.Task!);
+            if (!IsFinished(folder))
+            {
+                foreach (var t in teachers) t.Dispose();
+                throw new InvalidOperationException($"distillation needs the teacher of '{source.Task}', but {folder} holds no finished teacher: run 'mpt teachers' with this config first (or set distill.teachers_from).");
+            }
+            teachers.Add(PromptFile.Load(Path.Combine(folder, RunFolder.PromptFile)) as SoftPrompt
+                ?? throw new InvalidDataException($"{folder}: a teacher must be a plain prompt (prompt_embeddings only)."));
+        }
+        return teachers;
+    }
+
+    private PromptEncoder LoadSourcePrompt()
+    {
+        if (_config.Adapt.SourcePrompt is { } path)
+        {
+            if (Directory.Exists(path) && File.Exists(Path.Combine(path, PeftAdapter.ConfigFileName)))
+                return PeftAdapter.Load(path, Backbone).Encoder; // refuses a prompt made for another model
+            return PromptFile.Load(path);
+        }
+        string folder = Path.Combine(RunDir, DistillDir);
+        if (!IsFinished(folder))
+            throw new InvalidOperationException($"MPT adaptation needs the distilled source prompt, but {folder} holds no finished distillation: run 'mpt distill' first (or set adapt.source_prompt).");
+        return PromptFile.Load(Path.Combine(folder, RunFolder.PromptFile));
+    }
+
+    private SoftPrompt SpotInit()
+    {
+        string task = _config.Adapt.SpotSource ?? _config.Sources[0].Task!;
+        string folder = Path.Combine(_config.Distill.TeachersFrom ?? RunDir, TeachersDir, task);
+        if (!IsFinished(folder))
+            throw new InvalidOperationException($"SPoT starts from the teacher of '{task}', but {folder} holds no finished teacher: run 'mpt teachers' first.");
+        using var teacher = PromptFile.Load(Path.Combine(folder, RunFolder.PromptFile));
+        return TargetPrompts.Spot(teacher as SoftPrompt ?? throw new InvalidDataException($"{folder}: the teacher is not a plain prompt."));
+    }
+
+    private PromptLearningRates Rates(string method)
+    {
+        var a = _config.Adapt;
+        if (method != "mpt") return new PromptLearningRates { Shared = a.SharedLearningRate, TaskSpecific = null };
+        return a.Update switch
+        {
+            "shared_only" => new PromptLearningRates { Shared = a.SharedLearningRate, TaskSpecific = null },
+            "task_vectors_only" => new PromptLearningRates { Shared = null, TaskSpecific = a.TaskLearningRate },
+            _ => new PromptLearningRates { Shared = a.SharedLearningRate, TaskSpecific = a.TaskLearningRate },
+        };
+    }
+
+    // ---- evaluation ----
+
+    private double DevScore(PromptedT5 model, IReadOnlyList<(TaskDefinition Task, IReadOnlyList<TextToTextRow> Rows, int TaskId)> sets, int maxSourceLength)
+    {
+        var options = _config.Evaluate.ToOptions(maxSourceLength);
+        return sets.Average(s => new Evaluator(EvaluationModel.WithPrompt(model, s.TaskId), Tokenizer, options).Evaluate(s.Task, s.Rows).Average);
+    }
+
+    private sealed record TaskEvaluationSummary(double Average, IReadOnlyDictionary<string, double> Metrics);
+
+    /// <summary>Test scores of a finished run (read back from test_results.json when a resumed run already has them).</summary>
+    private List<TaskEvaluationSummary> TestScores(string folder, PromptEncoder prompt, IReadOnlyList<(TaskDataConfig Target, int TaskId)> targets)
+    {
+        string file = Path.Combine(folder, TestResultsFile);
+        if (!File.Exists(file))
+        {
+            var model = new PromptedT5(Backbone, prompt);
+            var options = _config.Evaluate.ToOptions(_config.Adapt.Loop.MaxSourceLength);
+            var results = targets.Select(t =>
+                new Evaluator(EvaluationModel.WithPrompt(model, t.TaskId), Tokenizer, options).Evaluate(_catalog.Get(t.Target.Task!), RowsOf(t.Target, DataSplit.Test))).ToList();
+            new EvaluationReport(results, new Dictionary<string, object?> { ["split"] = "test" }).WriteJson(file);
+        }
+        var tasks = JsonNode.Parse(File.ReadAllText(file))!["tasks"]!.AsObject();
+        return targets.Select(t =>
+        {
+            var entry = tasks[t.Target.Task!] ?? throw new InvalidDataException($"{file}: no results for task '{t.Target.Task}'.");
+            var metrics = entry["metrics"]!.AsObject().ToDictionary(kv => kv.Key, kv => Number(kv.Value), StringComparer.Ordinal);
+            return new TaskEvaluationSummary(Number(entry["average_metrics"]), metrics);
+        }).ToList();
+    }
+
+    // EvaluationReport writes an undefined metric as the string "NaN".
+    private static double Number(JsonNode? node) =>
+        node is JsonValue v && v.TryGetValue(out string? text) ? double.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : node!.GetValue<double>();
+
+    private static MethodResult Summarise(IReadOnlyList<TaskEvaluationSummary> scores, AdaptConfig a, int trainCount, ParameterReport? parameters, double seconds)
+    {
+        var metrics = scores[0].Metrics.Keys.ToDictionary(k => k, k => ScoreStat.Of(scores.Select(s => s.Metrics[k]).ToList()), StringComparer.Ordinal);
+        return new MethodResult(ScoreStat.Of(scores.Select(s => s.Average).ToList()), metrics, a.Seeds, a.FewShot, trainCount, parameters, seconds);
+    }
+
+    private Dictionary<string, double> StageSeconds()
+    {
+        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (string stage in new[] { TeachersDir, DistillDir, AdaptDir })
+        {
+            string dir = Path.Combine(RunDir, stage);
+            if (!Directory.Exists(dir)) continue;
+            result[stage] = Directory.EnumerateFiles(dir, WallClock.FileName, SearchOption.AllDirectories)
+                .Sum(f => WallClock.Read(Path.GetDirectoryName(f)!));
+        }
+        return result;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _backbone?.Dispose();
+}
