@@ -20,8 +20,10 @@ public sealed class EncoderBatchCollator : IBatchCollator
     /// <param name="padTokenId">[PAD] id (0 in BERT vocabularies).</param>
     /// <param name="labelCounts">Number of labels of every task id (see <see cref="SimilarityVerbalizer.LabelCounts"/>).</param>
     /// <param name="maxLength">Longest input in tokens, prompt rows not counted (all-MiniLM-L6-v2 upstream: 256).</param>
-    public EncoderBatchCollator(long padTokenId, IReadOnlyList<int> labelCounts, int maxLength = 256)
+    /// <param name="device">Where the batch tensors are created: the model's device (null = CPU).</param>
+    public EncoderBatchCollator(long padTokenId, IReadOnlyList<int> labelCounts, int maxLength = 256, Device? device = null)
     {
+        Device = device;
         if (labelCounts.Count == 0) throw new ArgumentException("need the label count of at least one task.", nameof(labelCounts));
         if (maxLength < 2) throw new ArgumentOutOfRangeException(nameof(maxLength), $"max length must be at least 2 ([CLS] and [SEP]), got {maxLength}.");
         PadTokenId = padTokenId;
@@ -79,11 +81,15 @@ public sealed class EncoderBatchCollator : IBatchCollator
             labels[i] = examples[i].LabelIds[0];
             tasks[i] = examples[i].TaskId;
         }
-        return new PromptBatch(torch.tensor(ids, [b, s]), torch.tensor(mask, [b, s]), torch.tensor(labels, [b, 1]), torch.tensor(tasks, [b]))
+        return new PromptBatch(torch.tensor(ids, [b, s], device: Device), torch.tensor(mask, [b, s], device: Device),
+                               torch.tensor(labels, [b, 1], device: Device), torch.tensor(tasks, [b], device: Device))
         {
-            TokenTypeIds = torch.tensor(typeIds, [b, s]),
+            TokenTypeIds = torch.tensor(typeIds, [b, s], device: Device),
         };
     }
+
+    /// <summary>Device of the collated tensors (null = CPU).</summary>
+    public Device? Device { get; }
 
     private long[] Truncate(IReadOnlyList<long> ids) =>
         ids.Count <= MaxLength ? [.. ids] : [.. ids.Take(MaxLength - 1), ids[^1]];

@@ -86,7 +86,8 @@ public sealed class PromptedEncoder : IPromptedModel
 
     /// <summary>A collator for this model's tasks; inputs are cut so that l + S fits BERT's position table.</summary>
     public IBatchCollator CreateCollator(int maxSourceLength) =>
-        new EncoderBatchCollator(PadTokenId, Verbalizer.LabelCounts, Math.Min(maxSourceLength, Backbone.Config.MaxPositions - PromptLength));
+        new EncoderBatchCollator(PadTokenId, Verbalizer.LabelCounts, Math.Min(maxSourceLength, Backbone.Config.MaxPositions - PromptLength),
+                                 Backbone.parameters().First().device);
 
     /// <summary>
     /// The encoder input for prompt rows [B, l, D]: inputs_embeds [B, l+S, D] = cat(rows cast to the backbone dtype,
@@ -141,7 +142,7 @@ public sealed class PromptedEncoder : IPromptedModel
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
         var prompts = Prompt.call(PromptTuningObjective.StudentTaskIds(Prompt, batch));
-        var predicted = Score(batch, prompts).Scores.argmax(-1).data<long>().ToArray();
+        var predicted = Score(batch, prompts).Scores.argmax(-1).cpu().data<long>().ToArray();
         return predicted.Select(c => new[] { c }).ToList();
     }
 }

@@ -47,6 +47,9 @@ public sealed class EvaluationModel
     /// <summary>The task id of every row (0 without a prompt).</summary>
     public long TaskId { get; }
 
+    /// <summary>The backbone's device; inputs built on the CPU are moved here (a no-op when it is the CPU).</summary>
+    public Device Device => Backbone.SharedWeight.device;
+
     /// <summary>Switches to eval mode (dropout off), as HF's evaluation loop does.</summary>
     public void Eval()
     {
@@ -58,6 +61,7 @@ public sealed class EvaluationModel
     public Tensor Generate(Tensor inputIds, Tensor attentionMask, int maxNewTokens)
     {
         using var scope = NewDisposeScope();
+        (inputIds, attentionMask) = (inputIds.to(Device), attentionMask.to(Device));
         GreedyOutput output;
         if (Prompted is null)
         {
@@ -77,6 +81,7 @@ public sealed class EvaluationModel
     /// </summary>
     public (T5EncoderOutput Output, Tensor CrossAttentionMask) Encode(Tensor inputIds, Tensor attentionMask)
     {
+        (inputIds, attentionMask) = (inputIds.to(Device), attentionMask.to(Device));
         if (Prompted is null) return (Backbone.Encode(inputIds, null, attentionMask), attentionMask.alias());
         using var taskIds = TaskIds(inputIds.shape[0]);
         var (embeds, mask) = Prompted.BuildEncoderInput(inputIds, attentionMask, taskIds);
@@ -86,10 +91,11 @@ public sealed class EvaluationModel
     /// <summary>The full forward pass with teacher forcing on <paramref name="labels"/> (logits [B, T, V]).</summary>
     public T5Seq2SeqOutput Forward(Tensor inputIds, Tensor attentionMask, Tensor labels)
     {
+        (inputIds, attentionMask, labels) = (inputIds.to(Device), attentionMask.to(Device), labels.to(Device));
         if (Prompted is null) return Backbone.Forward(inputIds, null, attentionMask, null, labels);
         using var taskIds = TaskIds(inputIds.shape[0]);
         return Prompted.Forward(inputIds, attentionMask, taskIds, labels);
     }
 
-    private Tensor TaskIds(long batch) => torch.full(batch, TaskId, ScalarType.Int64);
+    private Tensor TaskIds(long batch) => torch.full(batch, TaskId, ScalarType.Int64, Device);
 }

@@ -105,7 +105,7 @@ public sealed class Evaluator
             var (inputIds, mask) = T5FeatureConverter.PadInputs(batch.Select(i => encoded[i]).ToList(), _tokenizer.PadId);
             var sequences = _model.Generate(inputIds, mask, maxNewTokens);                                    // (B, 1+n)
             long length = sequences.shape[1];
-            long[] ids = sequences.data<long>().ToArray();
+            long[] ids = sequences.cpu().data<long>().ToArray();
             for (int b = 0; b < batch.Length; b++)
             {
                 var row = ids.AsSpan(b * (int)length, (int)length).ToArray().Select(id => (int)id);

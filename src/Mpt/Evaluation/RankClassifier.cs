@@ -33,11 +33,11 @@ public static class RankClassifier
         {
             using var candidateScope = NewDisposeScope();
             long length = candidates[c].Length;
-            var labels = torch.tensor(candidates[c], [1, length], ScalarType.Int64).expand(batch, length);    // (B, T)
+            var labels = torch.tensor(candidates[c], [1, length], ScalarType.Int64, model.Device).expand(batch, length); // (B, T)
             var decoderInput = Model.T5ForConditionalGeneration.ShiftRight(labels, config.RequireDecoderStartTokenId(), config.PadTokenId);
             var logits = model.Backbone.Forward(null, null, crossMask, decoderInput, null, encoderOutput: encoded).Logits; // (B, T, V)
             var rowScores = SequenceLogProbability(logits, labels);                                            // (B)
-            double[] values = rowScores.to(ScalarType.Float64).data<double>().ToArray();
+            double[] values = rowScores.to(ScalarType.Float64).cpu().data<double>().ToArray();
             for (int b = 0; b < batch; b++) scores[b, c] = values[b];
         }
         return scores;

@@ -63,7 +63,7 @@ public sealed class PromptedT5 : IPromptedModel
 
     /// <summary>T5's collator: pad id and eos from the config, eos kept when truncating.</summary>
     public IBatchCollator CreateCollator(int maxSourceLength) =>
-        new BatchCollator(Backbone.Config.PadTokenId, Backbone.Config.EosTokenId, maxSourceLength);
+        new BatchCollator(Backbone.Config.PadTokenId, Backbone.Config.EosTokenId, maxSourceLength, device: Backbone.SharedWeight.device);
 
     /// <summary>
     /// The encoder input: inputs_embeds [B, l+S, D] = cat(prompts(taskIds) cast to the backbone dtype, embed(inputIds)) and
@@ -129,7 +129,7 @@ public sealed class PromptedT5 : IPromptedModel
         var result = new long[batch.Size][];
         for (int b = 0; b < result.Length; b++)
         {
-            var ids = sequences[b].data<long>().ToArray().Skip(1).ToList();                          // drop the decoder start
+            var ids = sequences[b].cpu().data<long>().ToArray().Skip(1).ToList();                          // drop the decoder start
             int end = ids.IndexOf(eos);
             result[b] = (end < 0 ? ids : ids.Take(end + 1)).ToArray();
         }

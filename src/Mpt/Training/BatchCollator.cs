@@ -22,8 +22,12 @@ public sealed class BatchCollator : IBatchCollator
     /// <param name="eosTokenId">Eos id of the model (T5: 1), kept last when truncating.</param>
     /// <param name="maxSourceLength">Longest encoder input in tokens (prompt rows not counted).</param>
     /// <param name="maxTargetLength">Longest label sequence, or null for no truncation.</param>
-    public BatchCollator(long padTokenId, long eosTokenId, int maxSourceLength = DefaultMaxSourceLength, int? maxTargetLength = null)
+    /// <param name="device">Where the batch tensors are created: the model's device (null = CPU), so a CUDA model gets
+    /// CUDA batches and the losses never mix devices.</param>
+    public BatchCollator(long padTokenId, long eosTokenId, int maxSourceLength = DefaultMaxSourceLength, int? maxTargetLength = null,
+                         Device? device = null)
     {
+        Device = device;
         if (maxSourceLength < 1) throw new ArgumentOutOfRangeException(nameof(maxSourceLength), $"max source length must be at least 1, got {maxSourceLength}.");
         if (maxTargetLength is < 1) throw new ArgumentOutOfRangeException(nameof(maxTargetLength), $"max target length must be at least 1, got {maxTargetLength}.");
         PadTokenId = padTokenId;
@@ -31,6 +35,9 @@ public sealed class BatchCollator : IBatchCollator
         MaxSourceLength = maxSourceLength;
         MaxTargetLength = maxTargetLength;
     }
+
+    /// <summary>Device of the collated tensors (null = CPU).</summary>
+    public Device? Device { get; }
 
     /// <summary>Pad id used for input_ids.</summary>
     public long PadTokenId { get; }
@@ -74,7 +81,8 @@ public sealed class BatchCollator : IBatchCollator
             tasks[i] = examples[i].TaskId;
         }
         return new PromptBatch(
-            torch.tensor(ids, [b, s]), torch.tensor(mask, [b, s]), torch.tensor(lab, [b, t]), torch.tensor(tasks, [b]));
+            torch.tensor(ids, [b, s], device: Device), torch.tensor(mask, [b, s], device: Device),
+            torch.tensor(lab, [b, t], device: Device), torch.tensor(tasks, [b], device: Device));
     }
 
     /// <summary>The first <paramref name="max"/> ids; when cut, the last kept id is the original final eos (if it had one).</summary>
