@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Mpt.Pipeline;
+using Mpt.Reports;
 
 namespace Mpt.Cli.Commands;
 
@@ -127,8 +128,12 @@ public static class StageCommand
         try
         {
             using var runner = new PipelineRunner(cfg, runDir, new PipelineRunOptions { Resume = resume, Progress = progress, Stop = stop });
-            PipelineResults results = spectre is not null ? spectre.Run(() => runner.Run(stages)) : runner.Run(stages);
-            WriteSummary(context.Output, results, runner.RunDir);
+            PipelineOutcome outcome = spectre is not null ? spectre.Run(() => runner.Run(stages)) : runner.Run(stages);
+            WriteSummary(context.Output, outcome.Results, runner.RunDir);
+            if (outcome.Report is { } report) context.Output.WriteLine($"report {report}");
+            // The run's results are safe in results.json, so a failed report is a warning and the exit code stays 0.
+            if (outcome.ReportError is { } error)
+                context.Error.WriteLine($"warning: the report was not written ({error}); the results are in {Path.Combine(runner.RunDir, PipelineRunner.ResultsFile)}.");
             return MptCli.Ok;
         }
         catch (RunInterruptedException e)
@@ -147,16 +152,16 @@ public static class StageCommand
         }
     }
 
-    private static void WriteSummary(TextWriter o, PipelineResults results, string runDir)
+    private static void WriteSummary(TextWriter o, RunResults results, string runDir)
     {
         string F(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
-        foreach (var (stage, seconds) in results.StageSeconds) o.WriteLine($"stage {stage,-10} {F(seconds)} s");
-        foreach (var (target, methods) in results.Targets)
+        foreach (var (stage, summary) in results.Stages ?? new Dictionary<string, StageSummary>()) o.WriteLine($"stage {stage,-10} {F(summary.WallClockS)} s");
+        foreach (var (target, methods) in results.Targets ?? new Dictionary<string, IReadOnlyDictionary<string, MethodResult>>())
         {
             o.WriteLine($"target {target}");
             o.WriteLine($"  {"method",-24}{"score",18}{"trainable params",18}");
             foreach (var (method, r) in methods)
-                o.WriteLine($"  {method,-24}{$"{F(r.Score.Mean)} ± {F(r.Score.Std)}",18}{r.Parameters?.TrainableParameters.ToString("N0", CultureInfo.InvariantCulture) ?? "-",18}");
+                o.WriteLine($"  {method,-24}{$"{F(r.Mean)} ± {F(r.Std)}",18}{r.Parameters?.TrainableParameters.ToString("N0", CultureInfo.InvariantCulture) ?? "-",18}");
         }
         o.WriteLine($"run folder {runDir} ({PipelineRunner.ResultsFile}, {PipelineRunner.MetricsFile})");
     }

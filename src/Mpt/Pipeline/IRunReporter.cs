@@ -1,3 +1,5 @@
+using Mpt.Reports;
+
 namespace Mpt.Pipeline;
 
 /// <summary>
@@ -6,23 +8,32 @@ namespace Mpt.Pipeline;
 /// </summary>
 public interface IRunReporter
 {
-    /// <summary>Writes the report into <paramref name="runDir"/>.</summary>
-    void Write(string runDir);
+    /// <summary>Writes the report into <paramref name="runDir"/>; returns the path of its main file, or null when none was written.</summary>
+    string? Write(string runDir);
 }
 
-/// <summary>The reporter used when none is given.</summary>
+/// <summary>The reporters of the pipeline.</summary>
 public static class RunReporters
 {
-    /// <summary>
-    /// INTEGRATION POINT (issue 5 item 2, report rendering): replace with an adapter over the Markdown/PNG report
-    /// writer (<c>Mpt.Reports.RunReport.Write(runFolder)</c>) once it is merged; every verb gets it from here.
-    /// </summary>
-    public static IRunReporter Default { get; } = new NoRunReporter();
+    /// <summary>The reporter used when none is given: <see cref="MarkdownRunReporter"/> (report/report.md, report.html, PNGs).</summary>
+    public static IRunReporter Default { get; } = new MarkdownRunReporter();
+
+    /// <summary>A reporter that writes nothing.</summary>
+    public static IRunReporter None { get; } = new NoRunReporter();
+}
+
+/// <summary>Writes <see cref="RunReport"/>'s report (<c>report/report.md</c> with the results tables, loss and dev plots
+/// and task-similarity heatmaps) into the run folder.</summary>
+/// <param name="options">How the report is drawn; defaults when null.</param>
+public sealed class MarkdownRunReporter(ReportOptions? options = null) : IRunReporter
+{
+    /// <inheritdoc/>
+    public string? Write(string runDir) => RunReport.Write(runDir, options).Markdown;
 }
 
 /// <summary>A reporter that writes nothing.</summary>
 public sealed class NoRunReporter : IRunReporter
 {
     /// <inheritdoc/>
-    public void Write(string runDir) { }
+    public string? Write(string runDir) => null;
 }

@@ -4,6 +4,7 @@ using Mpt.Evaluation;
 using Mpt.Model;
 using Mpt.Peft;
 using Mpt.Prompts;
+using Mpt.Reports;
 using Mpt.Runs;
 using Mpt.Tasks;
 using Mpt.Tokenization;
@@ -13,15 +14,16 @@ namespace Mpt.Pipeline;
 
 /// <summary>
 /// Runs the MPT pipeline in a run folder: teachers (one per source task) → distillation → target adaptation per target,
-/// method and seed (MPT, MPT*, PT, SPoT) → test evaluation → results.json. Each training run has its own
+/// method and seed (MPT, MPT*, PT, SPoT) → test evaluation → results.json → report. Each training run has its own
 /// <see cref="RunFolder"/> (checkpoints, resume); a run whose folder holds a finished result is skipped on resume.
 /// </summary>
 /// <remarks>
 /// Layout of the run folder:
 /// <code>
 /// config.json                            the resolved config of the last invocation
-/// metrics.jsonl                          logged steps of every run (<see cref="MetricsLine"/>)
-/// results.json                           <see cref="PipelineResults"/>
+/// metrics.jsonl                          logged steps of every run (<see cref="StepMetrics"/>, <see cref="Reports.MetricsLog"/>)
+/// results.json                           <see cref="RunResults"/> (targets, stages, model, prompts, config)
+/// report/                                report.md, report.html, PNG plots (<see cref="RunReport"/>)
 /// teachers/TASK/                         RunFolder of a teacher; adapter/ = PEFT PROMPT_TUNING + mpt_model.json
 /// distill/                               RunFolder of source training; adapter/ = PEFT MULTITASK_PROMPT_TUNING
 /// adapt/TARGET/METHOD/seed-S/            RunFolder of a target run; adapter/, test_results.json
@@ -34,9 +36,9 @@ public sealed class PipelineRunner : IDisposable
     /// <summary>Resolved config file.</summary>
     public const string ConfigFile = "config.json";
     /// <summary>Metrics file.</summary>
-    public const string MetricsFile = "metrics.jsonl";
+    public const string MetricsFile = Reports.MetricsLog.FileName;
     /// <summary>Results file.</summary>
-    public const string ResultsFile = "results.json";
+    public const string ResultsFile = RunResults.FileName;
     /// <summary>PEFT adapter folder inside a run folder.</summary>
     public const string AdapterDir = "adapter";
     /// <summary>Test evaluation of a target run.</summary>
@@ -50,13 +52,12 @@ public sealed class PipelineRunner : IDisposable
 
     private readonly PipelineConfig _config;
     private readonly PipelineRunOptions _options;
-    private readonly MetricsLog _metrics;
+    private readonly string _metricsPath;
     private readonly TaskCatalog _catalog;
     private readonly FormatOptions _format;
     private readonly Dictionary<(string Task, DataSplit Split), IReadOnlyList<TextToTextRow>> _rows = [];
     private T5ForConditionalGeneration? _backbone;
     private T5Tokenizer? _tokenizer;
-    private readonly Dictionary<string, ParameterReport> _sourceParameters = new(StringComparer.Ordinal);
 
     /// <summary>Creates a runner for <paramref name="runDir"/> (created if needed).</summary>
     public PipelineRunner(PipelineConfig config, string runDir, PipelineRunOptions? options = null)
@@ -65,7 +66,7 @@ public sealed class PipelineRunner : IDisposable
         _options = options ?? new PipelineRunOptions();
         RunDir = Path.GetFullPath(runDir);
         Directory.CreateDirectory(RunDir);
-        _metrics = new MetricsLog(Path.Combine(RunDir, MetricsFile));
+        _metricsPath = Path.Combine(RunDir, MetricsFile);
         _catalog = TaskCatalog.CreateDefault();
         if (config.TaskFile is { } taskFile) UserTaskFile.RegisterAll(_catalog, taskFile);
         _format = FormatOptions.Default with { AddPrefix = config.AddPrefix };
@@ -76,23 +77,31 @@ public sealed class PipelineRunner : IDisposable
 
     private IPipelineProgress Progress => _options.Progress;
 
-    /// <summary>Runs <paramref name="stages"/> in order, then writes results.json and the report.</summary>
+    /// <summary>
+    /// Runs <paramref name="stages"/> in order, then writes results.json and the report. A report failure is returned
+    /// in <see cref="PipelineOutcome.ReportError"/>, not thrown: results.json is already written and the run is done.
+    /// </summary>
     /// <exception cref="ConfigException">Invalid config (the field is named).</exception>
     /// <exception cref="RunInterruptedException">A run stopped early (Ctrl+C or a simulated kill); resume with the same config.</exception>
-    public PipelineResults Run(PipelineStages stages)
+    public PipelineOutcome Run(PipelineStages stages)
     {
         _config.Validate(stages);
         foreach (var t in _config.Sources.Concat(_config.Targets)) _catalog.Get(t.Task!); // unknown task → closest name, before any work
-        File.WriteAllText(Path.Combine(RunDir, ConfigFile), ConfigJson.Serialize(_config));
-        var targets = new Dictionary<string, IReadOnlyDictionary<string, MethodResult>>(StringComparer.Ordinal);
+        string config = ConfigJson.Serialize(_config);
+        File.WriteAllText(Path.Combine(RunDir, ConfigFile), config);
+        Dictionary<string, IReadOnlyDictionary<string, MethodResult>>? targets = null;
         if ((stages & PipelineStages.Teachers) != 0) RunTeachers();
         if ((stages & PipelineStages.Distill) != 0) RunDistill();
         if ((stages & PipelineStages.Adapt) != 0) targets = RunAdapt();
-        var results = new PipelineResults(_config.Model.Path!, targets, StageSeconds(), _sourceParameters);
-        File.WriteAllText(Path.Combine(RunDir, ResultsFile), results.ToJson());
-        // The single call site of the report writer (see RunReporters.Default).
-        _options.Reporter.Write(RunDir);
-        return results;
+        var results = new RunResults(Targets: targets, Stages: StageSummaries(), Model: BackboneSummary(), Prompts: PromptFilesOfRun(),
+            Config: JsonNode.Parse(config)!.AsObject());
+        results.Write(Path.Combine(RunDir, ResultsFile));
+        // The single call site of the report writer (see RunReporters.Default); after results.json, so a failing report
+        // costs the report only.
+        string? report = null, reportError = null;
+        try { report = _options.Reporter.Write(RunDir); }
+        catch (Exception e) when (e is not OutOfMemoryException) { reportError = $"{e.GetType().Name}: {e.Message}"; }
+        return new PipelineOutcome(results, report, reportError);
     }
 
     // ---- stages ----
@@ -104,7 +113,7 @@ public sealed class PipelineRunner : IDisposable
         foreach (var source in _config.Sources)
         {
             string folder = Path.Combine(RunDir, TeachersDir, source.Task!);
-            var prompt = TrainOrSkip(folder, $"teacher {source.Task}", "teachers", source.Task!, null, options.Loop, t.Loop.LogEverySteps, hooks =>
+            var prompt = TrainOrSkip(folder, $"teacher {source.Task}", StageNames.Teacher, source.Task!, RunFolderRecords.TeacherMethod, options.Loop, t.Loop.LogEverySteps, hooks =>
             {
                 var task = _catalog.Get(source.Task!);
                 var train = TrainExamples(source, 0, options.Loop.MaxSourceLength);
@@ -112,7 +121,6 @@ public sealed class PipelineRunner : IDisposable
                 var result = new TeacherTrainer(Backbone, options).Train(train, hooks(train, m => DevScore(m, [(task, dev, 0)], options.Loop.MaxSourceLength)));
                 return (result.Prompt, result.Training);
             });
-            _sourceParameters[$"teacher:{source.Task}"] = ParameterReport.Of(prompt);
             prompt.Dispose();
         }
     }
@@ -122,7 +130,7 @@ public sealed class PipelineRunner : IDisposable
         var d = _config.Distill;
         var options = d.ToOptions();
         string folder = Path.Combine(RunDir, DistillDir);
-        var prompt = TrainOrSkip(folder, "distillation", "distill", "all", null, options.Loop, d.Loop.LogEverySteps, hooks =>
+        var prompt = TrainOrSkip(folder, "distillation", StageNames.Distill, RunFolderRecords.AllTasks, RunFolderRecords.DistillMethod, options.Loop, d.Loop.LogEverySteps, hooks =>
         {
             var teachers = options.Objective == DistillationObjective.None ? [] : LoadTeachers(d.TeachersFrom ?? RunDir);
             try
@@ -138,7 +146,6 @@ public sealed class PipelineRunner : IDisposable
                 foreach (var teacher in teachers) teacher.Dispose();
             }
         });
-        _sourceParameters["distill"] = ParameterReport.Of(prompt);
         prompt.Dispose();
     }
 
@@ -181,7 +188,7 @@ public sealed class PipelineRunner : IDisposable
             string folder = Path.Combine(RunDir, AdaptDir, target.Task!, key.Replace('*', '+'), $"seed-{seed}");
             string label = $"{key} {target.Task} seed {seed}";
             var clock = Stopwatch.StartNew();
-            var prompt = TrainOrSkip(folder, label, "adapt", target.Task!, key, loop, a.Loop.LogEverySteps, hooks =>
+            var prompt = TrainOrSkip(folder, label, StageNames.Adapt, target.Task!, key, loop, a.Loop.LogEverySteps, hooks =>
             {
                 var train = Sample(TrainExamples(target, 0, loop.MaxSourceLength), seed);
                 var dev = DevRows(target);
@@ -223,7 +230,7 @@ public sealed class PipelineRunner : IDisposable
             var options = new TargetAdaptationOptions { Rates = Rates("mpt"), Loop = loop };
             string folder = Path.Combine(RunDir, AdaptDir, "_multi", "mpt_multi", $"seed-{seed}");
             var clock = Stopwatch.StartNew();
-            var prompt = TrainOrSkip(folder, $"mpt* seed {seed}", "adapt", "all", MultiTargetKey, loop, a.Loop.LogEverySteps, hooks =>
+            var prompt = TrainOrSkip(folder, $"mpt* seed {seed}", StageNames.Adapt, RunFolderRecords.AllTasks, MultiTargetKey, loop, a.Loop.LogEverySteps, hooks =>
             {
                 var train = _config.Targets.SelectMany((t, i) => Sample(TrainExamples(t, i, loop.MaxSourceLength), seed)).ToList();
                 var dev = _config.Targets.Select((t, i) => (_catalog.Get(t.Task!), DevRows(t), i)).ToList();
@@ -263,7 +270,7 @@ public sealed class PipelineRunner : IDisposable
     /// Trains in <paramref name="folder"/> unless it holds a finished run (then, with --resume, loads its prompt; without,
     /// refuses to overwrite it). Writes the PEFT adapter of a finished prompt and adds the time spent to its wall clock.
     /// </summary>
-    private PromptEncoder TrainOrSkip(string folder, string label, string stage, string task, string? method, TrainingLoopOptions loop,
+    private PromptEncoder TrainOrSkip(string folder, string label, string stage, string task, string method, TrainingLoopOptions loop,
         int logEvery, Func<HookFactory, (PromptEncoder Prompt, TrainingResult Training)> train)
     {
         _trainingSecondsOfLastRun = 0;
@@ -296,7 +303,7 @@ public sealed class PipelineRunner : IDisposable
                     _options.Stop.StepDone();
                     double tps = entry.StepMilliseconds > 0 ? loop.BatchSize * meanTokens / (entry.StepMilliseconds / 1000) : 0;
                     bool log = entry.Step % logEvery == 0 || entry.DevScore is not null || entry.Step == entry.TotalSteps;
-                    if (log) _metrics.Append(MetricsLog.From(entry, stage, task, method, loop.Seed, tps, before + clock.Elapsed.TotalSeconds));
+                    if (log) Reports.MetricsLog.Append(_metricsPath, RunFolderRecords.Step(entry, stage, task, method, loop.Seed, tps, before + clock.Elapsed.TotalSeconds));
                     Progress.StepCompleted(label, entry, tps, log);
                 },
             };
@@ -449,23 +456,70 @@ public sealed class PipelineRunner : IDisposable
     private static double Number(JsonNode? node) =>
         node is JsonValue v && v.TryGetValue(out string? text) ? double.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : node!.GetValue<double>();
 
-    private static MethodResult Summarise(IReadOnlyList<TaskEvaluationSummary> scores, AdaptConfig a, int trainCount, ParameterReport? parameters, double seconds)
-    {
-        var metrics = scores[0].Metrics.Keys.ToDictionary(k => k, k => ScoreStat.Of(scores.Select(s => s.Metrics[k]).ToList()), StringComparer.Ordinal);
-        return new MethodResult(ScoreStat.Of(scores.Select(s => s.Average).ToList()), metrics, a.Seeds, a.FewShot, trainCount, parameters, seconds);
-    }
+    private static MethodResult Summarise(IReadOnlyList<TaskEvaluationSummary> scores, AdaptConfig a, int trainCount, ParameterReport? parameters, double seconds) =>
+        RunFolderRecords.Method(a.Seeds, scores.Select(s => (s.Average, s.Metrics)).ToList(), a.FewShot, trainCount, parameters, seconds);
 
-    private Dictionary<string, double> StageSeconds()
+    // ---- results.json sections, read from the run folder so that a stage verb run later still sees earlier stages ----
+
+    /// <summary>Per stage folder: wall clock of all its runs, their updates and (teachers, distillation) the prompts' parameter accounting.</summary>
+    private Dictionary<string, StageSummary> StageSummaries()
     {
-        var result = new Dictionary<string, double>(StringComparer.Ordinal);
+        var result = new Dictionary<string, StageSummary>(StringComparer.Ordinal);
         foreach (string stage in new[] { TeachersDir, DistillDir, AdaptDir })
         {
             string dir = Path.Combine(RunDir, stage);
             if (!Directory.Exists(dir)) continue;
-            result[stage] = Directory.EnumerateFiles(dir, WallClock.FileName, SearchOption.AllDirectories)
+            double seconds = Directory.EnumerateFiles(dir, WallClock.FileName, SearchOption.AllDirectories)
                 .Sum(f => WallClock.Read(Path.GetDirectoryName(f)!));
+            var runs = Directory.EnumerateFiles(dir, RunFolder.ResultFile, SearchOption.AllDirectories)
+                .Select(f => (Folder: Path.GetDirectoryName(f)!, Training: ReadTraining(Path.GetDirectoryName(f)!)))
+                .Where(r => r.Training is not null).ToList();
+            long? steps = runs.Count > 0 ? runs.Sum(r => r.Training!.StepsDone) : null;
+            Dictionary<string, ParameterReport>? parameters = stage switch
+            {
+                TeachersDir => runs.ToDictionary(r => Path.GetFileName(r.Folder), r => r.Training!.Parameters, StringComparer.Ordinal),
+                DistillDir => runs.ToDictionary(_ => RunFolderRecords.AllTasks, r => r.Training!.Parameters, StringComparer.Ordinal),
+                _ => null,
+            };
+            result[RunFolderRecords.StageOf(stage)] = new StageSummary(seconds, steps, parameters is { Count: > 0 } ? parameters : null);
         }
         return result;
+    }
+
+    /// <summary>The backbone: its folder, and when it was loaded in this process its architecture, fingerprint and size.</summary>
+    private ModelSummary BackboneSummary()
+    {
+        if (_backbone is null) return new ModelSummary(_config.Model.Path!);
+        var fingerprint = ModelFingerprint.Compute(_backbone);
+        return new ModelSummary(_config.Model.Path!, fingerprint.Architecture.ToString(), fingerprint.WeightsSha256,
+            _backbone.parameters().Sum(p => p.numel()));
+    }
+
+    /// <summary>
+    /// The prompt files of the task-similarity heatmaps, relative to the run folder: every finished teacher of the
+    /// config's sources (also from <c>distill.teachers_from</c>) and the run's distilled prompt when it is a
+    /// multitask prompt (PEFT names <c>prompt_embeddings</c>, <c>prefix_task_cols</c>, <c>prefix_task_rows</c>; the
+    /// no-decomposition ablation distils a plain prompt, which has no per-task part to compare).
+    /// </summary>
+    private PromptFiles? PromptFilesOfRun()
+    {
+        string teachersRoot = Path.GetFullPath(_config.Distill.TeachersFrom ?? RunDir);
+        var teachers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var source in _config.Sources)
+        {
+            string folder = Path.Combine(teachersRoot, TeachersDir, source.Task!);
+            if (IsFinished(folder)) teachers[source.Task!] = Path.GetRelativePath(RunDir, Path.Combine(folder, RunFolder.PromptFile));
+        }
+        MultitaskPromptFile? multitask = null;
+        string distill = Path.Combine(RunDir, DistillDir);
+        if (IsFinished(distill))
+        {
+            using var prompt = PromptFile.Load(Path.Combine(distill, RunFolder.PromptFile));
+            if (prompt is MultitaskPrompt m && m.NumTasks == _config.Sources.Count)
+                multitask = new MultitaskPromptFile(Path.GetRelativePath(RunDir, Path.Combine(distill, RunFolder.PromptFile)),
+                    _config.Sources.Select(s => s.Task!).ToList());
+        }
+        return teachers.Count == 0 && multitask is null ? null : new PromptFiles(teachers.Count > 0 ? teachers : null, multitask);
     }
 
     /// <inheritdoc/>

@@ -23,11 +23,17 @@ namespace Mpt.Reports;
 /// <param name="DevScore">Dev metric after this step, on steps where the run evaluated (same scale as results, ×100).</param>
 /// <param name="TokensPerS">Throughput of the step, in tokens per second.</param>
 /// <param name="ElapsedS">Seconds since the run (stage/task/method/seed) started.</param>
+/// <param name="TotalSteps">Optimizer updates the run plans, when known.</param>
+/// <param name="StepMs">Wall time of this step (forward, backward, update), milliseconds.</param>
+/// <param name="LossOther">Loss parts without a field of their own (e.g. the <c>prompt_mse</c> ablation objective), by
+/// name; null when every part has a field.</param>
+/// <param name="LrGroups">Learning rate of every trained parameter group (<c>shared</c>, <c>task_specific</c>), when the
+/// run has groups; <see cref="Lr"/> is then the main group's (shared if trained, else the first).</param>
 public sealed record StepMetrics(
     string Stage,
     string Task,
     string Method,
-    int Seed,
+    long Seed,
     long Step,
     double Loss,
     double? LossTask = null,
@@ -36,7 +42,11 @@ public sealed record StepMetrics(
     double? Lr = null,
     double? DevScore = null,
     double? TokensPerS = null,
-    double? ElapsedS = null)
+    double? ElapsedS = null,
+    long? TotalSteps = null,
+    double? StepMs = null,
+    IReadOnlyDictionary<string, double>? LossOther = null,
+    IReadOnlyDictionary<string, double>? LrGroups = null)
 {
     /// <summary>The curve this step belongs to (seeds merged).</summary>
     [JsonIgnore]
@@ -50,6 +60,7 @@ public sealed record StepMetrics(
         if (string.IsNullOrWhiteSpace(Task)) throw new ArgumentException("'task' must be a non-empty string.");
         if (string.IsNullOrWhiteSpace(Method)) throw new ArgumentException("'method' must be a non-empty string.");
         if (Step < 0) throw new ArgumentException($"'step' must be ≥ 0, got {Step}.");
+        if (TotalSteps < 0) throw new ArgumentException($"'total_steps' must be ≥ 0, got {TotalSteps}.");
     }
 }
 

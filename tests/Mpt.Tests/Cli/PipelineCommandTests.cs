@@ -3,7 +3,10 @@ using System.Text.Json.Nodes;
 using Mpt.Checkpoints;
 using Mpt.Cli;
 using Mpt.Pipeline;
+using Mpt.Prompts;
+using Mpt.Reports;
 using Mpt.Runs;
+using Mpt.Tests.Reports;
 using Xunit;
 
 namespace Mpt.Tests.Cli;
@@ -32,15 +35,20 @@ public sealed class PipelineCommandTests : IDisposable
         Assert.Equal(["mpt", "pt", "spot"], resolved["adapt"]!["methods"]!.AsArray().Select(m => m!.GetValue<string>()));
         Assert.Equal([42UL, 43UL], resolved["adapt"]!["seeds"]!.AsArray().Select(m => m!.GetValue<ulong>()));
 
-        // Metrics: one line per step of every run (log_every_steps 1), with the documented fields.
+        // Metrics: one line per step of every run (log_every_steps 1), in the report's format (stage and method names).
         var metrics = MetricsLog.Read(Path.Combine(runDir, "metrics.jsonl"));
         // 2 teachers + 1 distillation + 3 methods × 2 seeds = 9 runs of 4 steps.
         Assert.Equal(9 * 4, metrics.Count);
-        Assert.Equal(["adapt", "distill", "teachers"], metrics.Select(m => m.Stage).Distinct().Order());
-        var distill = metrics.Where(m => m.Stage == "distill").ToList();
-        Assert.All(distill, m => Assert.Contains("kl", m.Losses.Keys));
-        Assert.All(distill, m => Assert.Contains("hidden", m.Losses.Keys));
-        Assert.All(metrics, m => Assert.True(m.TokensPerSecond > 0 && m.ElapsedSeconds > 0 && double.IsFinite(m.Loss)));
+        Assert.Equal([StageNames.Adapt, StageNames.Distill, StageNames.Teacher], metrics.Select(m => m.Stage).Distinct().Order());
+        Assert.Equal(["pt"], metrics.Where(m => m.Stage == StageNames.Teacher).Select(m => m.Method).Distinct());
+        Assert.Equal(["mpt", "pt", "spot"], metrics.Where(m => m.Stage == StageNames.Adapt).Select(m => m.Method).Distinct().Order());
+        Assert.Equal([42L, 43L], metrics.Where(m => m.Stage == StageNames.Adapt).Select(m => m.Seed).Distinct().Order());
+        var distill = metrics.Where(m => m.Stage == StageNames.Distill).ToList();
+        Assert.All(distill, m => Assert.True(m.LossKl is not null && m.LossHidden is not null && m.LossTask is not null && m.Method == "mpt"));
+        Assert.All(distill, m => Assert.Equal([PromptParameterGroupNames.Shared, PromptParameterGroupNames.TaskSpecific], m.LrGroups!.Keys.Order()));
+        Assert.All(metrics, m => Assert.True(m.TokensPerS > 0 && m.ElapsedS > 0 && m.StepMs > 0 && m.Lr >= 0 && double.IsFinite(m.Loss)));
+        Assert.All(metrics, m => Assert.Equal(4, m.TotalSteps));
+        Assert.Contains(metrics, m => m.Lr > 0); // 0 only during warm-up
         Assert.All(metrics.Where(m => m.Step == m.TotalSteps), m => Assert.NotNull(m.DevScore));
 
         // Files of every stage: run folders, PEFT adapters with the model record.
@@ -60,24 +68,55 @@ public sealed class PipelineCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(mptRun, "test_results.json")));
 
         // results.json: per target, method → score ± std over both seeds, parameter counts, wall clock per stage.
-        var results = PipelineResults.Read(Path.Combine(runDir, "results.json"));
-        var rte = results.Targets["rte"];
+        var results = RunResults.Read(Path.Combine(runDir, "results.json"));
+        var rte = results.Targets!["rte"];
         Assert.Equal(["mpt", "pt", "spot"], rte.Keys.Order());
         int l = 4, d = _ws.ModelDim();
         Assert.Equal(l * d + (l + d), rte["mpt"].Parameters!.TrainableParameters);
+        Assert.Equal(l * d + (l + d), rte["mpt"].TrainableParams);
         Assert.Equal(l * d, rte["pt"].Parameters!.TrainableParameters);
+        Assert.Equal(l * d, rte["pt"].TrainableParams);
         foreach (var m in rte.Values)
         {
-            Assert.Equal(2, m.Score.Scores.Count);
-            Assert.InRange(m.Score.Mean, 0, 100);
-            Assert.Contains("accuracy", m.Metrics.Keys);
+            Assert.Equal([42L, 43L], m.Seeds.Select(s => s.Seed));
+            Assert.InRange(m.Mean, 0, 100);
+            Assert.Equal("accuracy", m.Metric);
+            Assert.Equal(m.Mean, m.Metrics!["accuracy"].Mean, 9); // rte's only score metric is its average
             Assert.Equal(12, m.TrainExamples);
-            Assert.True(m.WallClockSeconds > 0);
+            Assert.Null(m.FewShot);
+            Assert.True(m.WallClockS > 0);
         }
-        Assert.Equal(["adapt", "distill", "teachers"], results.StageSeconds.Keys.Order());
-        Assert.All(results.StageSeconds.Values, s => Assert.True(s > 0));
-        Assert.Equal(l * d, results.SourceParameters["teacher:mrpc"].TotalParameters);
+        Assert.Equal([StageNames.Adapt, StageNames.Distill, StageNames.Teacher], results.Stages!.Keys.Order());
+        Assert.All(results.Stages.Values, s => Assert.True(s.WallClockS > 0));
+        Assert.Equal(2 * 4, results.Stages[StageNames.Teacher].Steps);
+        Assert.Equal(6 * 4, results.Stages[StageNames.Adapt].Steps);
+        Assert.Equal(l * d, results.Stages[StageNames.Teacher].Parameters!["mrpc"].TotalParameters);
+        Assert.Equal(2, results.Stages[StageNames.Distill].Parameters![RunFolderRecords.AllTasks].NumTasks);
+        Assert.Equal(4, results.Config!["distill"]!["prompt_length"]!.GetValue<int>()); // the resolved config, verbatim
+        Assert.True(results.Model!.TotalParams > 0);
+        Assert.NotNull(results.Model.Fingerprint);
+        // Prompt files for the heatmaps, relative to the run folder.
+        Assert.Equal(Path.Combine("teachers", "mrpc", RunFolder.PromptFile), results.Prompts!.Teachers!["mrpc"]);
+        Assert.Equal(Path.Combine("distill", RunFolder.PromptFile), results.Prompts.Multitask!.Path);
+        Assert.Equal(["mrpc", "cola"], results.Prompts.Multitask.Tasks);
         Assert.Contains("target rte", r.Output);
+
+        // The report: results table (PT, SPoT, MPT columns; rte's row with MPT's mean ± std), loss plot per stage, heatmaps.
+        string report = Path.Combine(runDir, RunReport.FolderName, RunReport.MarkdownFile);
+        Assert.Contains($"report {report}", r.Output);
+        string markdown = File.ReadAllText(report);
+        Assert.Contains("## Results", markdown);
+        Assert.Contains("| Task | Metric | PT | SPoT | MPT |", markdown);
+        string mptCell = $"{rte["mpt"].Mean.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)} ± {rte["mpt"].Std.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)}";
+        Assert.Single(markdown.Split('\n'), line => line.StartsWith("| rte | accuracy | ", StringComparison.Ordinal) && line.Contains(mptCell));
+        var options = new ReportOptions();
+        foreach (string stage in new[] { StageNames.Teacher, StageNames.Distill, StageNames.Adapt })
+        {
+            Assert.Contains($"(loss_{stage}.png)", markdown);
+            PngFile.AssertPlot(Path.Combine(runDir, RunReport.FolderName, $"loss_{stage}.png"), options.PlotWidth, options.PlotHeight);
+        }
+        Assert.True(File.Exists(Path.Combine(runDir, RunReport.FolderName, "similarity_teachers.png")));
+        Assert.True(File.Exists(Path.Combine(runDir, RunReport.FolderName, "similarity_mpt.png")));
 
         // A finished run folder is not overwritten without --resume; with it, everything is skipped.
         var again = CliRunner.Run("run", "--config", config, "--run-dir", runDir, "--baseline", "pt", "--baseline", "spot", "--seeds", "2", "--quiet");
@@ -87,7 +126,8 @@ public sealed class PipelineCommandTests : IDisposable
         Assert.True(resumed.ExitCode == MptCli.Ok, resumed.Error);
         Assert.Contains("already finished (skipped)", resumed.Output);
         Assert.Equal(9 * 4, MetricsLog.Read(Path.Combine(runDir, "metrics.jsonl")).Count);
-        Assert.Equal(rte["mpt"].Score.Mean, PipelineResults.Read(Path.Combine(runDir, "results.json")).Targets["rte"]["mpt"].Score.Mean);
+        Assert.Equal(rte["mpt"].Mean, RunResults.Read(Path.Combine(runDir, "results.json")).Targets!["rte"]["mpt"].Mean);
+        Assert.True(File.Exists(report));
     }
 
     [Fact]
@@ -116,8 +156,9 @@ public sealed class PipelineCommandTests : IDisposable
             Assert.Equal(want.Keys.Order(), got.Keys.Order());
             foreach (var (name, tensor) in want) Assert.True(tensor.equal(got[name]).all().item<bool>(), $"{run}/{name} differs after resume");
         }
-        Assert.Equal(PipelineResults.Read(Path.Combine(straight, "results.json")).Targets["rte"]["mpt"].Score.Mean,
-            PipelineResults.Read(Path.Combine(broken, "results.json")).Targets["rte"]["mpt"].Score.Mean);
+        Assert.Equal(RunResults.Read(Path.Combine(straight, "results.json")).Targets!["rte"]["mpt"].Mean,
+            RunResults.Read(Path.Combine(broken, "results.json")).Targets!["rte"]["mpt"].Mean);
+        Assert.True(File.Exists(Path.Combine(broken, RunReport.FolderName, RunReport.MarkdownFile)));
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Mpt.Checkpoints;
 using Mpt.Cli;
 using Mpt.Pipeline;
+using Mpt.Reports;
 using Mpt.Runs;
 using Xunit;
 
@@ -29,19 +30,33 @@ public sealed class StageVerbAndInteropTests : IDisposable
         Assert.Contains("run 'mpt distill' first", early.Error);
 
         Assert.Equal(MptCli.Ok, CliRunner.Run("teachers", "--config", config, "--run-dir", run, "--quiet").ExitCode);
+        // A report that cannot be written (here: a file where the report folder goes) is a warning; the run succeeds
+        // and its results.json is written.
+        string reportDir = Path.Combine(run, RunReport.FolderName);
+        Directory.Delete(reportDir, recursive: true);
+        File.WriteAllText(reportDir, "not a folder");
+        File.Delete(Path.Combine(run, "results.json"));
         var distill = CliRunner.Run("distill", "--config", config, "--run-dir", run, "--quiet", "--objective", "logits_only");
         Assert.True(distill.ExitCode == MptCli.Ok, distill.Error);
+        Assert.Single(distill.Error.Split('\n'), line => line.StartsWith("warning: the report was not written", StringComparison.Ordinal));
+        Assert.NotNull(RunResults.Read(Path.Combine(run, "results.json")).Stages![StageNames.Distill]);
+        File.Delete(reportDir);
         Assert.Contains("[distillation] step 4/4", distill.Output);
         var adapt = CliRunner.Run("adapt", "--config", config, "--run-dir", run, "--quiet", "--update", "task_vectors_only", "--few-shot", "6");
         Assert.True(adapt.ExitCode == MptCli.Ok, adapt.Error);
-        var results = PipelineResults.Read(Path.Combine(run, "results.json"));
-        var ablation = results.Targets["rte"]["mpt-task_vectors_only"];
+        var results = RunResults.Read(Path.Combine(run, "results.json"));
+        var ablation = results.Targets!["rte"]["mpt-task_vectors_only"];
         int l = 4, d = _ws.ModelDim();
         Assert.Equal(l + d, ablation.Parameters!.TrainableParameters);   // only u, v train
+        Assert.Equal(l + d, ablation.TrainableParams);
         Assert.Equal(6, ablation.TrainExamples);
         Assert.Equal(6, ablation.FewShot);
         var lines = MetricsLog.Read(Path.Combine(run, "metrics.jsonl"));
-        Assert.DoesNotContain(lines.Where(m => m.Stage == "distill"), m => m.Losses.ContainsKey("hidden"));
+        Assert.All(lines.Where(m => m.Stage == StageNames.Distill), m => Assert.True(m.LossHidden is null && m.LossKl is not null));
+        // Stage verbs run one at a time still give one results.json covering the earlier stages, and a report.
+        Assert.Equal([StageNames.Adapt, StageNames.Distill, StageNames.Teacher], results.Stages!.Keys.Order());
+        Assert.Equal(2, results.Prompts!.Teachers!.Count);
+        Assert.Contains("## Results", File.ReadAllText(Path.Combine(run, RunReport.FolderName, RunReport.MarkdownFile)));
 
         // Export: the whole multitask prompt, and task 1 compressed to one PROMPT_TUNING matrix.
         string multi = _ws.PathOf("export-mpt"), single = _ws.PathOf("export-task1");
