@@ -29,6 +29,7 @@ public static class MptCli
     public static IReadOnlyList<Command> Verbs(CliContext context) =>
     [
         InfoCommand.Create(context),
+        BenchCommand.Create(context),
     ];
 
     /// <summary>Builds the root command.</summary>
