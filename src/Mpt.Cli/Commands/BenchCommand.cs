@@ -51,7 +51,11 @@ public static class BenchCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed for weights, prompts and token ids.", DefaultValueFactory = _ => defaults.Seed };
         var bf16 = new Option<bool>("--bf16") { Description = "Run the frozen backbone in bfloat16 (fast only on CPUs with AVX512-BF16 or AMX)." };
 
+        var noDropout = new Option<bool>("--no-dropout") { Description = "Training steps: run the frozen backbone without dropout (eval mode); the prompt still trains." };
+
         var command = new Command(name, description) { shape, batch, seq, target, prompt, steps, warmup, threads, bf16, seed };
+        bool isTraining = name != GenerateBenchmark.Name;
+        if (isTraining) command.Add(noDropout);
         // Only the distillation step has tasks; elsewhere the options are not registered and the defaults apply.
         bool hasTasks = name == DistillStepBenchmark.Name;
         if (hasTasks)
@@ -72,6 +76,7 @@ public static class BenchCommand
                 Warmup = parse.GetValue(warmup),
                 Threads = parse.GetValue(threads),
                 BFloat16 = parse.GetValue(bf16),
+                Dropout = !(isTraining && parse.GetValue(noDropout)),
                 Tasks = hasTasks ? parse.GetValue(tasks) : defaults.Tasks,
                 Rank = hasTasks ? parse.GetValue(rank) : defaults.Rank,
                 Seed = parse.GetValue(seed),

@@ -24,6 +24,9 @@ public sealed record BenchmarkResult
     /// <summary>"float32" or "bfloat16" (the backbone's dtype).</summary>
     public required string Dtype { get; init; }
 
+    /// <summary>Whether backbone dropout was on (training steps; always off for generation).</summary>
+    public required bool Dropout { get; init; }
+
     /// <summary>Examples per step.</summary>
     public required int Batch { get; init; }
 

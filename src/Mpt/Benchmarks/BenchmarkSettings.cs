@@ -33,6 +33,13 @@ public sealed record BenchmarkSettings
     /// <summary>Run the frozen backbone in bfloat16 (prompt parameters and optimizer state stay float32).</summary>
     public bool BFloat16 { get; init; }
 
+    /// <summary>
+    /// Backbone dropout during training steps (config dropout_rate, 0.1 for T5): on by default, as in HF/PEFT prompt
+    /// tuning, where model.train() enables it. Off runs the frozen backbone in eval mode while the prompt still trains —
+    /// a valid training setup, and the way to measure what dropout costs (libtorch's CPU bernoulli is a serial kernel).
+    /// </summary>
+    public bool Dropout { get; init; } = true;
+
     /// <summary>Number of tasks of the student <c>MultitaskPrompt</c> (distillation step only).</summary>
     public int Tasks { get; init; } = 4;
 

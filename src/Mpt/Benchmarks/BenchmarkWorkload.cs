@@ -70,6 +70,7 @@ internal sealed class BenchmarkWorkload : IDisposable
         Bench = bench,
         Shape = Settings.Shape,
         Dtype = Settings.DTypeName,
+        Dropout = Backbone.training,
         Batch = Settings.Batch,
         Seq = Settings.Seq,
         Target = Settings.Target,

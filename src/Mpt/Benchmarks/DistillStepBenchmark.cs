@@ -29,6 +29,7 @@ public static class DistillStepBenchmark
         using var student = MultitaskPrompt.Create(rows, settings.Tasks, settings.Rank);
         var prompted = new PromptedT5(backbone, student);
         prompted.Train();
+        if (!settings.Dropout) workload.Backbone.eval(); // frozen backbone without dropout; the prompt still trains
         using var optimizer = new PromptOptimizer(student, PromptLearningRates.SourceTraining);
 
         using var generator = new torch.Generator(settings.Seed + 1);

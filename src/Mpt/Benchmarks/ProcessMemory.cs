@@ -6,9 +6,15 @@ public static class ProcessMemory
     /// <summary>
     /// Peak resident set size in MiB (VmHWM of /proc/self/status): the high-water mark over the whole process
     /// lifetime, which includes libtorch's own allocations that the .NET GC does not see. Null when /proc is unavailable
-    /// (not Linux).
+    /// (not Linux). The kernel raises VmHWM lazily (per-thread RSS counters are folded in from time to time), so it can
+    /// briefly read below VmRSS; the larger of the two is returned.
     /// </summary>
-    public static double? PeakResidentMiB() => ReadStatusKiB("VmHWM:") / 1024.0;
+    public static double? PeakResidentMiB()
+    {
+        long? hwm = ReadStatusKiB("VmHWM:"), rss = ReadStatusKiB("VmRSS:");
+        if (hwm is null) return null;
+        return Math.Max(hwm.Value, rss ?? 0) / 1024.0;
+    }
 
     /// <summary>Current resident set size in MiB (VmRSS), or null without /proc.</summary>
     public static double? ResidentMiB() => ReadStatusKiB("VmRSS:") / 1024.0;

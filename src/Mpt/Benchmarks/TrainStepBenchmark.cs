@@ -28,6 +28,7 @@ public static class TrainStepBenchmark
         using var prompt = new SoftPrompt(rows);
         var prompted = new PromptedT5(workload.Backbone, prompt);
         prompted.Train();
+        if (!settings.Dropout) workload.Backbone.eval(); // frozen backbone without dropout; the prompt still trains
         using var optimizer = new PromptOptimizer(prompt, PromptLearningRates.SourceTraining);
         using var taskIds = torch.zeros(settings.Batch, ScalarType.Int64);
         var backbone = workload.Backbone;
