@@ -7,7 +7,7 @@ namespace Mpt.Benchmarks;
 
 /// <summary>
 /// <c>mpt bench distill-step</c>: one step of MPT source training (Wang et al. 2023, §3.1 Eq. 5) — the frozen backbone
-/// runs once with each row's teacher prompt under no_grad and once with the student <see cref="MultitaskPrompt"/>
+/// runs once with each row's teacher prompt under no_grad in eval mode and once with the student <see cref="MultitaskPrompt"/>
 /// (P* ∘ u_k v_k), then L_PLM + λ (logit KL + encoder/decoder hidden MSE) is back-propagated to the student and AdamW
 /// updates it. Rows are spread over <see cref="BenchmarkSettings.Tasks"/> tasks.
 /// </summary>
@@ -17,7 +17,7 @@ public static class DistillStepBenchmark
     public const string Name = "distill-step";
 
     /// <summary>
-    /// Runs the benchmark. Phases reported: <c>teacher</c> (no-grad teacher forward with hidden states),
+    /// Runs the benchmark. Phases reported: <c>teacher</c> (no-grad, eval-mode teacher forward with hidden states),
     /// <c>student_forward</c>, <c>losses</c> (KL, hidden MSE, total), <c>backward</c>, <c>optimizer</c>.
     /// </summary>
     /// <exception cref="ArgumentException">Invalid settings (the message names the flag).</exception>
@@ -44,6 +44,10 @@ public static class DistillStepBenchmark
             timer.Mark("optimizer");
             Mpt.Model.T5Seq2SeqOutput teacher;
             Tensor mask;
+            // The teacher is a fixed target: eval mode (no dropout) makes its outputs a deterministic function of
+            // (example, task), which is also what exact teacher caching (issue 7, part 3) needs.
+            bool studentDropout = backbone.training;
+            backbone.eval();
             using (torch.no_grad())
             {
                 var tokens = backbone.EmbedTokens(workload.InputIds);                                            // (B, S, D)
@@ -51,6 +55,7 @@ public static class DistillStepBenchmark
                 mask = torch.cat([torch.ones(settings.Batch, settings.Prompt, ScalarType.Int64), workload.AttentionMask], 1);
                 teacher = backbone.Forward(null, embeds, mask, null, workload.Labels, outputHiddenStates: true);
             }
+            backbone.train(studentDropout);
             timer.Mark("teacher");
             var studentOut = prompted.Forward(workload.InputIds, workload.AttentionMask, taskIds, workload.Labels, outputHiddenStates: true);
             timer.Mark("student_forward");
