@@ -78,7 +78,8 @@ public sealed record BenchmarkResult
     /// <summary>Loss of the first measured step (a sanity check that the step computed something finite).</summary>
     public double? LossFirst { get; init; }
 
-    /// <summary>Generation: mean number of tokens generated per example per batch (eos may stop a row early).</summary>
+    /// <summary>Generation: decoding steps run per batch, averaged over the measured batches (at most --target; fewer
+    /// when every row has produced eos). Each step generates one token for every row.</summary>
     public double? GeneratedTokensMean { get; init; }
 
     /// <summary>Backbone parameters (frozen).</summary>
