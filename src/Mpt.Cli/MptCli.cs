@@ -42,6 +42,7 @@ public static class MptCli
         ImportCommand.Create(context),
         DataCommand.Create(context),
         InfoCommand.Create(context),
+        BenchCommand.Create(context),
     ];
 
     /// <summary>Builds the root command.</summary>

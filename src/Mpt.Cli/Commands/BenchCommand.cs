@@ -1,0 +1,93 @@
+using System.CommandLine;
+using Mpt.Benchmarks;
+
+namespace Mpt.Cli.Commands;
+
+/// <summary>
+/// <c>mpt bench train-step|distill-step|generate</c>: throughput of prompt tuning on a randomly initialised T5 of a named
+/// shape. Each sub-command prints one JSON line (see <see cref="BenchmarkResult"/>), so runs can be compared side by side
+/// with a PyTorch script doing the same step. Logic lives in <c>Mpt.Benchmarks</c>; this class only maps flags.
+/// </summary>
+public static class BenchCommand
+{
+    /// <summary>Builds the verb with its three sub-commands.</summary>
+    public static Command Create(CliContext context)
+    {
+        var bench = new Command("bench", "Measure prompt-tuning throughput on a random T5 of a given shape (prints one JSON line).");
+        bench.Add(SubCommand(context, TrainStepBenchmark.Name,
+            "One prompt-tuning step: forward + backward + AdamW on the prompt only (backbone frozen).", TrainStepBenchmark.Run));
+        bench.Add(SubCommand(context, DistillStepBenchmark.Name,
+            "One MPT distillation step: no-grad teacher forward, student MultitaskPrompt forward, L_PLM + λ(KL + hidden MSE), backward, AdamW.",
+            DistillStepBenchmark.Run));
+        bench.Add(SubCommand(context, GenerateBenchmark.Name,
+            "Evaluation throughput: greedy generation of up to --target tokens per example with the KV cache.", GenerateBenchmark.Run));
+        return bench;
+    }
+
+    private static Command SubCommand(CliContext context, string name, string description, Func<BenchmarkSettings, BenchmarkResult> run)
+    {
+        var defaults = new BenchmarkSettings();
+        var shape = new Option<string>("--shape")
+        {
+            Description = $"Model shape: {string.Join(", ", BenchmarkShapes.Names)}.",
+            DefaultValueFactory = _ => defaults.Shape,
+        };
+        shape.Validators.Add(result =>
+        {
+            string value = result.GetValueOrDefault<string>();
+            if (BenchmarkShapes.Contains(value)) return;
+            string? closest = Suggestions.Closest(value, BenchmarkShapes.Names);
+            result.AddError($"Unknown shape '{value}'.{(closest is null ? "" : $" Did you mean '{closest}'?")} Known shapes: {string.Join(", ", BenchmarkShapes.Names)}.");
+        });
+        var batch = IntOption("--batch", "Examples per step.", defaults.Batch);
+        var seq = IntOption("--seq", "Input tokens per example, without the prompt (the encoder sees prompt + seq positions).", defaults.Seq);
+        var target = IntOption("--target", "Label tokens per example (training), or maximum new tokens (generate).", defaults.Target);
+        var prompt = IntOption("--prompt", "Prompt length (virtual tokens).", defaults.Prompt);
+        var steps = IntOption("--steps", "Measured steps.", defaults.Steps);
+        var warmup = IntOption("--warmup", "Unmeasured warm-up steps.", defaults.Warmup);
+        var threads = IntOption("--threads", "libtorch intra-op threads.", defaults.Threads);
+        var tasks = IntOption("--tasks", "Tasks of the student MultitaskPrompt (distill-step).", defaults.Tasks);
+        var rank = IntOption("--rank", "Rank of the task factors u, v (distill-step).", defaults.Rank);
+        var seed = new Option<ulong>("--seed") { Description = "Seed for weights, prompts and token ids.", DefaultValueFactory = _ => defaults.Seed };
+        var bf16 = new Option<bool>("--bf16") { Description = "Run the frozen backbone in bfloat16 (fast only on CPUs with AVX512-BF16 or AMX)." };
+
+        var noDropout = new Option<bool>("--no-dropout") { Description = "Training steps: run the frozen backbone without dropout (eval mode); the prompt still trains." };
+
+        var command = new Command(name, description) { shape, batch, seq, target, prompt, steps, warmup, threads, bf16, seed };
+        bool isTraining = name != GenerateBenchmark.Name;
+        if (isTraining) command.Add(noDropout);
+        // Only the distillation step has tasks; elsewhere the options are not registered and the defaults apply.
+        bool hasTasks = name == DistillStepBenchmark.Name;
+        if (hasTasks)
+        {
+            command.Add(tasks);
+            command.Add(rank);
+        }
+        command.SetAction(parse =>
+        {
+            var settings = new BenchmarkSettings
+            {
+                Shape = parse.GetValue(shape)!,
+                Batch = parse.GetValue(batch),
+                Seq = parse.GetValue(seq),
+                Target = parse.GetValue(target),
+                Prompt = parse.GetValue(prompt),
+                Steps = parse.GetValue(steps),
+                Warmup = parse.GetValue(warmup),
+                Threads = parse.GetValue(threads),
+                BFloat16 = parse.GetValue(bf16),
+                Dropout = !(isTraining && parse.GetValue(noDropout)),
+                Tasks = hasTasks ? parse.GetValue(tasks) : defaults.Tasks,
+                Rank = hasTasks ? parse.GetValue(rank) : defaults.Rank,
+                Seed = parse.GetValue(seed),
+            };
+            settings.Validate();
+            context.Output.WriteLine(run(settings).ToJsonLine());
+            return MptCli.Ok;
+        });
+        return command;
+    }
+
+    private static Option<int> IntOption(string name, string description, int defaultValue) =>
+        new(name) { Description = $"{description} Default {defaultValue}.", DefaultValueFactory = _ => defaultValue };
+}

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Mpt.Benchmarks;
+
+/// <summary>
+/// One benchmark run, printed as one JSON line (snake_case keys) so it can be compared side by side with the output
+/// of a PyTorch script doing the same step. Times are wall-clock milliseconds over the measured steps.
+/// </summary>
+public sealed record BenchmarkResult
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    /// <summary>Which benchmark: train-step, distill-step or generate.</summary>
+    public required string Bench { get; init; }
+
+    /// <summary>Model shape name.</summary>
+    public required string Shape { get; init; }
+
+    /// <summary>"float32" or "bfloat16" (the backbone's dtype).</summary>
+    public required string Dtype { get; init; }
+
+    /// <summary>Whether backbone dropout was on (training steps; always off for generation).</summary>
+    public required bool Dropout { get; init; }
+
+    /// <summary>Examples per step.</summary>
+    public required int Batch { get; init; }
+
+    /// <summary>Input tokens per example (without the prompt).</summary>
+    public required int Seq { get; init; }
+
+    /// <summary>Label tokens (training) or maximum new tokens (generation).</summary>
+    public required int Target { get; init; }
+
+    /// <summary>Prompt length l.</summary>
+    public required int Prompt { get; init; }
+
+    /// <summary>Encoder positions per example, prompt + seq.</summary>
+    public required int EncoderLen { get; init; }
+
+    /// <summary>libtorch intra-op threads.</summary>
+    public required int Threads { get; init; }
+
+    /// <summary>Measured steps.</summary>
+    public required int Steps { get; init; }
+
+    /// <summary>Unmeasured warm-up steps.</summary>
+    public required int Warmup { get; init; }
+
+    /// <summary>Median time of one step (generation: one batch).</summary>
+    [JsonPropertyName("ms_per_step_median")] public required double MsPerStepMedian { get; init; }
+
+    /// <summary>Fastest measured step.</summary>
+    [JsonPropertyName("ms_min")] public required double MsMin { get; init; }
+
+    /// <summary>Slowest measured step.</summary>
+    [JsonPropertyName("ms_max")] public required double MsMax { get; init; }
+
+    /// <summary>
+    /// Training: input tokens per second, batch × seq / median step time (prompt positions not counted, so numbers
+    /// stay comparable across prompt lengths). Generation: generated tokens per second.
+    /// </summary>
+    [JsonPropertyName("tokens_per_s")] public required double TokensPerS { get; init; }
+
+    /// <summary>Examples per second, batch / median step time.</summary>
+    [JsonPropertyName("examples_per_s")] public required double ExamplesPerS { get; init; }
+
+    /// <summary>Peak resident memory of the process (VmHWM), MiB; null off Linux.</summary>
+    [JsonPropertyName("peak_rss_mb")] public double? PeakRssMb { get; init; }
+
+    /// <summary>Median milliseconds of each phase of a step (e.g. forward, backward, optimizer).</summary>
+    [JsonPropertyName("phase_ms_median")] public IReadOnlyDictionary<string, double>? PhaseMsMedian { get; init; }
+
+    /// <summary>Loss of the first measured step (a sanity check that the step computed something finite).</summary>
+    public double? LossFirst { get; init; }
+
+    /// <summary>Generation: decoding steps run per batch, averaged over the measured batches (at most --target; fewer
+    /// when every row has produced eos). Each step generates one token for every row.</summary>
+    public double? GeneratedTokensMean { get; init; }
+
+    /// <summary>Backbone parameters (frozen).</summary>
+    public required long BackboneParameters { get; init; }
+
+    /// <summary>Trainable prompt parameters.</summary>
+    public required long TrainableParameters { get; init; }
+
+    /// <summary>1-minute load average when the run ended (the machine may be shared); null off Linux.</summary>
+    [JsonPropertyName("loadavg_1m")] public double? Loadavg1m { get; init; }
+
+    /// <summary>The result as one JSON line.</summary>
+    public string ToJsonLine() => JsonSerializer.Serialize(this, Json);
+}

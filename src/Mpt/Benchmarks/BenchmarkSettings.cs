@@ -1,0 +1,79 @@
+namespace Mpt.Benchmarks;
+
+/// <summary>
+/// What one benchmark run measures. Flag names in messages are the <c>mpt bench</c> flags, so a validation error tells
+/// the user exactly which flag to change.
+/// </summary>
+public sealed record BenchmarkSettings
+{
+    /// <summary>Model shape name (<see cref="BenchmarkShapes"/>).</summary>
+    public string Shape { get; init; } = "t5-small";
+
+    /// <summary>Examples per step.</summary>
+    public int Batch { get; init; } = 8;
+
+    /// <summary>Input tokens per example, without the prompt: the encoder sees <see cref="Prompt"/> + Seq positions.</summary>
+    public int Seq { get; init; } = 128;
+
+    /// <summary>Label tokens per example (training steps), or the maximum of new tokens (generation).</summary>
+    public int Target { get; init; } = 4;
+
+    /// <summary>Prompt length l (virtual tokens prepended to the encoder input).</summary>
+    public int Prompt { get; init; } = 100;
+
+    /// <summary>Measured steps; the reported times are over these.</summary>
+    public int Steps { get; init; } = 6;
+
+    /// <summary>Unmeasured steps first (allocator, oneDNN kernel selection and optimizer state warm up).</summary>
+    public int Warmup { get; init; } = 2;
+
+    /// <summary>libtorch intra-op threads (process-global).</summary>
+    public int Threads { get; init; } = 2;
+
+    /// <summary>Run the frozen backbone in bfloat16 (prompt parameters and optimizer state stay float32).</summary>
+    public bool BFloat16 { get; init; }
+
+    /// <summary>
+    /// Backbone dropout during training steps (config dropout_rate, 0.1 for T5): on by default, as in HF/PEFT prompt
+    /// tuning, where model.train() enables it. Off runs the frozen backbone in eval mode while the prompt still trains —
+    /// a valid training setup, and the way to measure what dropout costs (libtorch's CPU bernoulli is a serial kernel).
+    /// </summary>
+    public bool Dropout { get; init; } = true;
+
+    /// <summary>Number of tasks of the student <c>MultitaskPrompt</c> (distillation step only).</summary>
+    public int Tasks { get; init; } = 4;
+
+    /// <summary>Rank r of the task factors (distillation step only).</summary>
+    public int Rank { get; init; } = 1;
+
+    /// <summary>Seed for the random weights, prompts and token ids.</summary>
+    public ulong Seed { get; init; } = 42;
+
+    /// <summary>Encoder positions per example: prompt + input tokens.</summary>
+    public int EncoderLength => Prompt + Seq;
+
+    /// <summary>"bfloat16" or "float32", as printed in results.</summary>
+    public string DTypeName => BFloat16 ? "bfloat16" : "float32";
+
+    /// <summary>Checks every value.</summary>
+    /// <exception cref="ArgumentException">A value is out of range or the shape is unknown; the message names the flag.</exception>
+    public void Validate()
+    {
+        if (!BenchmarkShapes.Contains(Shape))
+            throw new ArgumentException($"--shape: unknown model shape '{Shape}' (known: {string.Join(", ", BenchmarkShapes.Names)}).");
+        AtLeast("--batch", Batch, 1);
+        AtLeast("--seq", Seq, 1);
+        AtLeast("--target", Target, 1);
+        AtLeast("--prompt", Prompt, 1);
+        AtLeast("--steps", Steps, 1);
+        AtLeast("--warmup", Warmup, 0);
+        AtLeast("--threads", Threads, 1);
+        AtLeast("--tasks", Tasks, 1);
+        AtLeast("--rank", Rank, 1);
+    }
+
+    private static void AtLeast(string flag, int value, int min)
+    {
+        if (value < min) throw new ArgumentException($"{flag} must be at least {min}, got {value}.");
+    }
+}
