@@ -122,7 +122,7 @@ public static class StageCommand
             if (stop.IsRequested) return; // second Ctrl+C: let the process end (the last checkpoint stays valid)
             e.Cancel = true;
             stop.Request();
-            context.Error.WriteLine("Ctrl+C: stopping after the next checkpoint (press Ctrl+C again to abort at once, losing the steps since the last checkpoint).");
+            context.Error.WriteLine("Ctrl+C: writing a checkpoint after the current step and stopping (press Ctrl+C again to abort at once, losing the steps since the last checkpoint).");
         };
         Console.CancelKeyPress += onCancel;
         try

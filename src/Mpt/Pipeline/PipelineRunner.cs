@@ -296,7 +296,8 @@ public sealed class PipelineRunner : IDisposable
                 Folder = runFolder,
                 Resume = _options.Resume,
                 Evaluate = evaluate,
-                StopAfterStep = _options.Stop.ForRun(loop.CheckpointEverySteps),
+                StopAfterStep = _options.Stop.KillAfterSteps(),
+                StopRequested = () => _options.Stop.IsRequested,
                 Log = entry =>
                 {
                     if (!started) { Progress.RunStarted(label, entry.TotalSteps); started = true; }

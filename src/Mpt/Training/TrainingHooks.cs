@@ -36,6 +36,12 @@ public sealed record TrainingHooks
     /// </summary>
     public Func<long, bool>? StopAfterStep { get; init; }
 
+    /// <summary>
+    /// Polled after every step: returning true writes a checkpoint at that step (when there is a <see cref="Folder"/>)
+    /// and stops the run, so a resumed run continues exactly where it stopped (Ctrl+C in the CLI).
+    /// </summary>
+    public Func<bool>? StopRequested { get; init; }
+
     /// <summary>The evaluation to run: <see cref="EvaluateModel"/>, or <see cref="Evaluate"/> for a T5 run.</summary>
     /// <exception cref="InvalidOperationException">Both are set, or <see cref="Evaluate"/> is set for a backbone that is not T5.</exception>
     internal Func<IPromptedModel, double>? Evaluator()

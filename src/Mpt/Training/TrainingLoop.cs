@@ -146,10 +146,17 @@ public sealed class TrainingLoop
                 hooks.Log(new TrainingLogEntry(step, TotalSteps, loss, parts, rates, devScore, millis));
 
             // 10. Checkpoint (resumable state, swapped in as a whole).
-            if (folder is not null && (last || (_options.CheckpointEverySteps > 0 && step % _options.CheckpointEverySteps == 0)))
-                SaveCheckpoint(folder, step, bestScore, bestStep, bestPrompt);
+            bool checkpointed = folder is not null && (last || (_options.CheckpointEverySteps > 0 && step % _options.CheckpointEverySteps == 0));
+            if (checkpointed) SaveCheckpoint(folder!, step, bestScore, bestStep, bestPrompt);
 
-            // 11. Stop early if asked (simulated kill, time limit).
+            // 11. Stop early if asked. A requested stop (Ctrl+C) first checkpoints this step, so no update is lost;
+            //     StopAfterStep stops as a kill would (no extra checkpoint: tests use it to check resume).
+            if (!last && hooks.StopRequested?.Invoke() == true)
+            {
+                if (folder is not null && !checkpointed) SaveCheckpoint(folder, step, bestScore, bestStep, bestPrompt);
+                interrupted = true;
+                break;
+            }
             if (!last && hooks.StopAfterStep?.Invoke(step) == true) { interrupted = true; break; }
         }
 

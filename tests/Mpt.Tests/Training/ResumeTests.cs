@@ -61,6 +61,32 @@ public sealed class ResumeTests
             Assert.True(w.shape.SequenceEqual(got[name].shape) && w.equal(got[name]).all().item<bool>(), $"{what}: tensor {name} differs");
     }
 
+    [Fact]
+    public void Should_Checkpoint_At_The_Current_Step_When_A_Stop_Is_Requested_And_Resume_To_The_Same_Prompt()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var backbone = TinyT5.Create(dropout: 0.1);
+        using var dir = new TempRunDirectory();
+        var data = TinyT5.Majority(20, 0, 10, 11, 2, 3, 1);
+        StageResult<SoftPrompt> Run(TrainingHooks hooks) =>
+            new TeacherTrainer(backbone, new TeacherOptions { PromptLength = 4, Loop = Loop() }).Train(data, hooks);
+        var full = Run(new TrainingHooks { Evaluate = Score, Folder = new RunFolder(dir.Sub("full")) }).Prompt.PeftTensors().ToDictionary();
+
+        // Given: a Ctrl+C arriving during step 5, between the checkpoints of steps 3 and 6
+        long polls = 0; // polled once after every step
+        var stopped = Run(new TrainingHooks { Evaluate = Score, Folder = new RunFolder(dir.Sub("stopped")), StopRequested = () => ++polls >= 5 });
+        Assert.True(stopped.Training.Interrupted);
+        Assert.Equal(5, stopped.Training.StepsDone);
+
+        // When
+        torch.random.manual_seed(12345);
+        var resumed = Run(new TrainingHooks { Evaluate = Score, Folder = new RunFolder(dir.Sub("stopped")), Resume = true });
+
+        // Then: the stop wrote a checkpoint at step 5 itself, and the resumed run ends where the uninterrupted one did
+        Assert.Equal(5, resumed.Training.ResumedFromStep);
+        AssertBitEqual(full, resumed.Prompt.PeftTensors().ToDictionary(), "teacher stopped by request at step 5");
+    }
+
     [Theory]
     [InlineData(4)]
     [InlineData(7)]
