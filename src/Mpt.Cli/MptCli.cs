@@ -30,6 +30,7 @@ public static class MptCli
     [
         InfoCommand.Create(context),
         EvaluateCommand.Create(context),
+        QuickstartCommand.Create(context),
     ];
 
     /// <summary>Builds the root command.</summary>
