@@ -40,6 +40,7 @@ public static class MptCli
         PredictCommand.Create(context),
         ExportCommand.Create(context),
         ImportCommand.Create(context),
+        QuickstartCommand.Create(context),
         DataCommand.Create(context),
         InfoCommand.Create(context),
         BenchCommand.Create(context),
@@ -48,7 +49,7 @@ public static class MptCli
     /// <summary>Builds the root command.</summary>
     public static RootCommand BuildRoot(CliContext context)
     {
-        var root = new RootCommand("mpt: multitask prompt tuning (Wang et al., ICLR 2023) for T5 models in .NET.");
+        var root = new RootCommand("mpt: multitask prompt tuning (Wang et al., ICLR 2023) for T5 models (and a MiniLM encoder) in .NET.");
         root.Add(Verbose);
         foreach (var verb in Verbs(context)) root.Add(verb);
         return root;
