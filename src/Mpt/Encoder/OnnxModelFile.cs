@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -94,14 +95,14 @@ public sealed class OnnxModelFile
     /// <summary>Parses a serialized <c>ModelProto</c>; <paramref name="source"/> names it in error messages.</summary>
     public static OnnxModelFile Parse(byte[] bytes, string source)
     {
-        var model = new OnnxWireReader(bytes, 0, bytes.Length, source);
-        OnnxWireReader? graph = null;
+        var model = new ProtobufWireReader(bytes, 0, bytes.Length, source, "ONNX model");
+        ProtobufWireReader? graph = null;
         while (model.HasMore)
         {
             var (field, wire) = model.ReadTag();
             if (field == 7)
             {
-                model.Expect(field, wire, OnnxWireReader.LengthDelimited, "ModelProto.graph");
+                model.Expect(field, wire, ProtobufWireReader.LengthDelimited, "ModelProto.graph");
                 graph = model.ReadMessage();
             }
             else model.Skip(wire);
@@ -117,11 +118,11 @@ public sealed class OnnxModelFile
             switch (field)
             {
                 case 1:
-                    reader.Expect(field, wire, OnnxWireReader.LengthDelimited, "GraphProto.node");
+                    reader.Expect(field, wire, ProtobufWireReader.LengthDelimited, "GraphProto.node");
                     nodes.Add(ReadNode(reader.ReadMessage()));
                     break;
                 case 5:
-                    reader.Expect(field, wire, OnnxWireReader.LengthDelimited, "GraphProto.initializer");
+                    reader.Expect(field, wire, ProtobufWireReader.LengthDelimited, "GraphProto.initializer");
                     var initializer = ReadTensor(reader.ReadMessage(), bytes, source);
                     if (!initializers.TryAdd(initializer.Name, initializer))
                         throw new InvalidDataException($"{source}: initializer '{initializer.Name}' appears twice.");
@@ -134,7 +135,7 @@ public sealed class OnnxModelFile
         return new OnnxModelFile(nodes, initializers);
     }
 
-    private static OnnxNode ReadNode(OnnxWireReader reader)
+    private static OnnxNode ReadNode(ProtobufWireReader reader)
     {
         var inputs = new List<string>();
         var outputs = new List<string>();
@@ -145,12 +146,12 @@ public sealed class OnnxModelFile
             var (field, wire) = reader.ReadTag();
             switch (field)
             {
-                case 1: reader.Expect(field, wire, OnnxWireReader.LengthDelimited, "NodeProto.input"); inputs.Add(reader.ReadString()); break;
-                case 2: reader.Expect(field, wire, OnnxWireReader.LengthDelimited, "NodeProto.output"); outputs.Add(reader.ReadString()); break;
-                case 3: reader.Expect(field, wire, OnnxWireReader.LengthDelimited, "NodeProto.name"); name = reader.ReadString(); break;
-                case 4: reader.Expect(field, wire, OnnxWireReader.LengthDelimited, "NodeProto.op_type"); opType = reader.ReadString(); break;
+                case 1: reader.Expect(field, wire, ProtobufWireReader.LengthDelimited, "NodeProto.input"); inputs.Add(reader.ReadString()); break;
+                case 2: reader.Expect(field, wire, ProtobufWireReader.LengthDelimited, "NodeProto.output"); outputs.Add(reader.ReadString()); break;
+                case 3: reader.Expect(field, wire, ProtobufWireReader.LengthDelimited, "NodeProto.name"); name = reader.ReadString(); break;
+                case 4: reader.Expect(field, wire, ProtobufWireReader.LengthDelimited, "NodeProto.op_type"); opType = reader.ReadString(); break;
                 case 5:
-                    reader.Expect(field, wire, OnnxWireReader.LengthDelimited, "NodeProto.attribute");
+                    reader.Expect(field, wire, ProtobufWireReader.LengthDelimited, "NodeProto.attribute");
                     if (ReadIntAttribute(reader.ReadMessage()) is var (key, value)) attributes[key] = value;
                     break;
                 default: reader.Skip(wire); break;
@@ -161,7 +162,7 @@ public sealed class OnnxModelFile
 
     private const long AttributeTypeInt = 2;
 
-    private static (string Name, long Value)? ReadIntAttribute(OnnxWireReader reader)
+    private static (string Name, long Value)? ReadIntAttribute(ProtobufWireReader reader)
     {
         string name = "";
         long value = 0, type = 0;
@@ -170,16 +171,16 @@ public sealed class OnnxModelFile
             var (field, wire) = reader.ReadTag();
             switch (field)
             {
-                case 1: reader.Expect(field, wire, OnnxWireReader.LengthDelimited, "AttributeProto.name"); name = reader.ReadString(); break;
-                case 3: reader.Expect(field, wire, OnnxWireReader.Varint, "AttributeProto.i"); value = reader.ReadInt64(); break;
-                case 20: reader.Expect(field, wire, OnnxWireReader.Varint, "AttributeProto.type"); type = reader.ReadInt64(); break;
+                case 1: reader.Expect(field, wire, ProtobufWireReader.LengthDelimited, "AttributeProto.name"); name = reader.ReadString(); break;
+                case 3: reader.Expect(field, wire, ProtobufWireReader.Varint, "AttributeProto.i"); value = reader.ReadInt64(); break;
+                case 20: reader.Expect(field, wire, ProtobufWireReader.Varint, "AttributeProto.type"); type = reader.ReadInt64(); break;
                 default: reader.Skip(wire); break;
             }
         }
         return type == AttributeTypeInt ? (name, value) : null;
     }
 
-    private static OnnxInitializer ReadTensor(OnnxWireReader reader, byte[] bytes, string source)
+    private static OnnxInitializer ReadTensor(ProtobufWireReader reader, byte[] bytes, string source)
     {
         var dims = new List<long>();
         var floats = new List<float>();
@@ -193,16 +194,16 @@ public sealed class OnnxModelFile
             switch (field)
             {
                 case 1: reader.ReadInt64s(wire, dims); break;
-                case 2: reader.Expect(field, wire, OnnxWireReader.Varint, "TensorProto.data_type"); dataType = reader.ReadInt64(); break;
+                case 2: reader.Expect(field, wire, ProtobufWireReader.Varint, "TensorProto.data_type"); dataType = reader.ReadInt64(); break;
                 case 4: reader.ReadFloats(wire, floats); break;
                 case 7: reader.ReadInt64s(wire, longs); break;
-                case 8: reader.Expect(field, wire, OnnxWireReader.LengthDelimited, "TensorProto.name"); name = reader.ReadString(); break;
+                case 8: reader.Expect(field, wire, ProtobufWireReader.LengthDelimited, "TensorProto.name"); name = reader.ReadString(); break;
                 case 9:
-                    reader.Expect(field, wire, OnnxWireReader.LengthDelimited, "TensorProto.raw_data");
+                    reader.Expect(field, wire, ProtobufWireReader.LengthDelimited, "TensorProto.raw_data");
                     var (start, length) = reader.ReadLengthDelimited();
                     raw = new ReadOnlyMemory<byte>(bytes, start, length);
                     break;
-                case 14: reader.Expect(field, wire, OnnxWireReader.Varint, "TensorProto.data_location"); location = reader.ReadInt64(); break;
+                case 14: reader.Expect(field, wire, ProtobufWireReader.Varint, "TensorProto.data_location"); location = reader.ReadInt64(); break;
                 default: reader.Skip(wire); break;
             }
         }

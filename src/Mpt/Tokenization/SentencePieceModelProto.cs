@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 namespace Mpt.Tokenization;
 
 /// <summary>
@@ -7,6 +8,9 @@ namespace Mpt.Tokenization;
 /// </summary>
 public sealed class SentencePieceModelProto
 {
+    /// <summary>What a spiece.model file is, for error messages.</summary>
+    private const string Format = "SentencePiece model";
+
     /// <summary>One vocabulary entry; its id is its index in <see cref="Pieces"/>.</summary>
     public sealed record Piece(string Text, float Score, SentencePieceType Type);
 
@@ -63,19 +67,19 @@ public sealed class SentencePieceModelProto
         string unkSurface = " \u2047 ", normalizerName = "";
         byte[] charsMap = [];
 
-        var reader = new ProtobufWireReader(bytes, 0, bytes.Length, source);
+        var reader = new ProtobufWireReader(bytes, 0, bytes.Length, source, Format);
         while (reader.HasMore)
         {
             var (field, wire) = reader.ReadTag();
             if (field == 1 && wire == ProtobufWireReader.LengthDelimited) // repeated SentencePiece pieces
             {
                 var (start, length) = reader.ReadLengthDelimited();
-                pieces.Add(ParsePiece(new ProtobufWireReader(bytes, start, length, source), pieces.Count, source));
+                pieces.Add(ParsePiece(new ProtobufWireReader(bytes, start, length, source, Format), pieces.Count, source));
             }
             else if (field == 2 && wire == ProtobufWireReader.LengthDelimited) // TrainerSpec
             {
                 var (start, length) = reader.ReadLengthDelimited();
-                var spec = new ProtobufWireReader(bytes, start, length, source);
+                var spec = new ProtobufWireReader(bytes, start, length, source, Format);
                 while (spec.HasMore)
                 {
                     var (f, w) = spec.ReadTag();
@@ -92,7 +96,7 @@ public sealed class SentencePieceModelProto
             else if (field is 3 or 5 && wire == ProtobufWireReader.LengthDelimited) // NormalizerSpec / denormalizer spec
             {
                 var (start, length) = reader.ReadLengthDelimited();
-                var spec = new ProtobufWireReader(bytes, start, length, source);
+                var spec = new ProtobufWireReader(bytes, start, length, source, Format);
                 bool isNormalizer = field == 3;
                 while (spec.HasMore)
                 {

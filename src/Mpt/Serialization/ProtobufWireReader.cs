@@ -1,9 +1,11 @@
-namespace Mpt.Tokenization;
+namespace Mpt.Serialization;
 
 /// <summary>
-/// A minimal reader of the protobuf wire format (varint, 64-bit, length-delimited and 32-bit fields), enough to read a
-/// SentencePiece <c>ModelProto</c> without generated code. Every malformed input fails with
-/// <see cref="InvalidDataException"/> naming the source and the byte offset.
+/// A minimal reader of the protobuf wire format (https://protobuf.dev/programming-guides/encoding/: varint, 64-bit,
+/// length-delimited and 32-bit fields), enough to read a SentencePiece <c>ModelProto</c> and an ONNX <c>ModelProto</c>
+/// without generated code. Positions are absolute offsets into one buffer, so large byte fields (ONNX raw_data) can be
+/// sliced out without copying. Every malformed input fails with <see cref="InvalidDataException"/> naming the source,
+/// what it should have been, and the byte offset.
 /// </summary>
 internal struct ProtobufWireReader
 {
@@ -19,15 +21,22 @@ internal struct ProtobufWireReader
     private readonly byte[] _buffer;
     private readonly int _end;
     private readonly string _source;
+    private readonly string _format;
     private int _position;
 
     /// <summary>Reads <paramref name="length"/> bytes of <paramref name="buffer"/> from <paramref name="start"/>.</summary>
-    public ProtobufWireReader(byte[] buffer, int start, int length, string source)
+    /// <param name="buffer">The whole file.</param>
+    /// <param name="start">Offset of the message.</param>
+    /// <param name="length">Length of the message.</param>
+    /// <param name="source">The file, for error messages.</param>
+    /// <param name="format">What the file should be (e.g. "SentencePiece model"), for error messages.</param>
+    public ProtobufWireReader(byte[] buffer, int start, int length, string source, string format)
     {
         _buffer = buffer;
         _position = start;
         _end = start + length;
         _source = source;
+        _format = format;
     }
 
     /// <summary>Current absolute offset in the buffer.</summary>
@@ -92,6 +101,42 @@ internal struct ProtobufWireReader
     }
 
     /// <summary>Reads a length-delimited field as a copy of its bytes.</summary>
+    /// <summary>An <c>int64</c> field (two's complement in a 10-byte varint when negative).</summary>
+    public long ReadInt64() => unchecked((long)ReadVarint());
+
+    /// <summary>A reader over an embedded message.</summary>
+    public ProtobufWireReader ReadMessage()
+    {
+        var (start, length) = ReadLengthDelimited();
+        return new ProtobufWireReader(_buffer, start, length, _source, _format);
+    }
+
+    /// <summary>Reads a repeated <c>int64</c> field occurrence, packed (wire type 2) or not (wire type 0).</summary>
+    public void ReadInt64s(int wireType, List<long> into)
+    {
+        if (wireType == Varint) { into.Add(ReadInt64()); return; }
+        if (wireType != LengthDelimited) throw Corrupt($"repeated int64 field with wire type {wireType}");
+        var packed = ReadMessage();
+        while (packed.HasMore) into.Add(packed.ReadInt64());
+    }
+
+    /// <summary>Reads a repeated <c>float</c> field occurrence, packed (wire type 2) or not (wire type 5).</summary>
+    public void ReadFloats(int wireType, List<float> into)
+    {
+        if (wireType == Fixed32) { into.Add(ReadFloat()); return; }
+        if (wireType != LengthDelimited) throw Corrupt($"repeated float field with wire type {wireType}");
+        var (start, length) = ReadLengthDelimited();
+        if (length % 4 != 0) throw Corrupt($"packed float field of {length} bytes is not a multiple of 4");
+        for (int i = 0; i < length; i += 4) into.Add(BitConverter.ToSingle(_buffer, start + i));
+    }
+
+    /// <summary>Fails unless the field has the expected wire type.</summary>
+    public readonly void Expect(int field, int wireType, int expected, string what)
+    {
+        if (wireType != expected) throw Corrupt($"{what} (field {field}) has wire type {wireType}, expected {expected}");
+    }
+
+    /// <summary>A length-delimited bytes field, copied.</summary>
     public byte[] ReadBytes()
     {
         var (start, length) = ReadLengthDelimited();
@@ -119,5 +164,5 @@ internal struct ProtobufWireReader
 
     /// <summary>An exception that names the source and the offset of a malformed field.</summary>
     public readonly InvalidDataException Corrupt(string what) =>
-        new($"{_source}: not a valid SentencePiece model (protobuf error at byte {_position}: {what}).");
+        new($"{_source}: not a valid {_format} (protobuf error at byte {_position}: {what}).");
 }
