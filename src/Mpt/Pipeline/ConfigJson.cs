@@ -23,6 +23,8 @@ public static class ConfigJson
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        // A null where the record has a non-nullable member is a config error naming the key, not a crash later.
+        RespectNullableAnnotations = true,
     };
 
     /// <summary>Reads <paramref name="path"/> (or the defaults when null) and applies <paramref name="overrides"/> in order.</summary>
@@ -59,7 +61,10 @@ public static class ConfigJson
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(json) as JsonObject ?? throw new ConfigException($"{where}: a config must be a JSON object.");
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions
+            {
+                CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true,
+            }) as JsonObject ?? throw new ConfigException($"{where}: a config must be a JSON object.");
         }
         catch (JsonException e)
         {

@@ -43,8 +43,10 @@ public sealed record PipelineConfig
         Distill.Validate();
         Adapt.Validate();
         Evaluate.Validate();
-        for (int i = 0; i < Sources.Count; i++) Sources[i].Validate($"sources[{i}]");
-        for (int i = 0; i < Targets.Count; i++) Targets[i].Validate($"targets[{i}]");
+        for (int i = 0; i < Sources.Count; i++)
+            (Sources[i] ?? throw new ConfigException($"sources[{i}] is null; give an object like {{\"task\": \"mnli\", \"data\": \"...\"}}.")).Validate($"sources[{i}]");
+        for (int i = 0; i < Targets.Count; i++)
+            (Targets[i] ?? throw new ConfigException($"targets[{i}] is null; give an object like {{\"task\": \"rte\", \"data\": \"...\"}}.")).Validate($"targets[{i}]");
         bool needSources = (stages & (PipelineStages.Teachers | PipelineStages.Distill)) != 0
                            || ((stages & PipelineStages.Adapt) != 0 && Adapt.Methods.Contains("spot"));
         if (needSources && Sources.Count == 0) throw new ConfigException("sources must list at least one source task.");

@@ -160,6 +160,8 @@ public sealed record QuickstartOptions
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
+        // A null where the record has a non-nullable member is a config error naming the key, not a crash later.
+        RespectNullableAnnotations = true,
     };
 
     /// <summary>Reads a config file; settings it does not name keep their <see cref="Default"/> values.</summary>
