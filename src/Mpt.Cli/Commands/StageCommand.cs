@@ -76,7 +76,7 @@ public static class StageCommand
                 break;
         }
         var baseline = new Option<string[]>("--baseline") { Description = "Also run a baseline: pt or spot (repeatable; adds to adapt.methods)." };
-        baseline.AcceptOnlyFromAmong("pt", "spot", "mpt");
+        baseline.AcceptOnlyFromAmong("pt", "spot");
         var seeds = new Option<int?>("--seeds") { Description = "Run N seeds (adapt.loop.seed, +1, ...); results are mean ± std (adapt.seeds)." };
 
         var command = new Command(name, description) { config, runDir, resume, quiet, set };

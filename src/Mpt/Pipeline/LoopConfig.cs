@@ -35,7 +35,7 @@ public sealed record LoopConfig
     /// <summary>Dev evaluation every N steps (and at the last step); 0 = last step only.</summary>
     public int EvalEverySteps { get; init; }
 
-    /// <summary>Resumable checkpoint every N steps (and at the last); Ctrl+C stops at the next one.</summary>
+    /// <summary>Resumable checkpoint every N steps (and at the last); Ctrl+C checkpoints the current step and stops.</summary>
     public int CheckpointEverySteps { get; init; } = 50;
 
     /// <summary>A metrics line every N steps (and at evaluation steps and the last step).</summary>

@@ -31,11 +31,9 @@ public sealed class PromptedEncoderStepTimeTests(MiniLMFixture fixture, ITestOut
         Assert.All(examples, e => Assert.Equal(Tokens, e.InputIds.Count));
 
         var fp32 = Measure(fixture.Model, examples, "fp32");
+        // The bf16 numerics are checked on every CPU; without avx512_bf16 the bf16 timing is just slow (STACK.md §7).
         if (!File.Exists("/proc/cpuinfo") || !File.ReadAllText("/proc/cpuinfo").Contains("avx512_bf16"))
-        {
-            output.WriteLine("no avx512_bf16 on this CPU: bf16 not measured (it would be slower than fp32)");
-            return;
-        }
+            output.WriteLine("no avx512_bf16 on this CPU: the bf16 step time below is not representative");
         var clock = Stopwatch.StartNew();
         using var bf16Model = BertModel.FromOnnxFile(fixture.Files.ModelPath, BertConfig.AllMiniLmL6V2);
         bf16Model.to(ScalarType.BFloat16);

@@ -17,15 +17,21 @@ public static class GoldenRoot
     /// <summary>Absolute path of a file or folder under the golden root.</summary>
     public static string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
 
-    /// <summary>Every model folder under <c>models/</c> that has a golden.json (sorted by name).</summary>
-    public static IReadOnlyList<string> ModelNames() =>
-        Directory.Exists(Combine("models"))
-            ? Directory.GetDirectories(Combine("models"))
-                .Where(d => File.Exists(System.IO.Path.Combine(d, "golden.json")))
-                .Select(d => System.IO.Path.GetFileName(d)!)
-                .OrderBy(n => n, StringComparer.Ordinal)
-                .ToList()
-            : [];
+    /// <summary>
+    /// Every model folder under <c>models/</c> (sorted by name). A folder without golden.json is an incomplete case and
+    /// fails loudly rather than being skipped; a golden root without <c>models/</c> fails too.
+    /// </summary>
+    public static IReadOnlyList<string> ModelNames()
+    {
+        string models = Combine("models");
+        if (!Directory.Exists(models))
+            throw new DirectoryNotFoundException($"golden root '{Path}' has no models/ folder.");
+        var folders = Directory.GetDirectories(models).OrderBy(d => d, StringComparer.Ordinal).ToList();
+        var incomplete = folders.Where(d => !File.Exists(System.IO.Path.Combine(d, "golden.json"))).ToList();
+        if (incomplete.Count > 0)
+            throw new InvalidDataException($"golden model folder(s) without golden.json: {string.Join(", ", incomplete)}.");
+        return folders.Select(d => System.IO.Path.GetFileName(d)!).ToList();
+    }
 
     private static string Resolve()
     {

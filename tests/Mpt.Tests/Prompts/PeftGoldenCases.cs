@@ -19,9 +19,11 @@ internal static class PeftGoldenCases
         string root = GoldenRoot.Combine("peft");
         if (!Directory.Exists(root))
             throw new DirectoryNotFoundException($"no PEFT golden folder '{root}'.");
-        return Directory.GetDirectories(root)
-            .SelectMany(Directory.GetDirectories)
-            .Where(d => File.Exists(Path.Combine(d, "golden.json")))
+        var folders = Directory.GetDirectories(root).SelectMany(Directory.GetDirectories).ToList();
+        var incomplete = folders.Where(d => !File.Exists(Path.Combine(d, "golden.json"))).ToList();
+        if (incomplete.Count > 0)
+            throw new InvalidDataException($"PEFT golden case folder(s) without golden.json: {string.Join(", ", incomplete)}.");
+        return folders
             .Select(d => Path.GetRelativePath(root, d).Replace('\\', '/'))
             .Order(StringComparer.Ordinal)
             .ToList();

@@ -64,12 +64,23 @@ public sealed class TasksGoldenTests
         AssertRows(want, task.Format(TasksGolden.Raw(example), options), $"{taskName}[{index}] prefix={addPrefix}");
     }
 
+    /// <summary>The examples that carry a DePT reference (the MRQA tasks'), with both prefix settings.</summary>
+    public static TheoryData<string, int, bool> DeptExamples()
+    {
+        var data = new TheoryData<string, int, bool>();
+        foreach (var (task, index, prefix) in Examples().Select(row => ((string)row[0], (int)row[1], (bool)row[2])))
+            if (TasksGolden.Task(task).GetProperty("examples")[index].TryGetProperty("dept", out _)) data.Add(task, index, prefix);
+        return data;
+    }
+
+    [Fact]
+    public void Should_Find_DePT_References_In_The_Golden_Tasks() => Assert.NotEmpty(DeptExamples());
+
     [Theory]
-    [MemberData(nameof(Examples))]
+    [MemberData(nameof(DeptExamples))]
     public void Should_Format_Golden_Mrqa_Example_As_DePT_When_Asked(string taskName, int index, bool addPrefix)
     {
-        JsonElement example = TasksGolden.Task(taskName).GetProperty("examples")[index];
-        if (!example.TryGetProperty("dept", out JsonElement dept)) return; // only MRQA examples carry a DePT reference
+        JsonElement dept = TasksGolden.Task(taskName).GetProperty("examples")[index].GetProperty("dept");
         TaskDefinition task = Catalog.Get(taskName);
         Assert.Equal(dept.GetProperty("name").GetString(), task.Name);
         var options = FormatOptions.Default with { AddPrefix = addPrefix, MrqaDeptFormat = true };
