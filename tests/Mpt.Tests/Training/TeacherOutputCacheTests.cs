@@ -171,4 +171,55 @@ public sealed class TeacherOutputCacheTests(ITestOutputHelper output)
         output.WriteLine($"{fresh.Logs.Count} steps, {cached.Stats.Examples} examples cached ({cached.Stats.BytesPerExample:F0} B each), hits {cached.Stats.Hits}, misses {cached.Stats.Misses}; max loss diff {maxLoss:G3}, max prompt diff {maxPrompt:G3}");
         foreach (var t in fresh.Prompt.Values.Concat(cached.Prompt.Values)) t.Dispose();
     }
+
+    [Fact]
+    public void Should_Stay_Within_The_Bound_On_A_T5_Small_Shaped_Model()
+    {
+        // Given: the t5-small shape (d 512, 6 + 6 layers, vocab 32128; random weights decide no kernel choice) and
+        // examples of 12-60 tokens, so a row is cached from one padded batch and served into differently padded ones
+        using var backbone = new Mpt.Model.T5ForConditionalGeneration(Mpt.Benchmarks.BenchmarkShapes.Get("t5-small"));
+        backbone.train(false);
+        var teachers = Enumerable.Range(0, 2).Select(k => TargetPrompts.VocabularyInit(backbone, 8, (ulong)k + 1)).ToList();
+        using var bank = new TeacherPromptBank(teachers);
+        var distiller = new Distiller(backbone, new DistillationOptions { PromptLength = 8, CacheTeacherOutputs = true });
+        using var prompt = distiller.CreatePrompt(2);
+        var student = new Mpt.Prompts.T5PromptBackbone(backbone).WithPrompt(prompt);
+        student.BackboneTraining = false;
+        using var cache = distiller.CreateTeacherCache()!;
+        var rng = new Random(3);
+        var examples = Enumerable.Range(0, 8).Select(i => new TrainingExample(
+            [.. Enumerable.Range(0, 12 + rng.Next(48)).Select(_ => (long)rng.Next(2, 32128)), 1], [rng.Next(2, 32128), 1], i % 2)).ToList();
+        var collator = new BatchCollator(0, 1);
+
+        // When: two epochs of batches of 4 in different orders; the teacher targets are compared directly as well
+        double maxTarget = 0, maxLoss = 0;
+        for (int epoch = 0; epoch < 2; epoch++)
+        {
+            var order = examples.OrderBy(_ => rng.Next()).ToList();
+            for (int start = 0; start < order.Count; start += 4)
+            {
+                using var scope = torch.NewDisposeScope();
+                var batch = collator.Collate(order.GetRange(start, 4));
+                var s = student.ForwardWithPrompts(batch, prompt.call(PromptTuningObjective.StudentTaskIds(prompt, batch)), outputHiddenStates: true);
+                var want = TeacherTargets.FromOutput(bank.Forward(student, batch, outputHiddenStates: true));
+                var got = cache.Targets(bank, student, batch, s);
+                var logitMask = s.LogitsMask.ne(0).unsqueeze(-1);
+                maxTarget = Math.Max(maxTarget, (want.Logits - got.Logits).abs().masked_fill(logitMask.logical_not(), 0).max().item<float>());
+                for (int i = 0; i < 2; i++)
+                {
+                    var mask = s.HiddenStates![i].ComparedPositions(true).unsqueeze(-1);
+                    maxTarget = Math.Max(maxTarget, (want.HiddenStates![i].States[^1] - got.HiddenStates![i].States[^1]).abs().masked_fill(mask.logical_not(), 0).max().item<float>());
+                }
+                var fresh = distiller.Objective(student, bank)(batch);
+                var cached = distiller.Objective(student, bank, cache)(batch);
+                maxLoss = Math.Max(maxLoss, Math.Abs(fresh.Total.item<float>() - cached.Total.item<float>()));
+            }
+        }
+
+        // Then
+        output.WriteLine($"t5-small shape: max |cached - fresh| teacher value {maxTarget:G3}, total loss {maxLoss:G3}");
+        Assert.True(maxLoss <= LossBound, $"total loss differs by {maxLoss}");
+        Assert.True(maxTarget <= 1e-4, $"a teacher value differs by {maxTarget}");
+        foreach (var t in teachers) t.Dispose();
+    }
 }
