@@ -51,6 +51,7 @@ public static class BenchCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed for weights, prompts and token ids.", DefaultValueFactory = _ => defaults.Seed };
         var bf16 = new Option<bool>("--bf16") { Description = "Run the frozen backbone in bfloat16 (fast only on CPUs with AVX512-BF16 or AMX)." };
 
+        var cacheTeachers = new Option<bool>("--cache-teachers") { Description = "distill-step: serve the teacher targets from the exact teacher-output cache (measures a second-epoch step, where every example hits)." };
         var noDropout = new Option<bool>("--no-dropout") { Description = "Training steps: run the frozen backbone without dropout (eval mode); the prompt still trains." };
 
         var command = new Command(name, description) { shape, batch, seq, target, prompt, steps, warmup, threads, bf16, seed };
@@ -62,6 +63,7 @@ public static class BenchCommand
         {
             command.Add(tasks);
             command.Add(rank);
+            command.Add(cacheTeachers);
         }
         command.SetAction(parse =>
         {
@@ -79,6 +81,7 @@ public static class BenchCommand
                 Dropout = !(isTraining && parse.GetValue(noDropout)),
                 Tasks = hasTasks ? parse.GetValue(tasks) : defaults.Tasks,
                 Rank = hasTasks ? parse.GetValue(rank) : defaults.Rank,
+                CacheTeachers = hasTasks && parse.GetValue(cacheTeachers),
                 Seed = parse.GetValue(seed),
             };
             settings.Validate();

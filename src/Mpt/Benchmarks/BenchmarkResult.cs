@@ -82,6 +82,12 @@ public sealed record BenchmarkResult
     /// when every row has produced eos). Each step generates one token for every row.</summary>
     public double? GeneratedTokensMean { get; init; }
 
+    /// <summary>Distillation step: whether the teacher targets came from the teacher-output cache (null elsewhere).</summary>
+    public bool? CacheTeachers { get; init; }
+
+    /// <summary>Distillation step with the cache: bytes the cache holds per example (teacher tensors + key).</summary>
+    public double? TeacherCacheBytesPerExample { get; init; }
+
     /// <summary>Backbone parameters (frozen).</summary>
     public required long BackboneParameters { get; init; }
 

@@ -46,6 +46,12 @@ public sealed record BenchmarkSettings
     /// <summary>Rank r of the task factors (distillation step only).</summary>
     public int Rank { get; init; } = 1;
 
+    /// <summary>
+    /// Distillation step only: serve the teacher targets from a <see cref="Mpt.Training.TeacherOutputCache"/> filled
+    /// before the measured steps, i.e. measure a step of the second or later epoch, where every example hits.
+    /// </summary>
+    public bool CacheTeachers { get; init; }
+
     /// <summary>Seed for the random weights, prompts and token ids.</summary>
     public ulong Seed { get; init; } = 42;
 

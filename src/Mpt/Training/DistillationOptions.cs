@@ -40,6 +40,14 @@ public sealed record DistillationOptions
     public bool HiddenLossOnPromptPositions { get; init; } = true;
 
     /// <summary>
+    /// Cache the frozen teachers' outputs per example and reuse them in later epochs instead of re-running the teacher
+    /// forward (default false; see <see cref="TeacherOutputCache"/>). Same losses, about one forward pass less per step
+    /// after the first epoch, at a memory cost per training example of the teacher's scores at its target positions
+    /// (T5: target_len × vocab floats) plus the compared hidden states (docs/performance.md has the figures).
+    /// </summary>
+    public bool CacheTeacherOutputs { get; init; }
+
+    /// <summary>
     /// Decompose the prompt (default true). False is the ablation "w/o prompt decomposition": one plain l × d prompt
     /// shared by every source task (a SoftPrompt; each row is still distilled from its own task's teacher), which is
     /// then the target's init.

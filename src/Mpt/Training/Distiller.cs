@@ -74,14 +74,37 @@ public sealed class Distiller
         var prompt = CreatePrompt(kappa);
         var model = _backbone.WithPrompt(prompt);
         using var bank = needTeachers ? new TeacherPromptBank(teachers) : null;
+        using var cache = CreateTeacherCache();
         var source = new TaskSampledBatchSource(examplesByTask, Options.SamplerOptions(), Options.Loop.Seed);
-        var result = StageRunner.Run(model, Options.Rates, source, Objective(model, bank), Options.Loop, hooks,
+        var result = StageRunner.Run(model, Options.Rates, source, Objective(model, bank, cache), Options.Loop, hooks,
             new { Stage = "distillation", Options, TaskSizes = examplesByTask.Select(t => t.Count).ToList() });
+        TeacherCache = cache?.Statistics;
         return new StageResult<PromptEncoder>(prompt, result);
     }
 
+    /// <summary>
+    /// Size and hit counts of the teacher-output cache of the last <see cref="Train"/> call, or null when it ran without
+    /// one (<see cref="DistillationOptions.CacheTeacherOutputs"/> off, or an objective without a teacher pass).
+    /// </summary>
+    public TeacherCacheStatistics? TeacherCache { get; private set; }
+
+    /// <summary>
+    /// A cache for the teacher pass when <see cref="DistillationOptions.CacheTeacherOutputs"/> is on and the objective
+    /// runs one (the KL objectives); null otherwise. The caller owns (disposes) it.
+    /// </summary>
+    public TeacherOutputCache? CreateTeacherCache() =>
+        Options.CacheTeacherOutputs && Options.Objective is DistillationObjective.LogitsAndHidden or DistillationObjective.LogitsOnly
+            ? new TeacherOutputCache(Options.Objective == DistillationObjective.LogitsAndHidden, Options.HiddenLayers)
+            : null;
+
     /// <summary>The per-batch loss of <see cref="DistillationOptions.Objective"/> (Eq. 5 by default).</summary>
-    public Func<PromptBatch, StepLosses> Objective(IPromptedModel student, TeacherPromptBank? teachers)
+    /// <param name="student">The model with the prompt being trained.</param>
+    /// <param name="teachers">The teacher prompts (null only for objectives without teachers).</param>
+    /// <param name="cache">
+    /// Optional exact cache of the teacher pass (<see cref="CreateTeacherCache"/>): the losses are those of a fresh teacher
+    /// pass (see <see cref="TeacherOutputCache"/> for the ulp-level caveat), the teacher forward runs once per example.
+    /// </param>
+    public Func<PromptBatch, StepLosses> Objective(IPromptedModel student, TeacherPromptBank? teachers, TeacherOutputCache? cache = null)
     {
         var o = Options;
         return batch =>
@@ -106,7 +129,9 @@ public sealed class Distiller
                 }
                 default:
                 {
-                    var t = teachers!.Forward(student, batch, hidden);
+                    var t = cache is null
+                        ? TeacherTargets.FromOutput(teachers!.Forward(student, batch, hidden))
+                        : cache.Targets(teachers!, student, batch, s);
                     var kl = DistillationLosses.LogitKl(t.Logits, s.Logits, s.LogitsMask, o.Temperature, o.Reduction);
                     parts[KlLoss] = kl;
                     var hiddenLoss = hidden ? StackedHiddenMse(t.HiddenStates!, s.HiddenStates!) : torch.zeros([], ScalarType.Float32);

@@ -28,6 +28,16 @@ public sealed class TeacherPromptBank : IDisposable
         _prompts = torch.stack(teachers.Select(t => t.Prompt.detach()).ToList(), 0).clone().MoveToOuterDisposeScope().DetachFromDisposeScope();
     }
 
+    /// <summary>Copies already-stacked teacher prompts [κ, l, d] (row k = source task k), e.g. for benchmarks.</summary>
+    /// <exception cref="ArgumentException">The tensor is not [κ, l, d] with κ ≥ 1.</exception>
+    public TeacherPromptBank(Tensor prompts)
+    {
+        if (prompts.dim() != 3 || prompts.shape[0] == 0)
+            throw new ArgumentException($"teacher prompts must be [κ, l, d] with κ ≥ 1, got [{string.Join(",", prompts.shape)}].", nameof(prompts));
+        using var scope = torch.NewDisposeScope();
+        _prompts = prompts.detach().to(ScalarType.Float32).clone().MoveToOuterDisposeScope().DetachFromDisposeScope();
+    }
+
     /// <summary>Number of teachers κ.</summary>
     public int Count => (int)_prompts.shape[0];
 
