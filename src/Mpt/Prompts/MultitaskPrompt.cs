@@ -177,7 +177,7 @@ public sealed class MultitaskPrompt : PromptEncoder
             throw new ArgumentOutOfRangeException(nameof(task), $"task {task} does not exist ({NumTasks} tasks).");
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        return forward(torch.tensor(new long[] { task })).squeeze(0).detach().clone().MoveToOuterDisposeScope();
+        return forward(torch.tensor(new long[] { task }, device: _shared.device)).squeeze(0).detach().clone().MoveToOuterDisposeScope();
     }
 
     /// <summary>The composed prompts of all tasks, [T, l, d] (PEFT golden <c>composed_prompts</c>).</summary>
@@ -185,7 +185,7 @@ public sealed class MultitaskPrompt : PromptEncoder
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        return forward(torch.arange(NumTasks, ScalarType.Int64)).detach().clone().MoveToOuterDisposeScope();
+        return forward(torch.arange(NumTasks, ScalarType.Int64, _shared.device)).detach().clone().MoveToOuterDisposeScope();
     }
 
     /// <summary>Exports one task's composed prompt as a plain prompt-tuning module (PEFT <c>PROMPT_TUNING</c> layout).</summary>

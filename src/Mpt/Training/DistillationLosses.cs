@@ -60,7 +60,7 @@ public static class DistillationLosses
     /// <param name="teacherStates">HF-style hidden states of the stack: [0] = embeddings, [i] = block i's output, last = final (normed) state; each [B, S, d]. Treated as constants.</param>
     /// <param name="studentStates">Same layout for the student.</param>
     /// <param name="mask">[B, S], nonzero at positions to compare (see <see cref="EncoderMask"/>, <see cref="TargetMask"/>).</param>
-    /// <param name="layers">Final state only (default) or every block output, averaged over layers.</param>
+    /// <param name="layers">Final state only (default) or every block output (blocks 1..L): averaged over the layers with TokenMean, summed with Sum (Eq. (4) literally).</param>
     /// <param name="reduction">Default <see cref="LossReduction.TokenMean"/>.</param>
     public static Tensor HiddenMse(IReadOnlyList<Tensor> teacherStates, IReadOnlyList<Tensor> studentStates, Tensor mask,
         HiddenLayers layers = HiddenLayers.Final, LossReduction reduction = LossReduction.TokenMean)
@@ -134,8 +134,8 @@ public static class DistillationLosses
         if (promptLength < 0) throw new ArgumentOutOfRangeException(nameof(promptLength), $"prompt length must be non-negative, got {promptLength}.");
         using var scope = torch.NewDisposeScope();
         var prompt = includePromptPositions
-            ? torch.ones(attentionMask.shape[0], promptLength, ScalarType.Bool)
-            : torch.zeros(attentionMask.shape[0], promptLength, ScalarType.Bool);
+            ? torch.ones(attentionMask.shape[0], promptLength, ScalarType.Bool, attentionMask.device)
+            : torch.zeros(attentionMask.shape[0], promptLength, ScalarType.Bool, attentionMask.device);
         return torch.cat([prompt, attentionMask.ne(0)], 1).MoveToOuterDisposeScope(); // (B, l + S)
     }
 

@@ -122,7 +122,7 @@ public sealed class Distiller
                 {
                     var teacherRows = teachers!.PromptsFor(batch.TaskIds);                    // (B, l, d)
                     var studentRows = student.Prompt.call(studentIds);                       // (B, l, d)
-                    var positions = torch.ones(batch.Size, student.PromptLength, ScalarType.Bool);
+                    var positions = torch.ones(batch.Size, student.PromptLength, ScalarType.Bool, studentRows.device);
                     var mse = DistillationLosses.HiddenMse([teacherRows], [studentRows], positions, HiddenLayers.Final, o.Reduction);
                     parts[PromptMseLoss] = mse;
                     return new StepLosses(task + mse * o.Lambda, parts);
@@ -134,7 +134,7 @@ public sealed class Distiller
                         : cache.Targets(teachers!, student, batch, s);
                     var kl = DistillationLosses.LogitKl(t.Logits, s.Logits, s.LogitsMask, o.Temperature, o.Reduction);
                     parts[KlLoss] = kl;
-                    var hiddenLoss = hidden ? StackedHiddenMse(t.HiddenStates!, s.HiddenStates!) : torch.zeros([], ScalarType.Float32);
+                    var hiddenLoss = hidden ? StackedHiddenMse(t.HiddenStates!, s.HiddenStates!) : torch.zeros([], ScalarType.Float32, task.device);
                     if (hidden) parts[HiddenLoss] = hiddenLoss;
                     return new StepLosses(DistillationLosses.TotalLoss(task, kl, hiddenLoss, o.Lambda), parts);
                 }

@@ -163,7 +163,7 @@ public sealed class TeacherOutputCache : IDisposable
                     states.Add(torch.stack(rows.Select(r => PadRows(r.Stacks![i].States[k]!, width)), 0));      // (B, W, d)
                 else
                     // A layer the loss skips: a zero view of the right shape keeps HiddenMse's shape checks, at no cost.
-                    states.Add(torch.zeros(1, dtype: rows[0].Stacks![i].States.First(s => s is not null)!.dtype).expand(studentStack.States[k].shape));
+                    states.Add(torch.zeros(1, dtype: rows[0].Stacks![i].States.First(s => s is not null)!.dtype, device: studentStack.States[k].device).expand(studentStack.States[k].shape));
             }
             long maskWidth = studentStack.TokenMask.shape[1];
             var mask = torch.stack(rows.Select(r => PadRows(r.Stacks![i].TokenMask, maskWidth)), 0);             // (B, S_i)
