@@ -40,6 +40,7 @@ public static class MptCli
         PredictCommand.Create(context),
         ExportCommand.Create(context),
         ImportCommand.Create(context),
+        ReportCommand.Create(context),
         QuickstartCommand.Create(context),
         DataCommand.Create(context),
         InfoCommand.Create(context),

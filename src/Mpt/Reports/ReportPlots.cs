@@ -112,6 +112,8 @@ internal static class ReportPlots
         {
             plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
             plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            // ScottPlot sizes the axis for unrotated labels, which clips rotated ones: reserve their diagonal height.
+            plot.Axes.Bottom.MinimumSize = 16 + 6.5f * matrix.Labels.Max(l => l.Length);
         }
         plot.Axes.SetLimits(-0.5, n - 0.5, -0.5, n - 0.5);
         plot.Title($"Task similarity: {matrix.Title}");

@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Mpt.Reports;
+
+namespace Mpt.Cli.Commands;
+
+/// <summary>
+/// <c>mpt report RUN_DIR</c>: (re)writes the Markdown/HTML report with its PNG plots from a run folder's metrics.jsonl,
+/// results.json and prompts — e.g. after an interrupted run, or with other plot options.
+/// </summary>
+public static class ReportCommand
+{
+    /// <summary>Builds the verb.</summary>
+    public static Command Create(CliContext context)
+    {
+        var runDir = new Argument<string>("run-dir") { Description = "A run folder written by mpt run/teachers/distill/adapt/quickstart." };
+        var linear = new Option<bool>("--linear-loss") { Description = "Plot losses on a linear axis instead of a log axis." };
+        var smooth = new Option<int>("--smooth") { Description = "Moving-average window for the loss curves (1 = none).", DefaultValueFactory = _ => 1 };
+        var title = new Option<string?>("--title") { Description = "Report title." };
+        var command = new Command("report", "Write the Markdown/HTML report with plots (loss, dev metric, task similarity) for a run folder.")
+        {
+            runDir, linear, smooth, title,
+        };
+        command.SetAction(parse =>
+        {
+            string dir = parse.GetValue(runDir)!;
+            if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: run folder not found.");
+            var options = new ReportOptions { LogScaleLoss = !parse.GetValue(linear), LossSmoothingWindow = parse.GetValue(smooth) };
+            if (parse.GetValue(title) is { } t) options = options with { Title = t };
+            var output = RunReport.Write(dir, options);
+            context.Output.WriteLine($"report {output.Markdown}");
+            if (output.Html is not null) context.Output.WriteLine($"html   {output.Html}");
+            context.Output.WriteLine($"{output.Figures.Count} figure(s)");
+            foreach (string missing in output.Missing) context.Output.WriteLine($"missing: {missing}");
+            return MptCli.Ok;
+        });
+        return command;
+    }
+}
