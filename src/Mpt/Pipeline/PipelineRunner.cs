@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mpt.Evaluation;
 using Mpt.Model;
@@ -37,6 +38,8 @@ public sealed class PipelineRunner : IDisposable
     public const string ConfigFile = "config.json";
     /// <summary>Metrics file.</summary>
     public const string MetricsFile = Reports.MetricsLog.FileName;
+    /// <summary>Per finished run: the settings it was made with (compared on --resume before it is reused).</summary>
+    public const string SettingsFile = "pipeline_settings.json";
     /// <summary>Results file.</summary>
     public const string ResultsFile = RunResults.FileName;
     /// <summary>PEFT adapter folder inside a run folder.</summary>
@@ -113,7 +116,8 @@ public sealed class PipelineRunner : IDisposable
         foreach (var source in _config.Sources)
         {
             string folder = Path.Combine(RunDir, TeachersDir, source.Task!);
-            var prompt = TrainOrSkip(folder, $"teacher {source.Task}", StageNames.Teacher, source.Task!, RunFolderRecords.TeacherMethod, options.Loop, t.Loop.LogEverySteps, hooks =>
+            var prompt = TrainOrSkip(folder, $"teacher {source.Task}", StageNames.Teacher, source.Task!, RunFolderRecords.TeacherMethod,
+                RunSettings(new { source, teachers = t }), options.Loop, t.Loop.LogEverySteps, hooks =>
             {
                 var task = _catalog.Get(source.Task!);
                 var train = TrainExamples(source, 0, options.Loop.MaxSourceLength);
@@ -130,7 +134,8 @@ public sealed class PipelineRunner : IDisposable
         var d = _config.Distill;
         var options = d.ToOptions();
         string folder = Path.Combine(RunDir, DistillDir);
-        var prompt = TrainOrSkip(folder, "distillation", StageNames.Distill, RunFolderRecords.AllTasks, RunFolderRecords.DistillMethod, options.Loop, d.Loop.LogEverySteps, hooks =>
+        var prompt = TrainOrSkip(folder, "distillation", StageNames.Distill, RunFolderRecords.AllTasks, RunFolderRecords.DistillMethod,
+            RunSettings(new { sources = _config.Sources, distill = d, teachers = _config.Teachers }), options.Loop, d.Loop.LogEverySteps, hooks =>
         {
             var teachers = options.Objective == DistillationObjective.None ? [] : LoadTeachers(d.TeachersFrom ?? RunDir);
             try
@@ -188,7 +193,8 @@ public sealed class PipelineRunner : IDisposable
             string folder = Path.Combine(RunDir, AdaptDir, target.Task!, key.Replace('*', '+'), $"seed-{seed}");
             string label = $"{key} {target.Task} seed {seed}";
             var clock = Stopwatch.StartNew();
-            var prompt = TrainOrSkip(folder, label, StageNames.Adapt, target.Task!, key, loop, a.Loop.LogEverySteps, hooks =>
+            var prompt = TrainOrSkip(folder, label, StageNames.Adapt, target.Task!, key,
+                RunSettings(new { target, adapt = a with { Seeds = [], Methods = [] }, evaluate = _config.Evaluate, seed }), loop, a.Loop.LogEverySteps, hooks =>
             {
                 var train = Sample(TrainExamples(target, 0, loop.MaxSourceLength), seed);
                 var dev = DevRows(target);
@@ -230,7 +236,8 @@ public sealed class PipelineRunner : IDisposable
             var options = new TargetAdaptationOptions { Rates = Rates("mpt"), Loop = loop };
             string folder = Path.Combine(RunDir, AdaptDir, "_multi", "mpt_multi", $"seed-{seed}");
             var clock = Stopwatch.StartNew();
-            var prompt = TrainOrSkip(folder, $"mpt* seed {seed}", StageNames.Adapt, RunFolderRecords.AllTasks, MultiTargetKey, loop, a.Loop.LogEverySteps, hooks =>
+            var prompt = TrainOrSkip(folder, $"mpt* seed {seed}", StageNames.Adapt, RunFolderRecords.AllTasks, MultiTargetKey,
+                RunSettings(new { targets = _config.Targets, adapt = a with { Seeds = [], Methods = [] }, evaluate = _config.Evaluate, seed }), loop, a.Loop.LogEverySteps, hooks =>
             {
                 var train = _config.Targets.SelectMany((t, i) => Sample(TrainExamples(t, i, loop.MaxSourceLength), seed)).ToList();
                 var dev = _config.Targets.Select((t, i) => (_catalog.Get(t.Task!), DevRows(t), i)).ToList();
@@ -270,14 +277,19 @@ public sealed class PipelineRunner : IDisposable
     /// Trains in <paramref name="folder"/> unless it holds a finished run (then, with --resume, loads its prompt; without,
     /// refuses to overwrite it). Writes the PEFT adapter of a finished prompt and adds the time spent to its wall clock.
     /// </summary>
-    private PromptEncoder TrainOrSkip(string folder, string label, string stage, string task, string method, TrainingLoopOptions loop,
-        int logEvery, Func<HookFactory, (PromptEncoder Prompt, TrainingResult Training)> train)
+    private PromptEncoder TrainOrSkip(string folder, string label, string stage, string task, string method, string settings,
+        TrainingLoopOptions loop, int logEvery, Func<HookFactory, (PromptEncoder Prompt, TrainingResult Training)> train)
     {
         _trainingSecondsOfLastRun = 0;
+        string settingsFile = Path.Combine(folder, SettingsFile);
         if (IsFinished(folder))
         {
             if (!_options.Resume)
                 throw new InvalidOperationException($"{folder} already holds a finished {label} run: pass --resume to skip finished runs, or choose a new --run-dir.");
+            // A finished run is reused only under the settings it was trained (and, for targets, evaluated) with.
+            if (File.Exists(settingsFile) && File.ReadAllText(settingsFile) != settings)
+                throw new InvalidOperationException(
+                    $"{folder}: this finished {label} run was made with other settings than the current config; resume with the same config or choose a new --run-dir.\nstored:\n{File.ReadAllText(settingsFile)}\ncurrent:\n{settings}");
             var loaded = PromptFile.Load(Path.Combine(folder, RunFolder.PromptFile));
             Progress.RunFinished(label, $"already finished (skipped): {ReadTraining(folder)?.Parameters}");
             return loaded;
@@ -319,12 +331,33 @@ public sealed class PipelineRunner : IDisposable
             throw new RunInterruptedException(label, result.StepsDone, folder);
         }
         PeftAdapter.Save(Path.Combine(folder, AdapterDir), prompt, Backbone, _config.Model.Path);
+        WriteTextAtomic(settingsFile, settings);
         Progress.RunFinished(label, $"{result.StepsDone} steps, final loss {result.StepLosses.LastOrDefault():F4}" +
             (result.BestScore is { } best ? $", best dev {best:F2} at step {result.BestStep}" : "") + $"; {result.Parameters}");
         return prompt;
     }
 
     private double EvaluationSeconds(Stopwatch clock) => Math.Max(0, clock.Elapsed.TotalSeconds - _trainingSecondsOfLastRun);
+
+    /// <summary>
+    /// What a finished run depends on, as JSON: the model, the data format and the given stage settings (for targets the
+    /// evaluation settings too, since test results are reused). The seed and method lists are left out by the callers,
+    /// so adding a seed or a method to a resumed run does not invalidate the finished ones.
+    /// </summary>
+    private string RunSettings(object stage) => JsonSerializer.Serialize(new
+    {
+        model = _config.Model.Path,
+        task_file = _config.TaskFile,
+        add_prefix = _config.AddPrefix,
+        stage,
+    }, ConfigJson.Options);
+
+    private static void WriteTextAtomic(string path, string text)
+    {
+        string tmp = path + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
+    }
 
     private static bool IsFinished(string folder) =>
         File.Exists(Path.Combine(folder, RunFolder.ResultFile)) && File.Exists(Path.Combine(folder, RunFolder.PromptFile));

@@ -128,6 +128,12 @@ public sealed class PipelineCommandTests : IDisposable
         Assert.Equal(9 * 4, MetricsLog.Read(Path.Combine(runDir, "metrics.jsonl")).Count);
         Assert.Equal(rte["mpt"].Mean, RunResults.Read(Path.Combine(runDir, "results.json")).Targets!["rte"]["mpt"].Mean);
         Assert.True(File.Exists(report));
+
+        // Resuming under other settings must not pass off the finished runs as results of the new ones.
+        var changed = CliRunner.Run("run", "--config", config, "--run-dir", runDir, "--baseline", "pt", "--baseline", "spot", "--seeds", "2",
+            "--quiet", "--resume", "--set", "adapt.shared_learning_rate=0.05");
+        Assert.Equal(MptCli.Failed, changed.ExitCode);
+        Assert.Contains("other settings", changed.Error);
     }
 
     [Fact]
