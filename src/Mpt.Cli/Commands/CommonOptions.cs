@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
 using Mpt.Prompts;
+using Mpt.Training;
 
 namespace Mpt.Cli.Commands;
 
@@ -15,6 +17,28 @@ public static class CommonOptions
         dtype.AcceptOnlyFromAmong("float32", "bfloat16");
         return (tokenizer, device, dtype);
     }
+
+    /// <summary>
+    /// <c>--group-by-length [FACTOR]</c>: length-grouped batches, mega-batches of FACTOR batches of each epoch's shuffle
+    /// sorted by input length (HF Trainer's <c>group_by_length</c>); the bare flag takes HF's factor
+    /// <see cref="LengthGrouping.DefaultFactor"/>, 0 turns grouping off (the default when the flag is absent).
+    /// </summary>
+    /// <param name="setting">The config setting the flag sets, named in the help text.</param>
+    public static Option<int?> GroupByLength(string setting) => new("--group-by-length")
+    {
+        Description = "Length-grouped batches: sort each mega-batch of FACTOR batches of the shuffled data by input length, so batches pad less " +
+                      $"(HF group_by_length; bare flag = {LengthGrouping.DefaultFactor}, 0 = off, the default; {setting}).",
+        HelpName = "FACTOR",
+        Arity = ArgumentArity.ZeroOrOne,
+        CustomParser = r =>
+        {
+            if (r.Tokens.Count == 0) return LengthGrouping.DefaultFactor;
+            string text = r.Tokens[0].Value;
+            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int factor) && factor >= 0) return factor;
+            r.AddError($"--group-by-length takes a number of batches per mega-batch (0 = off), got '{text}'.");
+            return null;
+        },
+    };
 
     /// <summary>The task prompt to use: the given id, or 0 for a single-task prompt.</summary>
     public static int TaskId(PromptEncoder encoder, int? taskId)

@@ -21,10 +21,11 @@ public static class QuickstartCommand
         var rebuild = new Option<bool>("--rebuild-data") { Description = "Rebuild the benchmark even if a complete build exists." };
         var noFortunes = new Option<bool>("--no-fortunes") { Description = "Do not fetch the Debian fortunes package (drops the fortune-topic target)." };
         var threads = new Option<int?>("--threads") { Description = "Torch CPU threads (default: one per core)." };
+        var groupByLength = CommonOptions.GroupByLength("length_group_factor");
 
         var command = new Command("quickstart", "Run the whole MPT pipeline on real data with all-MiniLM-L6-v2 and print PT vs SPoT vs MPT per target.")
         {
-            full, config, dataDir, cacheDir, runDir, rebuild, noFortunes, threads,
+            full, config, dataDir, cacheDir, runDir, rebuild, noFortunes, threads, groupByLength,
         };
         command.SetAction(parse =>
         {
@@ -36,6 +37,7 @@ public static class QuickstartCommand
             if (parse.GetValue(runDir) is { } r) options = options with { RunDir = r };
             if (parse.GetValue(rebuild)) options = options with { RebuildData = true };
             if (parse.GetValue(threads) is { } t) options = options with { Threads = t };
+            if (parse.GetValue(groupByLength) is { } g) options = options with { LengthGroupFactor = g };
             if (parse.GetValue(noFortunes))
                 options = options with { IncludeFortunes = false, Targets = options.Targets.Where(x => x != "fortune-topic").ToList() };
             if (parse.GetValue(config) is not null && parse.GetValue(full))

@@ -49,6 +49,7 @@ public static class StageCommand
             flags.Add(Num(new Option<double?>("--epochs") { Description = $"Epochs ({section}.loop.epochs)." }, $"{section}.loop.epochs"));
             flags.Add(Num(new Option<long?>("--max-steps") { Description = $"Optimizer updates, overriding epochs ({section}.loop.max_steps)." }, $"{section}.loop.max_steps"));
             flags.Add(Num(new Option<int?>("--batch-size") { Description = $"Examples per batch ({section}.loop.batch_size)." }, $"{section}.loop.batch_size"));
+            flags.Add(Num(CommonOptions.GroupByLength($"{section}.loop.length_group_factor"), $"{section}.loop.length_group_factor"));
             flags.Add(Num(new Option<long?>("--seed") { Description = $"Loop seed ({section}.loop.seed)." }, $"{section}.loop.seed"));
             flags.Add(Num(new Option<int?>("--eval-every") { Description = $"Dev evaluation every N steps ({section}.loop.eval_every_steps)." }, $"{section}.loop.eval_every_steps"));
             flags.Add(Num(new Option<int?>("--checkpoint-every") { Description = $"Checkpoint every N steps ({section}.loop.checkpoint_every_steps)." }, $"{section}.loop.checkpoint_every_steps"));

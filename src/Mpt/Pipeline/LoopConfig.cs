@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Mpt.Training;
 
 namespace Mpt.Pipeline;
@@ -16,6 +17,16 @@ public sealed record LoopConfig
 
     /// <summary>Examples per batch (paper, T5-Base: 32).</summary>
     public int BatchSize { get; init; } = 32;
+
+    /// <summary>
+    /// Length-grouped batches: batches per length-sorted mega-batch of each epoch's shuffle (HF Trainer's
+    /// <c>group_by_length</c>, factor 50); 0 (default) = off, the paper's plain random order
+    /// (<see cref="TrainingLoopOptions.LengthGroupFactor"/>).
+    /// </summary>
+    /// <remarks>Not written while 0, so the settings recorded by runs made before this key existed still match on --resume;
+    /// a run made with grouping records it, and is not reused without it.</remarks>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int LengthGroupFactor { get; init; }
 
     /// <summary>Longest encoder input in tokens (paper: 256).</summary>
     public int MaxSourceLength { get; init; } = 256;
@@ -50,6 +61,7 @@ public sealed record LoopConfig
         if (Epochs is double e) ConfigChecks.Positive($"{path}.epochs", e);
         if (MaxSteps is long s) ConfigChecks.AtLeast($"{path}.max_steps", s, 1);
         ConfigChecks.AtLeast($"{path}.batch_size", BatchSize, 1);
+        ConfigChecks.AtLeast($"{path}.length_group_factor", LengthGroupFactor, 0);
         ConfigChecks.AtLeast($"{path}.max_source_length", MaxSourceLength, 2);
         ConfigChecks.AtLeast($"{path}.warmup_steps", WarmupSteps, 0);
         ConfigChecks.AtLeast($"{path}.weight_decay", WeightDecay, 0);
@@ -68,6 +80,7 @@ public sealed record LoopConfig
         Epochs = Epochs ?? defaultEpochs,
         MaxSteps = MaxSteps,
         BatchSize = BatchSize,
+        LengthGroupFactor = LengthGroupFactor,
         MaxSourceLength = MaxSourceLength,
         WarmupSteps = WarmupSteps,
         WeightDecay = WeightDecay,

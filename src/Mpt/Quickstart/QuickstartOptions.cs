@@ -66,6 +66,12 @@ public sealed record QuickstartOptions
     /// <summary>Examples per batch of the few-shot target runs (k = 16 per class gives 32 binary examples).</summary>
     public int TargetBatchSize { get; init; } = 8;
 
+    /// <summary>
+    /// Length-grouped batches in every stage: batches per length-sorted mega-batch of each epoch's shuffle (HF Trainer's
+    /// <c>group_by_length</c>, factor 50; <see cref="Mpt.Training.TrainingLoopOptions.LengthGroupFactor"/>). 0 (default) = off.
+    /// </summary>
+    public int LengthGroupFactor { get; init; }
+
     /// <summary>Keep the frozen encoder's dropout on while training (off: deterministic features, and faster).</summary>
     public bool BackboneDropout { get; init; }
 
@@ -212,6 +218,7 @@ public sealed record QuickstartOptions
         Positive(TargetSteps, "target_steps");
         Positive(TargetDevSize, "target_dev_size");
         Positive(TargetTestSize, "target_test_size");
+        if (LengthGroupFactor < 0) throw new ArgumentException($"length_group_factor must be 0 (off) or a positive number of batches, got {LengthGroupFactor}.");
         if (SourceEvalEvery < 0) throw new ArgumentException($"source_eval_every must be ≥ 0, got {SourceEvalEvery}.");
         if (TargetEvalEvery < 0) throw new ArgumentException($"target_eval_every must be ≥ 0, got {TargetEvalEvery}.");
         if (LogEverySteps < 0) throw new ArgumentException($"log_every_steps must be ≥ 0, got {LogEverySteps}.");

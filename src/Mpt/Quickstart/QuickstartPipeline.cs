@@ -295,6 +295,7 @@ public static class QuickstartPipeline
     {
         MaxSteps = steps,
         BatchSize = o.BatchSize,
+        LengthGroupFactor = o.LengthGroupFactor,
         MaxSourceLength = o.MaxSourceLength,
         // A tenth of the run, as a short run cannot afford ATTEMPT's 500 warm-up steps.
         WarmupSteps = Math.Max(1, steps / 10),

@@ -75,7 +75,8 @@ public sealed class Distiller
         var model = _backbone.WithPrompt(prompt);
         using var bank = needTeachers ? new TeacherPromptBank(teachers) : null;
         using var cache = CreateTeacherCache();
-        var source = new TaskSampledBatchSource(examplesByTask, Options.SamplerOptions(), Options.Loop.Seed);
+        var source = new TaskSampledBatchSource(examplesByTask, Options.SamplerOptions(), Options.Loop.Seed, Options.Loop.LengthGroupFactor,
+            Options.Loop.MaxSourceLength);
         var result = StageRunner.Run(model, Options.Rates, source, Objective(model, bank, cache), Options.Loop, hooks,
             new { Stage = "distillation", Options, TaskSizes = examplesByTask.Select(t => t.Count).ToList() });
         TeacherCache = cache?.Statistics;

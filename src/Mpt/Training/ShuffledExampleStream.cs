@@ -4,11 +4,14 @@ namespace Mpt.Training;
 /// An endless stream of example indices 0..n−1, reshuffled at every epoch by a seeded <see cref="Pcg32"/> (Fisher-Yates).
 /// Its state is small (the generator state at the start of the current epoch, the epoch and the position), so a checkpoint
 /// can restore the exact data order: the current permutation is recomputed from the stored generator state.
+/// With a <see cref="LengthGrouping"/>, each epoch's permutation is then length-grouped; the grouping is a pure function of
+/// the permutation, so the state (and the checkpoint format) is the same with or without it.
 /// </summary>
 public sealed class ShuffledExampleStream
 {
     private readonly int _count;
     private readonly int[] _order;
+    private readonly LengthGrouping? _grouping;
     private Pcg32 _rng;
     private (ulong State, ulong Increment) _epochStart;
     private long _epoch;
@@ -18,10 +21,14 @@ public sealed class ShuffledExampleStream
     /// <param name="count">Number of examples (positive).</param>
     /// <param name="seed">Seed of the shuffling generator.</param>
     /// <param name="sequence">PCG stream selector, so several streams from one seed are independent.</param>
-    public ShuffledExampleStream(int count, ulong seed, ulong sequence = 0)
+    /// <param name="grouping">Length grouping applied to every epoch's shuffle, or null for the plain random order.</param>
+    public ShuffledExampleStream(int count, ulong seed, ulong sequence = 0, LengthGrouping? grouping = null)
     {
         if (count <= 0) throw new ArgumentOutOfRangeException(nameof(count), $"a stream needs at least one example, got {count}.");
+        if (grouping is not null && grouping.Count != count)
+            throw new ArgumentException($"the length grouping covers {grouping.Count} examples but the stream has {count}.", nameof(grouping));
         _count = count;
+        _grouping = grouping;
         _order = new int[count];
         _rng = new Pcg32(seed, sequence);
         StartEpoch(0);
@@ -64,6 +71,9 @@ public sealed class ShuffledExampleStream
             int j = _rng.NextInt(i + 1);
             (_order[i], _order[j]) = (_order[j], _order[i]);
         }
+        // Grouping only reorders within mega-batches and draws nothing from the generator, so the next epoch's shuffle
+        // (and a restored state) is the same with or without it.
+        _grouping?.Apply(_order);
     }
 }
 

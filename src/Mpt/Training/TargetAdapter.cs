@@ -41,7 +41,7 @@ public sealed class TargetAdapter
         if (maxTask >= prompt.NumTasks)
             throw new ArgumentException($"an example has task id {maxTask} but the prompt serves {prompt.NumTasks} task(s).", nameof(examples));
         var model = _backbone.WithPrompt(prompt);
-        var source = new ShuffledBatchSource(examples, Options.Loop.BatchSize, Options.Loop.Seed);
+        var source = ShuffledBatchSource.For(examples, Options.Loop);
         var result = StageRunner.Run(model, Options.Rates, source, PromptTuningObjective.For(model), Options.Loop, hooks,
             new { Stage = "target", Options, Prompt = prompt.GetType().Name, prompt.NumTasks, Examples = examples.Count });
         return new StageResult<PromptEncoder>(prompt, result);

@@ -5,6 +5,9 @@ namespace Mpt.Training;
 /// the batch (K ~ U{2..κ} tasks, examples-proportional mixing), and each task's examples come from its own shuffled
 /// stream, so every task is cycled through in a fresh order per epoch. Rows keep their own task id.
 /// </summary>
+/// <remarks>With length grouping (<see cref="LengthGrouping"/>) each task's stream is grouped on its own, mega-batches of
+/// factor × batch size of that task's examples: consecutive draws from a task are of similar length. Which tasks fill a
+/// batch is still the sampler's choice, so a batch mixing tasks pads to its longest task's group.</remarks>
 public sealed class TaskSampledBatchSource : IBatchSource
 {
     private readonly IReadOnlyList<IReadOnlyList<TrainingExample>> _tasks;
@@ -15,8 +18,13 @@ public sealed class TaskSampledBatchSource : IBatchSource
     /// <param name="examplesByTask">Examples of task k at index k; every example's TaskId must equal k.</param>
     /// <param name="samplerOptions">Batch size, κ, cap, replacement, stochastic-sampling switch.</param>
     /// <param name="seed">Seed of the task sampler and of the per-task data orders.</param>
-    public TaskSampledBatchSource(IReadOnlyList<IReadOnlyList<TrainingExample>> examplesByTask, TaskSamplerOptions samplerOptions, ulong seed)
+    /// <param name="lengthGroupFactor">Batches per length-sorted mega-batch of each task's stream
+    /// (<see cref="TrainingLoopOptions.LengthGroupFactor"/>); 0 = off.</param>
+    /// <param name="maxSourceLength">Input length cap of the collator (longer inputs count as this long when grouping).</param>
+    public TaskSampledBatchSource(IReadOnlyList<IReadOnlyList<TrainingExample>> examplesByTask, TaskSamplerOptions samplerOptions, ulong seed,
+        int lengthGroupFactor = 0, int maxSourceLength = int.MaxValue)
     {
+        LengthGrouping.Validate(lengthGroupFactor);
         if (examplesByTask.Count == 0) throw new ArgumentException("need at least one task.", nameof(examplesByTask));
         for (int k = 0; k < examplesByTask.Count; k++)
         {
@@ -27,7 +35,8 @@ public sealed class TaskSampledBatchSource : IBatchSource
         _tasks = examplesByTask;
         _sampler = new TaskSampler(examplesByTask.Select(t => (long)t.Count).ToList(), samplerOptions, seed);
         // Stream k uses PCG sequence k + 1 (the sampler uses sequence 0), so all orders are independent yet one seed fixes them.
-        _streams = examplesByTask.Select((t, k) => new ShuffledExampleStream(t.Count, seed, (ulong)k + 1)).ToArray();
+        _streams = examplesByTask.Select((t, k) => new ShuffledExampleStream(t.Count, seed, (ulong)k + 1,
+            LengthGrouping.For(t, lengthGroupFactor, samplerOptions.BatchSize, maxSourceLength))).ToArray();
         BatchSize = samplerOptions.BatchSize;
     }
 

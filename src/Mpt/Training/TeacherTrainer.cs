@@ -48,7 +48,7 @@ public sealed class TeacherTrainer
     {
         var prompt = initial ?? CreatePrompt();
         var model = _backbone.WithPrompt(prompt);
-        var source = new ShuffledBatchSource(examples, Options.Loop.BatchSize, Options.Loop.Seed);
+        var source = ShuffledBatchSource.For(examples, Options.Loop);
         var rates = new PromptLearningRates { Shared = Options.LearningRate, TaskSpecific = null };
         var result = StageRunner.Run(model, rates, source, PromptTuningObjective.For(model), Options.Loop, hooks,
             new { Stage = "teacher", Options, Examples = examples.Count });

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Mpt.Training;
 
 /// <summary>
@@ -15,6 +17,16 @@ public sealed record TrainingLoopOptions
 
     /// <summary>Examples per batch (paper: 32 for T5-Base).</summary>
     public int BatchSize { get; init; } = 32;
+
+    /// <summary>
+    /// Length-grouped batches (HF Trainer's <c>group_by_length</c>, see <see cref="LengthGrouping"/>): each epoch's shuffle
+    /// is cut into mega-batches of this many batches, each sorted by input length, so batches pad less. 0 (default) = off:
+    /// the plain random order of HF Trainer's sampler, as the paper trained; HF's factor is
+    /// <see cref="LengthGrouping.DefaultFactor"/>. Changes which examples share a batch, not which are seen per epoch.
+    /// </summary>
+    /// <remarks>Left out of the stored stage options while 0, so run folders made before the setting existed still resume.</remarks>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int LengthGroupFactor { get; init; }
 
     /// <summary>Longest encoder input in tokens (paper: 256; MultiRC 348; MRQA 512).</summary>
     public int MaxSourceLength { get; init; } = BatchCollator.DefaultMaxSourceLength;
