@@ -10,7 +10,7 @@ namespace Mpt.Bench;
 
 /// <summary>
 /// Per-call time of one training-mode dropout (p 0.1, float32 unless --bf16) on given shapes, for each way of drawing
-/// the mask: <c>exact</c> (<c>F.dropout</c>, libtorch's serial bernoulli), <c>parallel-chunks</c>
+/// the mask: <c>exact</c> (<c>F.dropout</c>, libtorch's serial bernoulli), <c>parallel_chunks</c>
 /// (<see cref="ParallelChunkDropout"/>), and <c>torch-generator-chunks</c>, the alternative that was measured and not
 /// kept: the same chunking with one <c>torch.Generator</c> per chunk calling libtorch's <c>bernoulli_</c> on a view
 /// from .NET worker threads. Prints one JSON line per shape × kernel × thread count (median and min of --runs calls

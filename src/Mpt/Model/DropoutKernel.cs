@@ -29,7 +29,7 @@ public static class DropoutKernelNames
     public const string Exact = "exact";
 
     /// <summary>The name of <see cref="DropoutKernel.ParallelChunks"/>.</summary>
-    public const string ParallelChunks = "parallel-chunks";
+    public const string ParallelChunks = "parallel_chunks";
 
     /// <summary>Every accepted name, default first.</summary>
     public static IReadOnlyList<string> All { get; } = [Exact, ParallelChunks];
