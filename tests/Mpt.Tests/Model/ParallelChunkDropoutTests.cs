@@ -112,6 +112,21 @@ public sealed class ParallelChunkDropoutTests
     }
 
     [Fact]
+    public void Restoring_The_Generator_State_Replays_The_Masks_As_A_Resumed_Checkpoint_Does()
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = PositiveInput([50, 1000]);
+        torch.manual_seed(1);
+        Parallel(x);
+        var state = torch.random.get_rng_state(); // what TrainingCheckpoint saves
+        var next = Parallel(x);
+        Parallel(x);
+        torch.random.set_rng_state(state);         // what TrainingLoop restores on resume
+
+        Assert.True(BitwiseEqual(next, Parallel(x)));
+    }
+
+    [Fact]
     public void Output_Does_Not_Depend_On_Torch_Or_Dotnet_Thread_Counts()
     {
         using var scope = torch.NewDisposeScope();
