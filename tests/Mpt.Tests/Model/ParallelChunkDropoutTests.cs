@@ -94,6 +94,26 @@ public sealed class ParallelChunkDropoutTests
     }
 
     [Fact]
+    public void Mask_Is_The_Documented_SplitMix64_Stream_Whatever_Path_Fills_It()
+    {
+        // Element g is kept iff Mix(Mix(seed) + (g+1)·γ) < (1 − p)·2^64, element by element, as the remarks state; the
+        // vectorised fill (AVX-512) and the scalar tails must both produce exactly this.
+        const ulong gamma = 0x9E3779B97F4A7C15UL;
+        const ulong seed = 0x1234_5678_9ABC_DEF0UL;
+        long n = 2L * ParallelChunkDropout.ChunkElements + 37;
+        ulong keepBelow = (ulong)((1 - P) * 18446744073709551616.0);
+        ulong origin = ParallelChunkDropout.Mix(seed);
+        var expected = new float[n];
+        float scale = 1.0f / (float)(1 - P);
+        for (long g = 0; g < n; g++)
+            expected[g] = ParallelChunkDropout.Mix(unchecked(origin + (ulong)(g + 1) * gamma)) < keepBelow ? scale : 0f;
+
+        using var mask = ParallelChunkDropout.Mask([n], ScalarType.Float32, P, seed, maxDegreeOfParallelism: 2);
+
+        Assert.Equal(expected, mask.data<float>().ToArray());
+    }
+
+    [Fact]
     public void Same_Seed_Gives_The_Same_Output_And_Successive_Calls_Differ()
     {
         using var scope = torch.NewDisposeScope();
