@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Mpt.Benchmarks;
+using Mpt.Model;
 
 namespace Mpt.Cli.Commands;
 
@@ -53,10 +54,17 @@ public static class BenchCommand
 
         var cacheTeachers = new Option<bool>("--cache-teachers") { Description = "distill-step: serve the teacher targets from the exact teacher-output cache (measures a second-epoch step, where every example hits)." };
         var noDropout = new Option<bool>("--no-dropout") { Description = "Training steps: run the frozen backbone without dropout (eval mode); the prompt still trains." };
+        var dropoutKernel = new Option<string>("--dropout-kernel")
+        {
+            Description = "Training steps: how dropout masks are drawn: exact (libtorch F.dropout, default) or parallel_chunks (same distribution, another random stream, drawn on several threads).",
+            DefaultValueFactory = _ => DropoutKernelNames.Exact,
+        };
+        dropoutKernel.AcceptOnlyFromAmong([.. DropoutKernelNames.All]);
 
         var command = new Command(name, description) { shape, batch, seq, target, prompt, steps, warmup, threads, bf16, seed };
         bool isTraining = name != GenerateBenchmark.Name;
         if (isTraining) command.Add(noDropout);
+        if (isTraining) command.Add(dropoutKernel);
         // Only the distillation step has tasks; elsewhere the options are not registered and the defaults apply.
         bool hasTasks = name == DistillStepBenchmark.Name;
         if (hasTasks)
@@ -79,6 +87,7 @@ public static class BenchCommand
                 Threads = parse.GetValue(threads),
                 BFloat16 = parse.GetValue(bf16),
                 Dropout = !(isTraining && parse.GetValue(noDropout)),
+                DropoutKernel = isTraining ? DropoutKernelNames.Parse(parse.GetValue(dropoutKernel)!) : defaults.DropoutKernel,
                 Tasks = hasTasks ? parse.GetValue(tasks) : defaults.Tasks,
                 Rank = hasTasks ? parse.GetValue(rank) : defaults.Rank,
                 CacheTeachers = hasTasks && parse.GetValue(cacheTeachers),

@@ -40,6 +40,7 @@ public static class StageCommand
             Str(new Option<string?>("--tokenizer") { Description = "Tokenizer folder when the model folder has no spiece.model (model.tokenizer)." }, "model.tokenizer"),
             Str(Choice(new Option<string?>("--device") { Description = "cpu or cuda[:N] (model.device; cuda needs a CUDA libtorch)." }), "model.device"),
             Str(Choice(new Option<string?>("--dtype") { Description = "Backbone dtype (model.dtype)." }, "float32", "bfloat16"), "model.dtype"),
+            Str(Choice(new Option<string?>("--dropout-kernel") { Description = "How dropout masks are drawn while training: exact (libtorch F.dropout) or parallel_chunks (same distribution, another random stream, drawn on several threads) (model.dropout_kernel)." }, "exact", "parallel_chunks"), "model.dropout_kernel"),
             Str(new Option<string?>("--task-file") { Description = "JSON file with extra task definitions (task_file)." }, "task_file"),
         };
         var sources = new Option<string[]>("--source") { Description = "Source task and data, TASK=PATH (repeatable; replaces the config's sources)." };

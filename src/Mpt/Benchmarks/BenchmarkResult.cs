@@ -27,6 +27,9 @@ public sealed record BenchmarkResult
     /// <summary>Whether backbone dropout was on (training steps; always off for generation).</summary>
     public required bool Dropout { get; init; }
 
+    /// <summary>How dropout masks were drawn ("exact" or "parallel_chunks"); null when dropout was off.</summary>
+    public string? DropoutKernel { get; init; }
+
     /// <summary>Examples per step.</summary>
     public required int Batch { get; init; }
 

@@ -1,3 +1,5 @@
+using Mpt.Model;
+
 namespace Mpt.Benchmarks;
 
 /// <summary>
@@ -39,6 +41,12 @@ public sealed record BenchmarkSettings
     /// a valid training setup, and the way to measure what dropout costs (libtorch's CPU bernoulli is a serial kernel).
     /// </summary>
     public bool Dropout { get; init; } = true;
+
+    /// <summary>
+    /// How the backbone draws its dropout masks when <see cref="Dropout"/> is on (<c>--dropout-kernel</c>):
+    /// <see cref="DropoutKernel.Exact"/> (libtorch's <c>F.dropout</c>, default) or <see cref="DropoutKernel.ParallelChunks"/>.
+    /// </summary>
+    public DropoutKernel DropoutKernel { get; init; } = DropoutKernel.Exact;
 
     /// <summary>Number of tasks of the student <c>MultitaskPrompt</c> (distillation step only).</summary>
     public int Tasks { get; init; } = 4;

@@ -9,6 +9,7 @@
 //
 // Dimension names used in shape comments: B batch, S sequence length (prompt included), D hidden size, H heads,
 // Dh = D / H head size, F intermediate size.
+using Mpt.Model;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -28,6 +29,7 @@ public sealed class BertEmbeddings : nn.Module
     [ComponentName(Name = "position_embeddings")] private readonly Embedding _positionEmbeddings;
     [ComponentName(Name = "token_type_embeddings")] private readonly Embedding _tokenTypeEmbeddings;
     [ComponentName(Name = "LayerNorm")] private readonly LayerNorm _layerNorm;
+    [ComponentName(Name = "dropout")] private readonly BackboneDropout _dropout;
     private readonly BertConfig _config;
 
     /// <summary>Creates randomly initialised tables.</summary>
@@ -38,6 +40,7 @@ public sealed class BertEmbeddings : nn.Module
         _positionEmbeddings = nn.Embedding(config.MaxPositions, config.HiddenSize);
         _tokenTypeEmbeddings = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
         _layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
+        _dropout = new BackboneDropout(config.HiddenDropout);
         RegisterComponents();
     }
 
@@ -58,7 +61,7 @@ public sealed class BertEmbeddings : nn.Module
         // Same summation order as HF (and the ONNX graph): (words + types) + positions.
         var embeddings = inputsEmbeds + _tokenTypeEmbeddings.call(tokenTypeIds);
         embeddings = embeddings + _positionEmbeddings.call(positions);
-        embeddings = F.dropout(_layerNorm.call(embeddings), _config.HiddenDropout, training);
+        embeddings = _dropout.call(_layerNorm.call(embeddings));
         return embeddings.MoveToOuterDisposeScope();
     }
 }
@@ -73,7 +76,8 @@ public sealed class BertSelfAttention : nn.Module
     [ComponentName(Name = "key")] private readonly Linear _key;
     [ComponentName(Name = "value")] private readonly Linear _value;
     private readonly int _numHeads, _headSize;
-    private readonly double _scale, _dropout;
+    [ComponentName(Name = "dropout")] private readonly BackboneDropout _dropout;
+    private readonly double _scale;
 
     /// <summary>Creates the three projections.</summary>
     public BertSelfAttention(BertConfig config) : base(nameof(BertSelfAttention))
@@ -81,7 +85,7 @@ public sealed class BertSelfAttention : nn.Module
         _numHeads = config.NumHeads;
         _headSize = config.HeadSize;
         _scale = Math.Sqrt(config.HeadSize); // 5.6569 for MiniLM: the Div constant in the ONNX graph
-        _dropout = config.AttentionDropout;
+        _dropout = new BackboneDropout(config.AttentionDropout);
         _query = nn.Linear(config.HiddenSize, config.HiddenSize);
         _key = nn.Linear(config.HiddenSize, config.HiddenSize);
         _value = nn.Linear(config.HiddenSize, config.HiddenSize);
@@ -100,7 +104,7 @@ public sealed class BertSelfAttention : nn.Module
         var value = Heads(_value);
         // HF divides the scores (not the query) by sqrt(Dh); the same order keeps the rounding equal.
         var scores = query.matmul(key.transpose(-1, -2)) / _scale + additiveMask;                      // (B, H, S, S)
-        var probabilities = F.dropout(F.softmax(scores, -1), _dropout, training);
+        var probabilities = _dropout.call(F.softmax(scores, -1));
         var context = probabilities.matmul(value)                                                       // (B, H, S, Dh)
             .transpose(1, 2).contiguous().view(batch, length, _numHeads * _headSize);                  // (B, S, D)
         return context.MoveToOuterDisposeScope();
@@ -112,14 +116,14 @@ public sealed class BertSelfOutput : nn.Module
 {
     [ComponentName(Name = "dense")] private readonly Linear _dense;
     [ComponentName(Name = "LayerNorm")] private readonly LayerNorm _layerNorm;
-    private readonly double _dropout;
+    [ComponentName(Name = "dropout")] private readonly BackboneDropout _dropout;
 
     /// <summary>Creates the projection and the norm.</summary>
     public BertSelfOutput(BertConfig config) : base(nameof(BertSelfOutput))
     {
         _dense = nn.Linear(config.HiddenSize, config.HiddenSize);
         _layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
-        _dropout = config.HiddenDropout;
+        _dropout = new BackboneDropout(config.HiddenDropout);
         RegisterComponents();
     }
 
@@ -127,7 +131,7 @@ public sealed class BertSelfOutput : nn.Module
     public Tensor Forward(Tensor hiddenStates, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        var projected = F.dropout(_dense.call(hiddenStates), _dropout, training);
+        var projected = _dropout.call(_dense.call(hiddenStates));
         return _layerNorm.call(projected + residual).MoveToOuterDisposeScope();
     }
 }
@@ -180,14 +184,14 @@ public sealed class BertLayerOutput : nn.Module
 {
     [ComponentName(Name = "dense")] private readonly Linear _dense;
     [ComponentName(Name = "LayerNorm")] private readonly LayerNorm _layerNorm;
-    private readonly double _dropout;
+    [ComponentName(Name = "dropout")] private readonly BackboneDropout _dropout;
 
     /// <summary>Creates the F → D projection and the norm.</summary>
     public BertLayerOutput(BertConfig config) : base(nameof(BertLayerOutput))
     {
         _dense = nn.Linear(config.IntermediateSize, config.HiddenSize);
         _layerNorm = nn.LayerNorm(config.HiddenSize, config.LayerNormEps);
-        _dropout = config.HiddenDropout;
+        _dropout = new BackboneDropout(config.HiddenDropout);
         RegisterComponents();
     }
 
@@ -195,7 +199,7 @@ public sealed class BertLayerOutput : nn.Module
     public Tensor Forward(Tensor intermediate, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        var projected = F.dropout(_dense.call(intermediate), _dropout, training);
+        var projected = _dropout.call(_dense.call(intermediate));
         return _layerNorm.call(projected + residual).MoveToOuterDisposeScope();
     }
 }
@@ -321,6 +325,15 @@ public sealed class BertModel : nn.Module
 
     /// <summary>The configuration the model was built with.</summary>
     public BertConfig Config { get; }
+
+    /// <summary>How every dropout of the encoder (embeddings, attention probabilities, attention and feed-forward
+    /// outputs; HF's places) draws its masks in training mode; <see cref="Model.DropoutKernel.Exact"/>
+    /// (<c>F.dropout</c>) by default. Eval mode is unaffected.</summary>
+    public DropoutKernel DropoutKernel
+    {
+        get => BackboneDropout.GetKernel(this);
+        set => BackboneDropout.SetKernel(this, value);
+    }
 
     /// <summary>
     /// Loads a PyTorch-exported BERT ONNX file (weights mapped by <see cref="BertOnnxWeights"/>) into a new model in

@@ -126,7 +126,7 @@ public sealed class T5Attention : nn.Module
     [ComponentName(Name = "relative_attention_bias")] private readonly Embedding? _relativeAttentionBias;
     private readonly bool _isDecoder;
     private readonly int _numHeads, _dKv, _numBuckets, _maxDistance;
-    private readonly double _dropout;
+    [ComponentName(Name = "dropout")] private readonly BackboneDropout _dropout;
 
     /// <summary>Creates the projections (and the bias table when <paramref name="hasRelativeAttentionBias"/>).</summary>
     public T5Attention(T5Config config, bool isDecoder, bool hasRelativeAttentionBias) : base(nameof(T5Attention))
@@ -136,7 +136,7 @@ public sealed class T5Attention : nn.Module
         _dKv = config.DKv;
         _numBuckets = config.RelativeAttentionNumBuckets;
         _maxDistance = config.RelativeAttentionMaxDistance;
-        _dropout = config.DropoutRate;
+        _dropout = new BackboneDropout(config.DropoutRate);
         _q = nn.Linear(config.DModel, config.InnerDim, hasBias: false);
         _k = nn.Linear(config.DModel, config.InnerDim, hasBias: false);
         _v = nn.Linear(config.DModel, config.InnerDim, hasBias: false);
@@ -237,7 +237,7 @@ public sealed class T5Attention : nn.Module
 
         var scores = torch.matmul(query, key.transpose(3, 2)) + positionBias;                                       // (B, H, Tq, Tk)
         var weights = F.softmax(scores.to(ScalarType.Float32), -1).to(scores.dtype);
-        weights = F.dropout(weights, _dropout, training);
+        weights = _dropout.call(weights);
         var context = torch.matmul(weights, value)                                                                  // (B, H, Tq, Dh)
             .transpose(1, 2).contiguous().view(batch, -1, (long)_numHeads * _dKv);                                   // (B, Tq, I)
         return _o.call(context).MoveToOuterDisposeScope();                                                          // (B, Tq, D)
@@ -250,7 +250,7 @@ public sealed class T5DenseActDense : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "wi")] private readonly Linear _wi;
     [ComponentName(Name = "wo")] private readonly Linear _wo;
     private readonly string _activation;
-    private readonly double _dropout;
+    [ComponentName(Name = "dropout")] private readonly BackboneDropout _dropout;
 
     /// <summary>Creates wi (D→F) and wo (F→D), both without bias.</summary>
     public T5DenseActDense(T5Config config) : base(nameof(T5DenseActDense))
@@ -258,7 +258,7 @@ public sealed class T5DenseActDense : nn.Module<Tensor, Tensor>
         _wi = nn.Linear(config.DModel, config.DFf, hasBias: false);
         _wo = nn.Linear(config.DFf, config.DModel, hasBias: false);
         _activation = config.DenseActFn;
-        _dropout = config.DropoutRate;
+        _dropout = new BackboneDropout(config.DropoutRate);
         RegisterComponents();
     }
 
@@ -266,7 +266,7 @@ public sealed class T5DenseActDense : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hiddenStates)
     {
         using var scope = NewDisposeScope();
-        var h = F.dropout(T5Activation.Apply(_activation, _wi.call(hiddenStates)), _dropout, training);             // (B, L, F)
+        var h = _dropout.call(T5Activation.Apply(_activation, _wi.call(hiddenStates)));                                 // (B, L, F)
         // HF casts to wo's dtype when they differ (e.g. a float32 wo kept for stability in a half model).
         if (h.dtype != _wo.weight!.dtype) h = h.to(_wo.weight!.dtype);
         return _wo.call(h).MoveToOuterDisposeScope();
@@ -283,7 +283,7 @@ public sealed class T5DenseGatedActDense : nn.Module<Tensor, Tensor>
     [ComponentName(Name = "wi_1")] private readonly Linear _wi1;
     [ComponentName(Name = "wo")] private readonly Linear _wo;
     private readonly string _activation;
-    private readonly double _dropout;
+    [ComponentName(Name = "dropout")] private readonly BackboneDropout _dropout;
 
     /// <summary>Creates wi_0, wi_1 (D→F) and wo (F→D), all without bias.</summary>
     public T5DenseGatedActDense(T5Config config) : base(nameof(T5DenseGatedActDense))
@@ -292,7 +292,7 @@ public sealed class T5DenseGatedActDense : nn.Module<Tensor, Tensor>
         _wi1 = nn.Linear(config.DModel, config.DFf, hasBias: false);
         _wo = nn.Linear(config.DFf, config.DModel, hasBias: false);
         _activation = config.DenseActFn;
-        _dropout = config.DropoutRate;
+        _dropout = new BackboneDropout(config.DropoutRate);
         RegisterComponents();
     }
 
@@ -301,7 +301,7 @@ public sealed class T5DenseGatedActDense : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var gate = T5Activation.Apply(_activation, _wi0.call(hiddenStates));                                       // (B, L, F)
-        var h = F.dropout(gate * _wi1.call(hiddenStates), _dropout, training);
+        var h = _dropout.call(gate * _wi1.call(hiddenStates));
         if (h.dtype != _wo.weight!.dtype) h = h.to(_wo.weight!.dtype);
         return _wo.call(h).MoveToOuterDisposeScope();
     }
@@ -312,14 +312,14 @@ public sealed class T5LayerSelfAttention : nn.Module
 {
     [ComponentName(Name = "SelfAttention")] private readonly T5Attention _selfAttention;
     [ComponentName(Name = "layer_norm")] private readonly T5LayerNorm _layerNorm;
-    private readonly double _dropout;
+    [ComponentName(Name = "dropout")] private readonly BackboneDropout _dropout;
 
     /// <summary>Creates the sub-layer; block 0 owns the relative-position table.</summary>
     public T5LayerSelfAttention(T5Config config, bool isDecoder, bool hasRelativeAttentionBias) : base(nameof(T5LayerSelfAttention))
     {
         _selfAttention = new T5Attention(config, isDecoder, hasRelativeAttentionBias);
         _layerNorm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
-        _dropout = config.DropoutRate;
+        _dropout = new BackboneDropout(config.DropoutRate);
         RegisterComponents();
     }
 
@@ -331,7 +331,7 @@ public sealed class T5LayerSelfAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         var attended = _selfAttention.forward(_layerNorm.call(hiddenStates), null, positionBias, cache);
-        return (hiddenStates + F.dropout(attended, _dropout, training)).MoveToOuterDisposeScope();
+        return (hiddenStates + _dropout.call(attended)).MoveToOuterDisposeScope();
     }
 }
 
@@ -340,14 +340,14 @@ public sealed class T5LayerCrossAttention : nn.Module
 {
     [ComponentName(Name = "EncDecAttention")] private readonly T5Attention _encDecAttention;
     [ComponentName(Name = "layer_norm")] private readonly T5LayerNorm _layerNorm;
-    private readonly double _dropout;
+    [ComponentName(Name = "dropout")] private readonly BackboneDropout _dropout;
 
     /// <summary>Creates the sub-layer (cross-attention has no relative-position bias).</summary>
     public T5LayerCrossAttention(T5Config config) : base(nameof(T5LayerCrossAttention))
     {
         _encDecAttention = new T5Attention(config, isDecoder: true, hasRelativeAttentionBias: false);
         _layerNorm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
-        _dropout = config.DropoutRate;
+        _dropout = new BackboneDropout(config.DropoutRate);
         RegisterComponents();
     }
 
@@ -357,7 +357,7 @@ public sealed class T5LayerCrossAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         var attended = _encDecAttention.forward(_layerNorm.call(hiddenStates), encoderHiddenStates, encoderMask, cache);
-        return (hiddenStates + F.dropout(attended, _dropout, training)).MoveToOuterDisposeScope();
+        return (hiddenStates + _dropout.call(attended)).MoveToOuterDisposeScope();
     }
 }
 
@@ -366,14 +366,14 @@ public sealed class T5LayerFF : nn.Module<Tensor, Tensor>
 {
     [ComponentName(Name = "DenseReluDense")] private readonly nn.Module<Tensor, Tensor> _denseReluDense;
     [ComponentName(Name = "layer_norm")] private readonly T5LayerNorm _layerNorm;
-    private readonly double _dropout;
+    [ComponentName(Name = "dropout")] private readonly BackboneDropout _dropout;
 
     /// <summary>Creates a gated or plain feed-forward according to <see cref="T5Config.IsGatedAct"/>.</summary>
     public T5LayerFF(T5Config config) : base(nameof(T5LayerFF))
     {
         _denseReluDense = config.IsGatedAct ? new T5DenseGatedActDense(config) : new T5DenseActDense(config);
         _layerNorm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
-        _dropout = config.DropoutRate;
+        _dropout = new BackboneDropout(config.DropoutRate);
         RegisterComponents();
     }
 
@@ -382,7 +382,7 @@ public sealed class T5LayerFF : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var transformed = _denseReluDense.call(_layerNorm.call(hiddenStates));
-        return (hiddenStates + F.dropout(transformed, _dropout, training)).MoveToOuterDisposeScope();
+        return (hiddenStates + _dropout.call(transformed)).MoveToOuterDisposeScope();
     }
 }
 
@@ -455,12 +455,12 @@ internal sealed class T5Stack : nn.Module
     [ComponentName(Name = "block")] private readonly ModuleList<T5Block> _block;
     [ComponentName(Name = "final_layer_norm")] private readonly T5LayerNorm _finalLayerNorm;
     private readonly bool _isDecoder;
-    private readonly double _dropout;
+    [ComponentName(Name = "dropout")] private readonly BackboneDropout _dropout;
 
     public T5Stack(T5Config config, bool isDecoder) : base(isDecoder ? "T5Decoder" : "T5Encoder")
     {
         _isDecoder = isDecoder;
-        _dropout = config.DropoutRate;
+        _dropout = new BackboneDropout(config.DropoutRate);
         int count = isDecoder ? config.NumDecoderLayers : config.NumLayers;
         _block = new ModuleList<T5Block>(Enumerable.Range(0, count).Select(i => new T5Block(config, isDecoder, hasRelativeAttentionBias: i == 0)).ToArray());
         _finalLayerNorm = new T5LayerNorm(config.DModel, config.LayerNormEpsilon);
@@ -486,13 +486,13 @@ internal sealed class T5Stack : nn.Module
         var positionBias = PositionBiasOwner.ComputeBias(length, past + length, queryOffset: past) + selfMask;    // (B|1, H, T, P+T)
 
         var hiddenStates = outputHiddenStates ? new List<Tensor>() : null;
-        var h = F.dropout(inputsEmbeds, _dropout, training);
+        var h = _dropout.call(inputsEmbeds);
         for (int i = 0; i < _block.Count; i++)
         {
             hiddenStates?.Add(h);
             h = _block[i].forward(h, positionBias, encoderHiddenStates, encoderMask, caches?.Self[i], caches?.Cross[i]);
         }
-        h = F.dropout(_finalLayerNorm.call(h), _dropout, training);
+        h = _dropout.call(_finalLayerNorm.call(h));
         hiddenStates?.Add(h);
         return new T5StackOutput(h, hiddenStates);
     }
@@ -580,6 +580,18 @@ public sealed class T5ForConditionalGeneration : nn.Module
 
     /// <summary>The configuration the model was built from.</summary>
     public T5Config Config { get; }
+
+    /// <summary>
+    /// How every dropout of the model (embeddings, attention weights, sub-layer outputs, feed-forward hidden layer,
+    /// final norms; HF's places) draws its masks in training mode. <see cref="Model.DropoutKernel.Exact"/> (default)
+    /// is <c>F.dropout</c>; <see cref="Model.DropoutKernel.ParallelChunks"/> draws them on several threads with a
+    /// different random stream. Eval mode is unaffected.
+    /// </summary>
+    public DropoutKernel DropoutKernel
+    {
+        get => BackboneDropout.GetKernel(this);
+        set => BackboneDropout.SetKernel(this, value);
+    }
 
     /// <summary>The shared token embedding table (V, D), also the LM head when tied.</summary>
     public Parameter SharedWeight => _shared.weight!;

@@ -1,3 +1,5 @@
+using Mpt.Model;
+
 namespace Mpt.Pipeline;
 
 /// <summary>The frozen backbone every stage runs on (section <c>model</c>).</summary>
@@ -14,6 +16,11 @@ public sealed record ModelConfig
 
     /// <summary>Backbone dtype: <c>float32</c> or <c>bfloat16</c> (prompts always train in float32).</summary>
     public string Dtype { get; init; } = "float32";
+
+    /// <summary>How the backbone draws dropout masks while training: <c>exact</c> (libtorch's <c>F.dropout</c>, the
+    /// default, reproducible with PyTorch's stream) or <c>parallel_chunks</c> (same distribution, another random stream,
+    /// drawn on several threads; CPU only — other devices use exact). See <see cref="Model.DropoutKernel"/>.</summary>
+    public DropoutKernel DropoutKernel { get; init; } = DropoutKernel.Exact;
 
     /// <summary>Checks the section.</summary>
     public void Validate(string path = "model")

@@ -370,8 +370,14 @@ public sealed class PipelineRunner : IDisposable
 
     // ---- inputs ----
 
-    private T5ForConditionalGeneration Backbone => _backbone ??= T5ForConditionalGeneration.FromPretrained(_config.Model.Path!,
-        DeviceSelection.DType(_config.Model.Dtype), DeviceSelection.Device(_config.Model.Device));
+    private T5ForConditionalGeneration Backbone => _backbone ??= WithDropoutKernel(T5ForConditionalGeneration.FromPretrained(_config.Model.Path!,
+        DeviceSelection.DType(_config.Model.Dtype), DeviceSelection.Device(_config.Model.Device)));
+
+    private T5ForConditionalGeneration WithDropoutKernel(T5ForConditionalGeneration backbone)
+    {
+        backbone.DropoutKernel = _config.Model.DropoutKernel;
+        return backbone;
+    }
 
     private T5Tokenizer Tokenizer => _tokenizer ??= LoadTokenizer(_config.Model);
 
