@@ -22,6 +22,8 @@ COMMON = ["--batch", "8", "--seq", "128", "--target", "4", "--prompt", "100"]
 # name -> (flags shared by both programs, Mpt-only flags, PyTorch-only flags)
 CONFIGS = {
     "t5-small-fp32-2t": (["--shape", "t5-small", "--threads", "2", "--steps", "6", "--warmup", "2"], [], []),
+    "t5-small-fp32-2t-parallel-dropout": (["--shape", "t5-small", "--threads", "2", "--steps", "6", "--warmup", "2"],
+                                         ["--dropout-kernel", "parallel_chunks"], []),
     "t5-small-bf16-2t": (["--shape", "t5-small", "--threads", "2", "--steps", "6", "--warmup", "2"], ["--bf16"], ["--bf16"]),
     "t5-small-fp32-nodrop-2t": (["--shape", "t5-small", "--threads", "2", "--steps", "6", "--warmup", "2", "--no-dropout"], [], []),
     "t5-v1_1-small-fp32-2t": (["--shape", "t5-v1_1-small", "--threads", "2", "--steps", "6", "--warmup", "2"], [], []),

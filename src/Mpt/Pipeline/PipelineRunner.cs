@@ -342,15 +342,20 @@ public sealed class PipelineRunner : IDisposable
     /// <summary>
     /// What a finished run depends on, as JSON: the model, the data format and the given stage settings (for targets the
     /// evaluation settings too, since test results are reused). The seed and method lists are left out by the callers,
-    /// so adding a seed or a method to a resumed run does not invalidate the finished ones.
+    /// so adding a seed or a method to a resumed run does not invalidate the finished ones. The backbone dtype and the
+    /// dropout kernel change what a run computes, so they are part of it — written only when they differ from the
+    /// defaults, so that runs made before they were recorded (float32, exact dropout) still resume.
     /// </summary>
-    private string RunSettings(object stage) => JsonSerializer.Serialize(new
+    private string RunSettings(object stage)
     {
-        model = _config.Model.Path,
-        task_file = _config.TaskFile,
-        add_prefix = _config.AddPrefix,
-        stage,
-    }, ConfigJson.Options);
+        var settings = new Dictionary<string, object?> { ["model"] = _config.Model.Path };
+        if (_config.Model.Dtype != new ModelConfig().Dtype) settings["dtype"] = _config.Model.Dtype;
+        if (_config.Model.DropoutKernel != DropoutKernel.Exact) settings["dropout_kernel"] = DropoutKernelNames.Name(_config.Model.DropoutKernel);
+        settings["task_file"] = _config.TaskFile;
+        settings["add_prefix"] = _config.AddPrefix;
+        settings["stage"] = stage;
+        return JsonSerializer.Serialize(settings, ConfigJson.Options);
+    }
 
     private static void WriteTextAtomic(string path, string text)
     {

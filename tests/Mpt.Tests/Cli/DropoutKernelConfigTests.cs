@@ -46,4 +46,24 @@ public sealed class DropoutKernelConfigTests : IDisposable
         Assert.Equal(exact.Length, parallel.Length);
         Assert.NotEqual(exact, parallel);
     }
+
+    [Fact]
+    public void Resume_Should_Refuse_A_Finished_Run_Made_With_Another_Dropout_Kernel()
+    {
+        // Given: teachers trained with the exact kernel (the default, so the recorded settings do not name it)
+        string config = _ws.WriteConfig();
+        string runDir = _ws.PathOf("resume-kernel");
+        var first = CliRunner.Run("teachers", "--config", config, "--run-dir", runDir, "--quiet");
+        Assert.True(first.ExitCode == MptCli.Ok, first.Error);
+        string settings = Path.Combine(runDir, PipelineRunner.TeachersDir, "mrpc", PipelineRunner.SettingsFile);
+        Assert.DoesNotContain("dropout_kernel", File.ReadAllText(settings));
+
+        // When/Then: the same kernel resumes; the parallel kernel would continue another random stream, so it is refused
+        var same = CliRunner.Run("teachers", "--config", config, "--run-dir", runDir, "--dropout-kernel", "exact", "--quiet", "--resume");
+        Assert.True(same.ExitCode == MptCli.Ok, same.Error);
+        Assert.Contains("already finished (skipped)", same.Output);
+        var other = CliRunner.Run("teachers", "--config", config, "--run-dir", runDir, "--dropout-kernel", "parallel_chunks", "--quiet", "--resume");
+        Assert.Equal(MptCli.Failed, other.ExitCode);
+        Assert.Contains("\"dropout_kernel\": \"parallel_chunks\"", other.Error);
+    }
 }
