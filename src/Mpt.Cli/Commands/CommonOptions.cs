@@ -40,6 +40,29 @@ public static class CommonOptions
         },
     };
 
+    /// <summary>
+    /// <c>--threads N</c>: libtorch intra-op threads for this command. Without it libtorch's default applies (one per
+    /// physical core), which is the fastest on an idle machine; on a shared machine fewer threads avoid the OpenMP
+    /// barrier stalls of an oversubscribed CPU (docs/performance.md).
+    /// </summary>
+    public static Option<int?> Threads() => new("--threads")
+    {
+        Description = "libtorch CPU threads (default: one per physical core).",
+        CustomParser = r =>
+        {
+            string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n >= 1) return n;
+            r.AddError($"--threads takes a positive number of threads, got '{text}'.");
+            return null;
+        },
+    };
+
+    /// <summary>Sets the libtorch thread count when <c>--threads</c> was given.</summary>
+    public static void ApplyThreads(int? threads)
+    {
+        if (threads is int n) TorchSharp.torch.set_num_threads(n);
+    }
+
     /// <summary>The task prompt to use: the given id, or 0 for a single-task prompt.</summary>
     public static int TaskId(PromptEncoder encoder, int? taskId)
     {

@@ -42,12 +42,14 @@ public static class EvaluateCommand
         var (tokenizerDir, device, dtype) = CommonOptions.ModelRuntime();
         var allow = new Option<bool>("--allow-model-mismatch") { Description = "Experts: use a PEFT prompt recorded for another model." };
 
+        var threads = CommonOptions.Threads();
         var command = new Command("evaluate", "Evaluate a T5, optionally with a trained prompt, on a task's data; print and save the metrics.")
         {
-            model, task, data, prompt, taskId, split, max, batchSize, maxSource, maxNew, rank, noPrefix, output, predictions, taskFile, tokenizerDir, device, dtype, allow,
+            model, task, data, prompt, taskId, split, max, batchSize, maxSource, maxNew, rank, noPrefix, output, predictions, taskFile, tokenizerDir, device, dtype, allow, threads,
         };
         command.SetAction(parse =>
         {
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
             var catalog = TaskCatalog.CreateDefault();
             if (parse.GetValue(taskFile) is { } tasksPath) UserTaskFile.RegisterAll(catalog, tasksPath);
             TaskDefinition definition = catalog.Get(parse.GetValue(task)!);

@@ -31,12 +31,14 @@ public static class PredictCommand
         var noPrefix = new Option<bool>("--no-task-prefix") { Description = "Format rows without the task-name prefix." };
         var allow = new Option<bool>("--allow-model-mismatch") { Description = "Experts: use a prompt recorded for another model." };
         var (tokenizer, device, dtype) = CommonOptions.ModelRuntime();
+        var threads = CommonOptions.Threads();
         var command = new Command("predict", "Generate outputs for a text file or a task's data with a (prompted) T5.")
         {
-            model, input, prompt, taskId, task, taskFile, output, maxNew, batchSize, maxSource, noPrefix, allow, tokenizer, device, dtype,
+            model, input, prompt, taskId, task, taskFile, output, maxNew, batchSize, maxSource, noPrefix, allow, tokenizer, device, dtype, threads,
         };
         command.SetAction(parse =>
         {
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
             var modelConfig = new ModelConfig { Path = parse.GetValue(model), Tokenizer = parse.GetValue(tokenizer), Device = parse.GetValue(device)!, Dtype = parse.GetValue(dtype)! };
             modelConfig.Validate();
             var torchDevice = DeviceSelection.Device(modelConfig.Device); // fail before any work when CUDA is missing

@@ -32,6 +32,7 @@ public static class StageCommand
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run folder; finished runs are skipped." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Plain log lines instead of progress bars." };
         var set = new Option<string[]>("--set") { Description = "Override any config key: --set distill.lambda=0.5 (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var threads = CommonOptions.Threads();
         var stopAfter = new Option<long?>("--stop-after-steps") { Description = "Stop as if killed after N training steps (testing resume).", Hidden = true };
 
         var flags = new List<Flag>
@@ -81,7 +82,7 @@ public static class StageCommand
         baseline.AcceptOnlyFromAmong("pt", "spot");
         var seeds = new Option<int?>("--seeds") { Description = "Run N seeds (adapt.loop.seed, +1, ...); results are mean ± std (adapt.seeds)." };
 
-        var command = new Command(name, description) { config, runDir, resume, quiet, set };
+        var command = new Command(name, description) { config, runDir, resume, quiet, set, threads };
         foreach (var f in flags) command.Add(f.Option);
         if (stages is PipelineStages.All or PipelineStages.Teachers or PipelineStages.Distill) command.Add(sources);
         if (stages is PipelineStages.All or PipelineStages.Adapt) { command.Add(targets); command.Add(baseline); command.Add(seeds); }
@@ -100,6 +101,7 @@ public static class StageCommand
             if (parse.GetValue(sources) is { Length: > 0 } s) overrides.Add(new("sources", TaskList(s, "--source")));
             if (parse.GetValue(targets) is { Length: > 0 } t) overrides.Add(new("targets", TaskList(t, "--target")));
             var cfg = ConfigJson.Load(parse.GetValue(config), overrides);
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
             if (parse.GetValue(baseline) is { Length: > 0 } extra)
                 cfg = cfg with { Adapt = cfg.Adapt with { Methods = cfg.Adapt.Methods.Concat(extra).Distinct().ToList() } };
             if (parse.GetValue(seeds) is int n)
