@@ -27,7 +27,7 @@ CONFIGS = {
     "t5-small-bf16-2t": (["--shape", "t5-small", "--threads", "2", "--steps", "6", "--warmup", "2"], ["--bf16"], ["--bf16"]),
     "t5-small-fp32-nodrop-2t": (["--shape", "t5-small", "--threads", "2", "--steps", "6", "--warmup", "2", "--no-dropout"], [], []),
     "t5-v1_1-small-fp32-2t": (["--shape", "t5-v1_1-small", "--threads", "2", "--steps", "6", "--warmup", "2"], [], []),
-    "t5-base-fp32-2t": (["--shape", "t5-base", "--threads", "2", "--steps", "3", "--warmup", "1"], [], []),
+    "t5-base-fp32-2t": (["--shape", "t5-base", "--threads", "2", "--steps", "5", "--warmup", "2"], [], []),
     "t5-small-fp32-1t": (["--shape", "t5-small", "--threads", "1", "--steps", "4", "--warmup", "1"], [], []),
     "t5-small-bf16-1t": (["--shape", "t5-small", "--threads", "1", "--steps", "4", "--warmup", "1"], ["--bf16"], ["--bf16"]),
 }
