@@ -75,6 +75,13 @@ public sealed record QuickstartOptions
     /// <summary>Keep the frozen encoder's dropout on while training (off: deterministic features, and faster).</summary>
     public bool BackboneDropout { get; init; }
 
+    /// <summary>
+    /// How the encoder draws its dropout masks when <see cref="BackboneDropout"/> is on: <c>exact</c> (libtorch's
+    /// <c>F.dropout</c>, default) or <c>parallel_chunks</c> (same distribution, another random stream, drawn on several
+    /// threads; <see cref="Model.DropoutKernel"/>, docs/performance.md).
+    /// </summary>
+    public Model.DropoutKernel DropoutKernel { get; init; } = Model.DropoutKernel.Exact;
+
     /// <summary>Optimizer updates per teacher.</summary>
     public int TeacherSteps { get; init; } = 40;
 
@@ -168,6 +175,7 @@ public sealed record QuickstartOptions
         ReadCommentHandling = JsonCommentHandling.Skip,
         // A null where the record has a non-nullable member is a config error naming the key, not a crash later.
         RespectNullableAnnotations = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
     };
 
     /// <summary>Reads a config file; settings it does not name keep their <see cref="Default"/> values.</summary>

@@ -72,6 +72,7 @@ public static class QuickstartPipeline
         TextWriter log, Stopwatch clock, Dictionary<string, StageSummary> stages)
     {
         model.Freeze();
+        model.DropoutKernel = o.DropoutKernel;
         string runDir = Path.GetFullPath(o.RunDir);
         Directory.CreateDirectory(Path.Combine(runDir, PromptsFolder));
         string metricsPath = Path.Combine(runDir, MetricsLog.FileName);
