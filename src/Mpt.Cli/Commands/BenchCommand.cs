@@ -5,13 +5,13 @@ using Mpt.Model;
 namespace Mpt.Cli.Commands;
 
 /// <summary>
-/// <c>mpt bench train-step|distill-step|generate</c>: throughput of prompt tuning on a randomly initialised T5 of a named
+/// <c>mpt bench train-step|distill-step|generate|rank-classify</c>: throughput of prompt tuning on a randomly initialised T5 of a named
 /// shape. Each sub-command prints one JSON line (see <see cref="BenchmarkResult"/>), so runs can be compared side by side
 /// with a PyTorch script doing the same step. Logic lives in <c>Mpt.Benchmarks</c>; this class only maps flags.
 /// </summary>
 public static class BenchCommand
 {
-    /// <summary>Builds the verb with its three sub-commands.</summary>
+    /// <summary>Builds the verb with its sub-commands.</summary>
     public static Command Create(CliContext context)
     {
         var bench = new Command("bench", "Measure prompt-tuning throughput on a random T5 of a given shape (prints one JSON line).");
@@ -22,6 +22,9 @@ public static class BenchCommand
             DistillStepBenchmark.Run));
         bench.Add(SubCommand(context, GenerateBenchmark.Name,
             "Evaluation throughput: greedy generation of up to --target tokens per example with the KV cache.", GenerateBenchmark.Run));
+        bench.Add(SubCommand(context, RankClassifyBenchmark.Name,
+            "Evaluation throughput of rank classification: score a batch against --candidates label strings of --target tokens, encoding once.",
+            RankClassifyBenchmark.Run));
         return bench;
     }
 
@@ -62,7 +65,15 @@ public static class BenchCommand
         dropoutKernel.AcceptOnlyFromAmong([.. DropoutKernelNames.All]);
 
         var command = new Command(name, description) { shape, batch, seq, target, prompt, steps, warmup, threads, bf16, seed };
-        bool isTraining = name != GenerateBenchmark.Name;
+        var candidates = IntOption("--candidates", "Label strings each example is scored against (rank-classify).", defaults.Candidates);
+        var reEncode = new Option<bool>("--re-encode") { Description = "rank-classify: run the whole model once per candidate instead of reusing the encoder output (the straightforward path, for comparison)." };
+        bool isRank = name == RankClassifyBenchmark.Name;
+        if (isRank)
+        {
+            command.Add(candidates);
+            command.Add(reEncode);
+        }
+        bool isTraining = name != GenerateBenchmark.Name && !isRank;
         if (isTraining) command.Add(noDropout);
         if (isTraining) command.Add(dropoutKernel);
         // Only the distillation step has tasks; elsewhere the options are not registered and the defaults apply.
@@ -92,6 +103,8 @@ public static class BenchCommand
                 Rank = hasTasks ? parse.GetValue(rank) : defaults.Rank,
                 CacheTeachers = hasTasks && parse.GetValue(cacheTeachers),
                 Seed = parse.GetValue(seed),
+                Candidates = isRank ? parse.GetValue(candidates) : defaults.Candidates,
+                ReuseEncoderOutput = !(isRank && parse.GetValue(reEncode)),
             };
             settings.Validate();
             context.Output.WriteLine(run(settings).ToJsonLine());

@@ -91,6 +91,12 @@ public sealed record BenchmarkResult
     /// <summary>Distillation step with the cache: bytes the cache holds per example (teacher tensors + key).</summary>
     public double? TeacherCacheBytesPerExample { get; init; }
 
+    /// <summary>Rank classification: label strings each example was scored against (null elsewhere).</summary>
+    public int? Candidates { get; init; }
+
+    /// <summary>Rank classification: whether the encoder output was reused across candidates (null elsewhere).</summary>
+    public bool? ReuseEncoderOutput { get; init; }
+
     /// <summary>Backbone parameters (frozen).</summary>
     public required long BackboneParameters { get; init; }
 

@@ -60,6 +60,15 @@ public sealed record BenchmarkSettings
     /// </summary>
     public bool CacheTeachers { get; init; }
 
+    /// <summary>Rank classification only: label strings each example is scored against (MNLI has 3).</summary>
+    public int Candidates { get; init; } = 3;
+
+    /// <summary>
+    /// Rank classification only: encode each batch once and reuse the encoder output for every candidate (default, what
+    /// the evaluator does); off runs the whole model once per candidate, the straightforward way, for comparison.
+    /// </summary>
+    public bool ReuseEncoderOutput { get; init; } = true;
+
     /// <summary>Seed for the random weights, prompts and token ids.</summary>
     public ulong Seed { get; init; } = 42;
 
@@ -84,6 +93,7 @@ public sealed record BenchmarkSettings
         AtLeast("--threads", Threads, 1);
         AtLeast("--tasks", Tasks, 1);
         AtLeast("--rank", Rank, 1);
+        AtLeast("--candidates", Candidates, 1);
     }
 
     private static void AtLeast(string flag, int value, int min)

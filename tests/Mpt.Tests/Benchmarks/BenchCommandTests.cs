@@ -25,7 +25,7 @@ public sealed class BenchCommandTests
         return JsonDocument.Parse(lines[0]).RootElement.Clone();
     }
 
-    public static TheoryData<string> Benches => [TrainStepBenchmark.Name, DistillStepBenchmark.Name, GenerateBenchmark.Name];
+    public static TheoryData<string> Benches => [TrainStepBenchmark.Name, DistillStepBenchmark.Name, GenerateBenchmark.Name, RankClassifyBenchmark.Name];
 
     [Theory]
     [MemberData(nameof(Benches))]
