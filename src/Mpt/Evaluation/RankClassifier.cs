@@ -9,7 +9,8 @@ namespace Mpt.Evaluation;
 /// multiple-choice evaluation; an option next to ATTEMPT's generate-and-string-match). The score of candidate c for row
 /// b is log p(c | x_b) = Σ_t log softmax(logits_t)[c_t] over every token of c including its eos (teacher forcing, the
 /// same distribution the training loss uses). The encoder runs once per batch and its output is reused for every
-/// candidate; each candidate is one decoder pass over the batch, so memory stays at one [B, T, V] logits tensor.
+/// candidate, and so are the decoder's cross-attention keys and values of that output (computed on the first
+/// candidate); each candidate is one decoder pass over the batch, so memory stays at one [B, T, V] logits tensor.
 /// </summary>
 public static class RankClassifier
 {
@@ -29,13 +30,14 @@ public static class RankClassifier
         var (encoded, crossMask) = model.Encode(inputIds, attentionMask);                                      // (B, S', D)
         var config = model.Backbone.Config;
         var scores = new double[batch, candidates.Count];
+        using var crossAttention = model.Backbone.NewCrossAttentionCache();
         for (int c = 0; c < candidates.Count; c++)
         {
             using var candidateScope = NewDisposeScope();
             long length = candidates[c].Length;
             var labels = torch.tensor(candidates[c], [1, length], ScalarType.Int64, model.Device).expand(batch, length); // (B, T)
             var decoderInput = Model.T5ForConditionalGeneration.ShiftRight(labels, config.RequireDecoderStartTokenId(), config.PadTokenId);
-            var logits = model.Backbone.Forward(null, null, crossMask, decoderInput, null, encoderOutput: encoded).Logits; // (B, T, V)
+            var logits = model.Backbone.DecoderLogits(decoderInput, encoded.LastHiddenState, crossMask, crossAttention);  // (B, T, V)
             var rowScores = SequenceLogProbability(logits, labels);                                            // (B)
             double[] values = rowScores.to(ScalarType.Float64).cpu().data<double>().ToArray();
             for (int b = 0; b < batch; b++) scores[b, c] = values[b];

@@ -501,11 +501,21 @@ internal sealed class T5Stack : nn.Module
 /// <summary>The key/value caches of every decoder block during greedy generation.</summary>
 public sealed class T5DecoderCache : IDisposable
 {
+    private readonly bool _ownsCross = true;
+
     /// <summary>Creates empty caches for <paramref name="blocks"/> decoder blocks.</summary>
     public T5DecoderCache(int blocks)
     {
         Self = Enumerable.Range(0, blocks).Select(_ => new T5AttentionCache()).ToArray();
         Cross = Enumerable.Range(0, blocks).Select(_ => new T5AttentionCache()).ToArray();
+    }
+
+    /// <summary>Empty self-attention caches over cross-attention caches owned by <paramref name="cross"/>.</summary>
+    internal T5DecoderCache(T5CrossAttentionCache cross)
+    {
+        Self = Enumerable.Range(0, cross.Blocks.Count).Select(_ => new T5AttentionCache()).ToArray();
+        Cross = cross.Blocks;
+        _ownsCross = false;
     }
 
     /// <summary>Self-attention caches, one per block.</summary>
@@ -521,7 +531,39 @@ public sealed class T5DecoderCache : IDisposable
     public void Dispose()
     {
         foreach (var c in Self) c.Dispose();
-        foreach (var c in Cross) c.Dispose();
+        if (_ownsCross) foreach (var c in Cross) c.Dispose();
+    }
+}
+
+/// <summary>
+/// The cross-attention keys and values of every decoder block for one encoder output, computed on first use and reused
+/// by every later teacher-forced decoder pass over the same encoder output
+/// (<see cref="T5ForConditionalGeneration.DecoderLogits"/>). Rank classification scores several label strings against
+/// one batch: the k/v projections of the encoder positions are the bulk of a short decoder pass (6 layers × 2
+/// projections of B·S positions at t5-small), and they do not depend on the label. Reused values are the very tensors
+/// a fresh pass would compute, so scores are unchanged.
+/// </summary>
+public sealed class T5CrossAttentionCache : IDisposable
+{
+    private Tensor? _encoderHiddenStates;
+
+    internal T5CrossAttentionCache(int blocks) => Blocks = Enumerable.Range(0, blocks).Select(_ => new T5AttentionCache()).ToArray();
+
+    internal IReadOnlyList<T5AttentionCache> Blocks { get; }
+
+    /// <summary>Binds the cache to one encoder output; another one would read stale keys and values.</summary>
+    internal void CheckEncoderOutput(Tensor encoderHiddenStates)
+    {
+        _encoderHiddenStates ??= encoderHiddenStates;
+        if (!ReferenceEquals(_encoderHiddenStates, encoderHiddenStates))
+            throw new InvalidOperationException("This cross-attention cache holds the keys and values of another encoder output; use one cache per encoder output.");
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var c in Blocks) c.Dispose();
+        _encoderHiddenStates = null;
     }
 }
 
@@ -640,6 +682,26 @@ public sealed class T5ForConditionalGeneration : nn.Module
         }
         return new T5Seq2SeqOutput(loss, logits, encoded.LastHiddenState, decoded.LastHiddenState,
                                    encoded.HiddenStates, decoded.HiddenStates);
+    }
+
+    /// <summary>An empty cache of cross-attention keys and values, for <see cref="DecoderLogits"/>; the caller disposes it.</summary>
+    public T5CrossAttentionCache NewCrossAttentionCache() => new(_decoder.BlockCount);
+
+    /// <summary>
+    /// Decoder logits (B, T, V) of teacher-forced <paramref name="decoderInputIds"/> (B, T) over
+    /// <paramref name="encoderHiddenStates"/> (B, S, D) with cross-attention mask <paramref name="attentionMask"/> (B, S):
+    /// the decoder half of <see cref="Forward"/>, with the cross-attention keys and values taken from
+    /// <paramref name="crossAttention"/> (computed there on the first call for this encoder output). Equal to
+    /// <c>Forward(..., encoderOutput).Logits</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The cache was filled for another encoder output.</exception>
+    public Tensor DecoderLogits(Tensor decoderInputIds, Tensor encoderHiddenStates, Tensor attentionMask, T5CrossAttentionCache crossAttention)
+    {
+        ArgumentNullException.ThrowIfNull(crossAttention);
+        crossAttention.CheckEncoderOutput(encoderHiddenStates);
+        using var cache = new T5DecoderCache(crossAttention);
+        var decoded = RunDecoder(decoderInputIds, encoderHiddenStates, attentionMask, false, cache);
+        return LmLogits(decoded.LastHiddenState);
     }
 
     /// <summary>
