@@ -11,20 +11,6 @@ namespace Mpt.Tests.Benchmarks;
 /// </summary>
 public sealed class BenchCommandTests
 {
-    /// <summary>A tiny run: 1 warm-up and 2 measured steps at one thread (the test assembly's thread count).</summary>
-    private static string[] TinyArgs(string bench, params string[] extra) =>
-        ["bench", bench, "--shape", BenchmarkShapes.Tiny, "--batch", "2", "--seq", "6", "--target", "3", "--prompt", "4",
-         "--steps", "2", "--warmup", "1", "--threads", "1", .. extra];
-
-    private static JsonElement RunJson(params string[] args)
-    {
-        var result = CliRunner.Run(args);
-        Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.Error}");
-        string[] lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Single(lines); // exactly one JSON line, nothing else on stdout
-        return JsonDocument.Parse(lines[0]).RootElement.Clone();
-    }
-
     public static TheoryData<string> Benches => [TrainStepBenchmark.Name, DistillStepBenchmark.Name, GenerateBenchmark.Name, RankClassifyBenchmark.Name];
 
     [Theory]
@@ -32,7 +18,7 @@ public sealed class BenchCommandTests
     public void Should_Print_One_Json_Line_With_Positive_Measurements(string bench)
     {
         // Given / When
-        var json = RunJson(TinyArgs(bench));
+        var json = TinyBench.RunJson(TinyBench.Args(bench));
 
         // Then: the run is described as asked
         Assert.Equal(bench, json.GetProperty("bench").GetString());
@@ -61,7 +47,7 @@ public sealed class BenchCommandTests
     [InlineData("distill-step", 4 * 32 + 3 * (4 + 32))] // MultitaskPrompt: l·d + tasks·(l + d)·r with 3 tasks, rank 1
     public void Should_Train_Only_The_Prompt_And_Report_A_Finite_Loss(string bench, int expectedTrainable)
     {
-        var json = RunJson(TinyArgs(bench, bench == "distill-step" ? ["--tasks", "3"] : []));
+        var json = TinyBench.RunJson(TinyBench.Args(bench, bench == "distill-step" ? ["--tasks", "3"] : []));
 
         double loss = json.GetProperty("loss_first").GetDouble();
         Assert.True(double.IsFinite(loss) && loss > 0, $"loss_first = {loss}");
@@ -72,7 +58,7 @@ public sealed class BenchCommandTests
     [Fact]
     public void Should_Split_The_Train_Step_Into_Its_Phases()
     {
-        var json = RunJson(TinyArgs("train-step"));
+        var json = TinyBench.RunJson(TinyBench.Args("train-step"));
 
         var names = json.GetProperty("phase_ms_median").EnumerateObject().Select(p => p.Name).ToHashSet();
         Assert.Equal(new HashSet<string> { "optimizer", "prompt", "encoder", "decoder_loss", "backward" }, names);
@@ -81,7 +67,7 @@ public sealed class BenchCommandTests
     [Fact]
     public void Should_Run_The_Backbone_In_BFloat16_When_Asked()
     {
-        var json = RunJson(TinyArgs("train-step", "--bf16"));
+        var json = TinyBench.RunJson(TinyBench.Args("train-step", "--bf16"));
 
         Assert.Equal("bfloat16", json.GetProperty("dtype").GetString());
         Assert.True(double.IsFinite(json.GetProperty("loss_first").GetDouble()));
@@ -90,7 +76,7 @@ public sealed class BenchCommandTests
     [Fact]
     public void Should_Turn_Backbone_Dropout_Off_When_Asked()
     {
-        var json = RunJson(TinyArgs("train-step", "--no-dropout"));
+        var json = TinyBench.RunJson(TinyBench.Args("train-step", "--no-dropout"));
 
         Assert.False(json.GetProperty("dropout").GetBoolean());
     }
@@ -98,7 +84,7 @@ public sealed class BenchCommandTests
     [Fact]
     public void Should_Report_Decoding_Steps_For_Generation()
     {
-        var json = RunJson(TinyArgs("generate"));
+        var json = TinyBench.RunJson(TinyBench.Args("generate"));
 
         double steps = json.GetProperty("generated_tokens_mean").GetDouble();
         Assert.InRange(steps, 1, 3); // at most --target new tokens; at least one step always runs
