@@ -10,10 +10,10 @@ extended with ones). `--verify GOLDEN_DIR` proves the re-statement against the g
 (loss, logits, hidden states and the prompt gradient of every golden model), so the timed step is HF's step.
 
 Not needed by Mpt's users or CI: it is a benchmark tool. Run with Debian's python3-torch (1.13.1) and, for a fair
-BLAS, the OpenMP OpenBLAS (STACK.md section 7):
+BLAS, the OpenMP OpenBLAS (docs/stack.md section 6):
 
     apt-get install python3-torch libopenblas0-openmp
-    /usr/bin/python3 benchmarks/pytorch/t5_prompt_step.py --verify ../shared/golden
+    /usr/bin/python3 benchmarks/pytorch/t5_prompt_step.py --verify GOLDEN_DIR    # the golden root, docs/testing.md §2.1
     /usr/bin/python3 benchmarks/pytorch/t5_prompt_step.py --shape t5-small --batch 8 --seq 128 --target 4 \
         --prompt 100 --steps 6 --warmup 2 --threads 2 [--bf16] [--no-dropout]
 
@@ -324,7 +324,7 @@ def tensor(obj):
 
 
 def verify(golden_root):
-    """Checks the re-stated HF T5 + PEFT prompt step against every golden model (FORMAT.md tolerances)."""
+    """Checks the re-stated HF T5 + PEFT prompt step against every golden model (tolerances of docs/testing.md §2.9)."""
     models = os.path.join(golden_root, "models")
     worst = {}
     names = sorted(os.listdir(models))
