@@ -1,5 +1,5 @@
 // BERT encoder (Devlin et al. 2019, NAACL) in TorchSharp, as used by sentence-transformers/all-MiniLM-L6-v2 and read
-// from its ONNX export (DATA.md §2). It mirrors Hugging Face transformers src/transformers/models/bert/modeling_bert.py
+// from its ONNX export (docs/data.md). It mirrors Hugging Face transformers src/transformers/models/bert/modeling_bert.py
 // (v4.40) class by class, in dependency order:
 // BertEmbeddings -> BertSelfAttention -> BertSelfOutput -> BertAttention -> BertIntermediate -> BertOutput
 // (here BertLayerOutput) -> BertLayer -> BertEncoder -> BertPooler -> BertModel.

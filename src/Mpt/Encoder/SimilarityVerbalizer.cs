@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Mpt.Encoder;
 
 /// <summary>
-/// Classification without an LM head (DATA.md §2.7 option a): the score of label c is the cosine between the pooled
+/// Classification without an LM head (docs/data.md, MiniLM): the score of label c is the cosine between the pooled
 /// output of the prompted input and the frozen embedding e_c of the label's description text, divided by a temperature,
 /// score_c = cos(pool([P; x]), e_c) / τ. The label embeddings are computed once, by the frozen encoder without any prompt
 /// (sentence-transformers mean pooling, L2-normalised), and stored without gradient, so only the prompt trains — the
@@ -17,7 +17,7 @@ namespace Mpt.Encoder;
 /// </remarks>
 public sealed class SimilarityVerbalizer : IDisposable
 {
-    /// <summary>τ = 0.05: the sentence-transformers contrastive scale 20 = 1/0.05, and better than 0.1 in DATA.md §7.</summary>
+    /// <summary>τ = 0.05: the sentence-transformers contrastive scale 20 = 1/0.05, and better than 0.1 in docs/data.md's reference run.</summary>
     public const double DefaultTemperature = 0.05;
 
     /// <summary>Score of a label column the row's task does not have.</summary>

@@ -3,7 +3,7 @@
 // T5LayerNorm -> T5Attention -> T5DenseActDense / T5DenseGatedActDense -> T5LayerSelfAttention /
 // T5LayerCrossAttention / T5LayerFF -> T5Block -> T5Stack -> T5ForConditionalGeneration.
 // Module names equal HF state-dict keys, so an HF checkpoint loads with a strict key check and no name map.
-// The numerics follow HF exactly (see golden/FORMAT.md "T5 computation"): no embedding scaling, RMS norm in float32,
+// The numerics follow HF exactly (docs/testing.md §2.3 lists them): no embedding scaling, RMS norm in float32,
 // no 1/sqrt(d_kv) attention scaling, relative buckets in float32, softmax in float32, dtype-min masking.
 //
 // Dimension names used in shape comments: B batch, S encoder length, T decoder length, Tq/Tk query/key length,

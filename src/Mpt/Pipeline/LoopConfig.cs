@@ -5,7 +5,7 @@ namespace Mpt.Pipeline;
 
 /// <summary>
 /// Training-loop settings of one stage (the <c>loop</c> object of <c>teachers</c>, <c>distill</c> and <c>adapt</c>);
-/// maps onto <see cref="TrainingLoopOptions"/>. Null epochs take the stage's paper default (PAPER.md §2).
+/// maps onto <see cref="TrainingLoopOptions"/>. Null epochs take the stage's paper default (docs/method.md §3).
 /// </summary>
 public sealed record LoopConfig
 {

@@ -3,7 +3,7 @@ namespace Mpt.Pipeline;
 /// <summary>
 /// One task of a stage and where its data is (an entry of <c>sources</c> or <c>targets</c>): a data file, or a folder of
 /// split files as the Hugging Face hub exports them. Train, dev and test examples are derived with ATTEMPT's split rule
-/// of the task (PAPER.md §6.1), as <c>mpt evaluate --split</c> does.
+/// of the task (docs/method.md §6.1), as <c>mpt evaluate --split</c> does.
 /// </summary>
 public sealed record TaskDataConfig
 {

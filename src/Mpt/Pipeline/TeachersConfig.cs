@@ -3,7 +3,7 @@ namespace Mpt.Pipeline;
 /// <summary>Stage 1, one teacher prompt per source task by vanilla prompt tuning (section <c>teachers</c>; paper §3.1).</summary>
 public sealed record TeachersConfig
 {
-    /// <summary>Default epochs (ATTEMPT's PT recipe, PAPER.md §2).</summary>
+    /// <summary>Default epochs (ATTEMPT's PT recipe, docs/method.md §3).</summary>
     public const double DefaultEpochs = 20;
 
     /// <summary>Prompt length l (paper: 100).</summary>

@@ -9,7 +9,7 @@ namespace Mpt.Training;
 /// </summary>
 /// <remarks>
 /// Truncation keeps the final eos: HF's T5 tokenizer truncates to max_length − 1 tokens and then appends eos, so a
-/// truncated input still ends the way the model saw inputs end in pre-training. The paper's max input is 256 (PAPER.md §2).
+/// truncated input still ends the way the model saw inputs end in pre-training. The paper's max input is 256 (docs/method.md §3).
 /// Labels are not truncated unless <see cref="MaxTargetLength"/> is set (ATTEMPT's max target length is task-specific).
 /// </remarks>
 public sealed class BatchCollator : IBatchCollator

@@ -25,7 +25,7 @@ public static class DistillationLosses
     /// <param name="studentLogits">[B, T, V] logits of the model with the student prompt.</param>
     /// <param name="mask">[B, T], nonzero at target positions (see <see cref="TargetMask"/>: label != -100).</param>
     /// <param name="temperature">
-    /// T. Default 1: the paper does not give a temperature (PAPER.md §7 decision 8) and its Eq. (3) compares the model's
+    /// T. Default 1: the paper does not give a temperature (docs/method.md §7, decision 8) and its Eq. (3) compares the model's
     /// own output distributions, which is T = 1.
     /// </param>
     /// <param name="reduction">Default <see cref="LossReduction.TokenMean"/> (mean over target positions, like L_PLM).</param>

@@ -3,7 +3,7 @@ namespace Mpt.Training;
 /// <summary>
 /// Few-shot target runs (paper §4.1-4.2, Tables 3-4): k ∈ {4, 16, 32} training examples, drawn again for each of several
 /// seeds (the paper: 10 samples per k), results reported as mean ± std. Whether k counts per class or in total is
-/// unspecified (PAPER.md §1.9): both are offered; the default is k in total.
+/// unspecified (docs/method.md §2.8): both are offered; the default is k in total.
 /// </summary>
 public static class FewShot
 {

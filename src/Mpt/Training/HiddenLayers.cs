@@ -2,7 +2,7 @@ namespace Mpt.Training;
 
 /// <summary>
 /// Which hidden states enter the hidden-state distillation loss (Eq. 4): the paper names "the encoder and decoder of T5"
-/// but not the layers (PAPER.md §7 decision 10).
+/// but not the layers (docs/method.md §7, decision 10).
 /// </summary>
 public enum HiddenLayers
 {

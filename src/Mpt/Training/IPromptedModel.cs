@@ -6,7 +6,7 @@ namespace Mpt.Training;
 /// <summary>
 /// A frozen backbone with a trainable prompt encoder in front of it — the one thing the trainers
 /// (<see cref="TrainingLoop"/>, <see cref="TeacherTrainer"/>, <see cref="Distiller"/>, <see cref="TargetAdapter"/>) and
-/// the objectives see, so none of them branches on the backbone type (STYLE.md: no method ladders in shared code).
+/// the objectives see, so none of them branches on the backbone type (a backbone switch would grow with each backbone).
 /// Implemented by <see cref="PromptedT5"/> (generation) and <see cref="Mpt.Encoder.PromptedEncoder"/> (a BERT encoder
 /// that classifies with a similarity verbaliser).
 /// </summary>

@@ -2,7 +2,7 @@ namespace Mpt.Training;
 
 /// <summary>
 /// Linear warm-up then linear decay to zero, as HF <c>get_linear_schedule_with_warmup</c> (used by ATTEMPT's Trainer with
-/// 500 warm-up steps, the recipe MPT's baselines follow; PAPER.md §2). A pure function of the step.
+/// 500 warm-up steps, the recipe MPT's baselines follow; docs/method.md §3). A pure function of the step.
 /// </summary>
 public static class LinearWarmupSchedule
 {

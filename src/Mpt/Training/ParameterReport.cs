@@ -3,7 +3,7 @@ using Mpt.Prompts;
 namespace Mpt.Training;
 
 /// <summary>
-/// Parameter accounting of a prompt (paper §3.2 and Table 1; PAPER.md §1.10): how many values train in this run, how many
+/// Parameter accounting of a prompt (paper §3.2 and Table 1; docs/method.md §2.9): how many values train in this run, how many
 /// the prompt holds, and the per-task share — l·d + (l + d)·r for one MPT target (77,668 for T5-Base, l = 100),
 /// l·d/τ + (l + d)·r per task for τ targets sharing P* (MPT*), l·d for plain prompt tuning.
 /// </summary>

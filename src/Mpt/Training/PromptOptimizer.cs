@@ -8,7 +8,7 @@ namespace Mpt.Training;
 /// <summary>
 /// AdamW over a prompt encoder's parameter groups, one group per learning rate (P* vs u, v), with decoupled weight decay
 /// 1e-5 and HF's AdamW defaults (β = (0.9, 0.999), ε = 1e-8) — ATTEMPT's Trainer recipe that MPT's baselines follow
-/// (PAPER.md §2; the paper does not name its optimizer). Frozen groups get requires_grad = false and stay out of the
+/// (docs/method.md §3; the paper does not name its optimizer). Frozen groups get requires_grad = false and stay out of the
 /// optimizer, so a step cannot move them.
 /// </summary>
 public sealed class PromptOptimizer : IDisposable

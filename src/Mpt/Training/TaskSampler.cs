@@ -8,7 +8,7 @@ namespace Mpt.Training;
 /// <remarks>
 /// Per batch: K ~ U{2..κ}; K tasks drawn with probability ∝ min(n_k, cap) (without replacement by default: each draw
 /// renormalises over the tasks not yet drawn); each draw gets ⌊batch / K⌋ examples and the remainder goes to one of the K
-/// draws chosen uniformly (the split and replacement are unspecified in the paper; PAPER.md §1.6). The generator is a
+/// draws chosen uniformly (the split and replacement are unspecified in the paper; docs/method.md §2.5). The generator is a
 /// seeded <see cref="Pcg32"/>, so runs repeat exactly and <see cref="GetState"/> / <see cref="SetState"/> resume them.
 /// </remarks>
 public sealed class TaskSampler

@@ -11,7 +11,7 @@ public sealed record TaskSamplerOptions
 
     /// <summary>
     /// Cap on a task's size in the examples-proportional mixing rates, rate_k ∝ min(n_k, cap) (Raffel et al. 2020).
-    /// Null (default) = uncapped: the paper names examples-proportional mixing without a cap (PAPER.md §1.6; an
+    /// Null (default) = uncapped: the paper names examples-proportional mixing without a cap (docs/method.md §2.5; an
     /// unattributed implementation uses 2^18).
     /// </summary>
     public long? SizeCap { get; init; }

@@ -5,7 +5,7 @@ namespace Mpt.Training;
 /// <summary>
 /// Teacher = vanilla prompt tuning on one source task (paper §3.1; recipe unspecified in the paper, so ATTEMPT's PT
 /// baseline: l = 100, vocabulary init from the first 5000 ids, AdamW lr 0.3, warm-up 500, weight decay 1e-5, batch 32,
-/// 20 epochs, max input 256; PAPER.md §2).
+/// 20 epochs, max input 256; docs/method.md §3).
 /// </summary>
 public sealed record TeacherOptions
 {

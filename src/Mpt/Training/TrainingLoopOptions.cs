@@ -4,7 +4,7 @@ namespace Mpt.Training;
 
 /// <summary>
 /// Settings shared by every training stage (teachers, distillation, target adaptation). Defaults are the paper's T5-Base
-/// recipe where it gives one and ATTEMPT's HF Trainer recipe where it does not (PAPER.md §2, §7).
+/// recipe where it gives one and ATTEMPT's HF Trainer recipe where it does not (docs/method.md §3, §7).
 /// </summary>
 public sealed record TrainingLoopOptions
 {
@@ -40,13 +40,13 @@ public sealed record TrainingLoopOptions
     /// <summary>
     /// Clip the global gradient norm of the prompt parameters to this value; null = no clipping. Default 1.0: HF
     /// Trainer's <c>max_grad_norm</c> default, which ATTEMPT's runs (the paper's baseline code) used implicitly; the
-    /// paper does not mention clipping (PAPER.md §7 decision 15).
+    /// paper does not mention clipping (docs/method.md §7, decision 15).
     /// </summary>
     public double? MaxGradNorm { get; init; } = 1.0;
 
     /// <summary>
     /// Keep the frozen backbone's dropout active while training (default true: HF/PEFT prompt tuning trains the model in
-    /// train mode, so the T5 config's dropout_rate applies; the paper does not say, PAPER.md §7 decision 16). False runs
+    /// train mode, so the T5 config's dropout_rate applies; the paper does not say, docs/method.md §7, decision 16). False runs
     /// the backbone in eval mode (deterministic forward passes, faster convergence on tiny models).
     /// </summary>
     public bool BackboneDropout { get; init; } = true;
@@ -56,7 +56,7 @@ public sealed record TrainingLoopOptions
 
     /// <summary>
     /// Keep the prompt with the best dev score and restore it at the end (ATTEMPT keeps the best dev checkpoint; the paper
-    /// does not say, PAPER.md §7 decision 26). Without an evaluator the last prompt is kept.
+    /// does not say, docs/method.md §7, decision 26). Without an evaluator the last prompt is kept.
     /// </summary>
     public bool KeepBest { get; init; } = true;
 
