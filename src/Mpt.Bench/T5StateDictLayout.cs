@@ -2,7 +2,7 @@ namespace Mpt.Bench;
 
 /// <summary>
 /// The tensor names and shapes of a Hugging Face <c>T5ForConditionalGeneration</c> state dict as
-/// <c>save_pretrained</c> writes it (golden/FORMAT.md "model.safetensors"): tied duplicates removed, relative attention
+/// <c>save_pretrained</c> writes it (docs/testing.md §2.3): tied duplicates removed, relative attention
 /// bias only in block 0 of each stack, no Linear biases, weights stored [out_features, in_features].
 /// </summary>
 /// <param name="VocabSize">Rows of <c>shared.weight</c>.</param>

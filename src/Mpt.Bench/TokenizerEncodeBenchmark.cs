@@ -5,7 +5,7 @@ using Mpt.Tokenization;
 namespace Mpt.Bench;
 
 /// <summary>
-/// Tokenizer throughput on the workload STACK.md §4 measured for Python sentencepiece (96 ms) and
+/// Tokenizer throughput on the workload docs/stack.md §4.1 gives for Python sentencepiece (96 ms) and
 /// Microsoft.ML.Tokenizers (186–206 ms): 20,000 lines. The lines are built from the strings of a tokenizer golden
 /// file (pairs of entries joined by a space), so the text mixes plain English with the adversarial cases.
 /// Prints one JSON line per encoding method with the best wall time of the rounds (the first includes JIT warm-up).

@@ -7,7 +7,7 @@ namespace Mpt.Benchmarks;
 internal sealed record LoopTimings(StepStatistics Steps, IReadOnlyDictionary<string, double> PhaseMedians, double? FirstLoss, IReadOnlyList<double> StepValues);
 
 /// <summary>Runs warm-up then measured steps, each in its own dispose scope, so every step starts from the same memory
-/// state and nothing a step allocates outlives it (STACK.md §3).</summary>
+/// state and nothing a step allocates outlives it (docs/stack.md §3).</summary>
 internal static class BenchmarkLoop
 {
     /// <summary>

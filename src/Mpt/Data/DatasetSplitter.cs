@@ -3,7 +3,7 @@ using Mpt.Tasks;
 namespace Mpt.Data;
 
 /// <summary>
-/// ATTEMPT's <c>AbstractTask.get(split, n_obs, split_validation_test=True)</c> as index arithmetic (PAPER.md §6.1):
+/// ATTEMPT's <c>AbstractTask.get(split, n_obs, split_validation_test=True)</c> as index arithmetic (docs/method.md §6.1):
 /// <list type="bullet">
 /// <item>small tasks, validation / test: perm = randperm(len(validation), seed); validation = perm[:n//2],
 /// test = perm[n//2:];</item>

@@ -9,7 +9,7 @@ namespace Mpt.Evaluation;
 /// What is evaluated: a plain T5, or a frozen T5 behind a prompt encoder with the task id every row is run as (MPT's
 /// task-specific prompt P_k, or 0 for a single-task prompt). The evaluator only needs two operations — greedy decoding
 /// and "encode once, then score decoder inputs" — so prompted and plain models share one code path (no method branches
-/// in the evaluator, the PEFT lesson of STYLE.md).
+/// in the evaluator: PEFT's peft_model.py shows how per-method branches in shared code grow).
 /// </summary>
 public sealed class EvaluationModel
 {

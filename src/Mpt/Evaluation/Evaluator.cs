@@ -8,7 +8,7 @@ namespace Mpt.Evaluation;
 
 /// <summary>
 /// Evaluates a (prompted) T5 on formatted task rows the way ATTEMPT does (<c>run_seq2seq.py</c> with
-/// <c>predict_with_generate</c>, PAPER.md §6.3): greedy generation, decoding with <c>skip_special_tokens</c>, Python
+/// <c>predict_with_generate</c>, docs/method.md §6.3): greedy generation, decoding with <c>skip_special_tokens</c>, Python
 /// <c>strip()</c> of predictions and targets, then the task's metrics, where any prediction that is not a label string
 /// counts as wrong and is reported as <c>invalid_rate</c>. Rank classification
 /// (<see cref="EvaluationOptions.RankClassification"/>) is the alternative for classification tasks.

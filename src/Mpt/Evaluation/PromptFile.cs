@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Mpt.Evaluation;
 
 /// <summary>
-/// Reads a trained prompt from a safetensors file with PEFT's tensor names (PAPER.md §4.5): <c>prompt_embeddings</c>
+/// Reads a trained prompt from a safetensors file with PEFT's tensor names (docs/method.md §5.2): <c>prompt_embeddings</c>
 /// alone is plain prompt tuning (<see cref="SoftPrompt"/>); with <c>prefix_task_cols</c> and <c>prefix_task_rows</c>
 /// it is an MPT prompt (<see cref="MultitaskPrompt"/>). A PEFT adapter folder works too: its
 /// <c>adapter_model.safetensors</c> is read.

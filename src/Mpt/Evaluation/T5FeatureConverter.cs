@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Mpt.Evaluation;
 
 /// <summary>
-/// Turns text-to-text rows into model features (seqio's "feature converter"; STYLE.md §F.19): tasks emit strings, this
+/// Turns text-to-text rows into model features (seqio's "feature converter", google/seqio): tasks emit strings, this
 /// class owns tokenisation, truncation, padding and the -100 loss mask. It follows ATTEMPT's preprocessing
 /// (<c>run_seq2seq.py</c> <c>preprocess_function</c>): sources are tokenised with <c>max_length</c> = max source length
 /// and truncation (HF keeps eos as the last token), targets the same way with the max target length, and padded label

@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Mpt.Peft;
 
 /// <summary>
-/// Reads and writes prompt adapters in PEFT's on-disk format (PAPER.md §4.5): a folder with <c>adapter_config.json</c>
+/// Reads and writes prompt adapters in PEFT's on-disk format (docs/method.md §5): a folder with <c>adapter_config.json</c>
 /// (<see cref="PeftAdapterConfig"/>) and <c>adapter_model.safetensors</c> (tensors <c>prompt_embeddings</c>, and for
 /// MPT <c>prefix_task_cols</c>, <c>prefix_task_rows</c>; float32, sorted, metadata <c>{"format": "pt"}</c>). Files written
 /// here are byte-identical to what PEFT's <c>save_pretrained</c> writes for the same values, and PEFT loads them with

@@ -8,7 +8,7 @@ namespace Mpt.Peft;
 /// <summary>
 /// The <c>adapter_config.json</c> of a PEFT prompt adapter: every field PEFT v0.10–v0.11 writes for
 /// <c>PROMPT_TUNING</c> (<c>PromptTuningConfig</c>) and <c>MULTITASK_PROMPT_TUNING</c>
-/// (<c>MultitaskPromptTuningConfig</c>), under C# names; PEFT's JSON key is given on each property (PAPER.md §4.2, §4.5).
+/// (<c>MultitaskPromptTuningConfig</c>), under C# names; PEFT's JSON key is given on each property (docs/method.md §5.1).
 /// </summary>
 /// <remarks>
 /// <para>Reading follows PEFT's <c>PeftConfig.from_pretrained</c>: only <c>peft_type</c> is required

@@ -65,7 +65,7 @@ public sealed class MultitaskPrompt : PromptEncoder
     }
 
     /// <summary>
-    /// Target prompt(s) initialised from a trained source prompt (PAPER.md §1.7, §1.8): P* is copied; the τ =
+    /// Target prompt(s) initialised from a trained source prompt (docs/method.md §2.6, §2.7): P* is copied; the τ =
     /// <paramref name="numTargets"/> targets (τ > 1 is multi-target MPT*, one shared P*) each start from the same u, v chosen
     /// by <paramref name="init"/>.
     /// </summary>

@@ -1,7 +1,7 @@
 namespace Mpt.Prompts;
 
 /// <summary>
-/// Tensor names of PEFT prompt adapters (<c>adapter_model.safetensors</c>, PAPER.md §4.5), kept verbatim so our files
+/// Tensor names of PEFT prompt adapters (<c>adapter_model.safetensors</c>, docs/method.md §5.2), kept verbatim so our files
 /// load in PEFT and PEFT's load in Mpt without a name map.
 /// </summary>
 public static class PeftPromptTensorNames

@@ -38,7 +38,7 @@ public abstract class PromptEncoder : nn.Module<Tensor, Tensor>
     /// <summary>
     /// The encoder's tensors under their PEFT adapter names (<c>prompt_embeddings</c>, and for MPT
     /// <c>prefix_task_cols</c>, <c>prefix_task_rows</c>), detached copies in float32 — what <c>adapter_model.safetensors</c>
-    /// holds (PAPER.md §4.5).
+    /// holds (docs/method.md §5.2).
     /// </summary>
     public abstract IReadOnlyDictionary<string, Tensor> PeftTensors();
 

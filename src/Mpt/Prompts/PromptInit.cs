@@ -15,7 +15,7 @@ public static class PromptInit
 
     /// <summary>
     /// Rows are embeddings of randomly drawn vocabulary ids, as the paper initialises teachers and P* ("randomly sampling
-    /// tokens from T5's vocabulary", following Lester et al. 2021; PAPER.md §1.4). Ids are the first l entries of a seeded
+    /// tokens from T5's vocabulary", following Lester et al. 2021; docs/method.md §2.3). Ids are the first l entries of a seeded
     /// random permutation of the first <paramref name="pool"/> ids, ATTEMPT's recipe, so ids are distinct.
     /// </summary>
     /// <param name="embeddings">The backbone's token embedding matrix [V, d] (T5 <c>shared.weight</c>); not modified.</param>

@@ -1,7 +1,7 @@
 namespace Mpt.Prompts;
 
 /// <summary>
-/// Closed-form trainable-parameter counts of the prompt methods (Wang et al. 2023 §3.2 and Table 1; PAPER.md §1.10), to
+/// Closed-form trainable-parameter counts of the prompt methods (Wang et al. 2023 §3.2 and Table 1; docs/method.md §2.9), to
 /// report and to check a module's actual count (<see cref="PromptEncoder.TrainableParameterCount"/>) against.
 /// </summary>
 public static class PromptParameterCount

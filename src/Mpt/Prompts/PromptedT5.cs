@@ -7,7 +7,7 @@ namespace Mpt.Prompts;
 
 /// <summary>
 /// A frozen T5 with a trainable prompt encoder in front of its encoder: row b's encoder input is
-/// [P_{task_b}; embed(input_ids_b)] and its attention mask gets l ones in front (Wang et al. 2023, §3; PAPER.md §1.2).
+/// [P_{task_b}; embed(input_ids_b)] and its attention mask gets l ones in front (Wang et al. 2023, §3; docs/method.md §2.1).
 /// The prompt goes to the encoder only — the paper's placement, PEFT's <c>num_transformer_submodules = 1</c> — and the
 /// extended mask is also the decoder's cross-attention mask, as in HF T5 given <c>inputs_embeds</c> with a longer mask.
 /// </summary>

@@ -2,7 +2,7 @@ namespace Mpt.Prompts;
 
 /// <summary>
 /// Initial values of MPT's task-specific factors u (<c>prefix_task_cols</c>) and v (<c>prefix_task_rows</c>), which the
-/// paper leaves unspecified (PAPER.md §1.4, §7 decision 6).
+/// paper leaves unspecified (docs/method.md §2.3, §7 decision 6).
 /// </summary>
 public enum TaskVectorInit
 {

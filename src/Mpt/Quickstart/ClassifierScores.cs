@@ -6,7 +6,7 @@ namespace Mpt.Quickstart;
 
 /// <summary>
 /// Accuracy and loss of a similarity classifier over a list of examples, in batches without gradients: with a prompt
-/// (<see cref="IPromptedModel"/>) or with none (the zero-shot "no prompt" baseline of DATA.md §7).
+/// (<see cref="IPromptedModel"/>) or with none (the zero-shot "no prompt" baseline of docs/data.md's reference run).
 /// </summary>
 public static class ClassifierScores
 {

@@ -10,7 +10,7 @@ namespace Mpt.Quickstart;
 /// <see cref="Full"/> is the complete benchmark. Stored as snake_case JSON (<c>configs/quickstart.json</c>).
 /// </summary>
 /// <remarks>
-/// Sizes follow the measured setting of DATA.md §7 where it gives one (similarity verbaliser, τ = 0.05, λ = 0.9,
+/// Sizes follow the reference run of docs/data.md where it gives one (similarity verbaliser, τ = 0.05, λ = 0.9,
 /// k = 16 per class, dev-based checkpoint selection including step 0) and are otherwise chosen to fit the time budget
 /// of the README command (≤ 15 minutes on 2 CPU cores, see docs/results.md for the measured wall clock).
 /// </remarks>
@@ -141,8 +141,8 @@ public sealed record QuickstartOptions
     public static QuickstartOptions Default => new();
 
     /// <summary>
-    /// The complete benchmark: all 6 sources and all 6 targets of DATA.md §4, k ∈ {16, 32} per class, 5 seeds, longer
-    /// teachers and distillation, prompt length 20 (DATA.md §7) — hours on 2 cores.
+    /// The complete benchmark: all 6 sources and all 6 targets of docs/data.md, k ∈ {16, 32} per class, 5 seeds, longer
+    /// teachers and distillation, prompt length 20 (as in docs/data.md's reference run) — hours on 2 cores.
     /// </summary>
     public static QuickstartOptions Full => new()
     {

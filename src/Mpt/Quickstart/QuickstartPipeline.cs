@@ -13,7 +13,7 @@ namespace Mpt.Quickstart;
 
 /// <summary>
 /// The whole MPT pipeline on real data and a real pretrained encoder, end to end (the README's first command,
-/// <c>mpt quickstart</c>): build or reuse the real-data benchmark (DATA.md §4), load all-MiniLM-L6-v2 from its NuGet
+/// <c>mpt quickstart</c>): build or reuse the real-data benchmark (docs/data.md), load all-MiniLM-L6-v2 from its NuGet
 /// package, train a teacher prompt per source task, distil them into one decomposed multitask prompt (paper Eq. 5),
 /// then adapt to each few-shot target with PT, SPoT and MPT over several seeds, score everything on a held-out test
 /// subset, and write metrics.jsonl, results.json, the prompts and the report with its plots.
@@ -21,7 +21,7 @@ namespace Mpt.Quickstart;
 /// <remarks>
 /// <para><b>Checkpoint selection.</b> Every target run is evaluated on a dev subset before its first update and every
 /// <see cref="QuickstartOptions.TargetEvalEvery"/> steps; the best dev checkpoint, step 0 included, is scored on test
-/// (ties keep the earlier step). DATA.md §7 measured that transferred prompts are best at step 0 and that 16-shot
+/// (ties keep the earlier step). docs/data.md's reference run measured that transferred prompts are best at step 0 and that 16-shot
 /// training can drift down, so excluding step 0 would penalise exactly the transfer methods.</para>
 /// <para><b>SPoT source.</b> SPoT starts from the one teacher whose prompt scores best on the target's dev subset
 /// before any training (SPoT's "best source" selection by target dev performance, Vu et al. 2022 §3), picked once

@@ -4,14 +4,14 @@ namespace Mpt.RealData;
 /// A built benchmark task in memory: identity, labels with verbaliser descriptions, how it was split, where it came
 /// from, and its three splits. <see cref="BenchmarkWriter"/> writes it as JSONL plus a manifest entry.
 /// </summary>
-/// <param name="Id">Short id from DATA.md §4, e.g. <c>S1</c>, <c>T5</c>.</param>
+/// <param name="Id">Short id from docs/data.md, e.g. <c>S1</c>, <c>T5</c>.</param>
 /// <param name="Name">Folder and task name, e.g. <c>brown-genre</c>.</param>
 /// <param name="Role">Source or target.</param>
 /// <param name="Input">What the input text is, e.g. "Brown sentence, tags stripped".</param>
 /// <param name="Labels">Classes in a fixed order, each with a description.</param>
 /// <param name="SplitRule">How the splits were made (unit, fractions, stratification, seed), in words.</param>
 /// <param name="Sources">Packages the task is built from.</param>
-/// <param name="MayCommit">Whether DATA.md §6 allows committing the built files (false: build at set-up time only).</param>
+/// <param name="MayCommit">Whether the licence allows committing the built files (docs/data.md; false: build at set-up time only).</param>
 /// <param name="Splits">train, validation, test.</param>
 public sealed record BenchmarkTask(
     string Id,

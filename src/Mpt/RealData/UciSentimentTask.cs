@@ -4,7 +4,7 @@ using Mpt.Data;
 namespace Mpt.RealData;
 
 /// <summary>
-/// T1–T3 uci-amazon / uci-imdb / uci-yelp (DATA.md §4): a review sentence → positive / negative, from the UCI
+/// T1–T3 uci-amazon / uci-imdb / uci-yelp (docs/data.md): a review sentence → positive / negative, from the UCI
 /// Sentiment Labelled Sentences (Kotzias et al. 2015) shipped as <c>test/fixtures/{amazon,imdb,yelp}.json</c> of
 /// <c>sentiment</c>. Empty rows are dropped; duplicate sentences keep their first occurrence (and are dropped
 /// entirely when the copies disagree). Split by sentence, stratified by label: 30 % test, 10 % validation, the rest

@@ -1,7 +1,7 @@
 namespace Mpt.RealData;
 
 /// <summary>
-/// S4 wn-relation (DATA.md §4): a word pair (<c>text_a</c> = word1, <c>text_b</c> = word2) → how word2 relates to word1:
+/// S4 wn-relation (docs/data.md): a word pair (<c>text_a</c> = word1, <c>text_b</c> = word2) → how word2 relates to word1:
 /// hypernym (<c>@</c>), hyponym (<c>~</c>), part-of (word1 is a part / member / substance of word2: <c>#p #m #s</c>),
 /// has-part (<c>%p %m %s</c>), synonym (two members of one synset), antonym (the lexical <c>!</c> pointer between two
 /// words), or unrelated (a random same-part-of-speech pair with none of these relations — the only generated class).

@@ -1,7 +1,7 @@
 namespace Mpt.RealData;
 
 /// <summary>
-/// S3 wn-supersense (DATA.md §4): <c>lemma: definition</c> of a synset → its lexicographer file (supersense).
+/// S3 wn-supersense (docs/data.md): <c>lemma: definition</c> of a synset → its lexicographer file (supersense).
 /// One example per synset, the lemma being the synset's first word. Split by <b>lemma</b> with
 /// <see cref="WordNetLemmaSplit"/>, shared by every WordNet source, so a lemma is in the same split everywhere.
 /// Lemmas reserved for WordNet targets (T4) are left out entirely: every synset with a reserved member is dropped,

@@ -1,7 +1,7 @@
 namespace Mpt.RealData;
 
 /// <summary>
-/// S5 word-polarity (DATA.md §4), VADER variant: <c>word: first WordNet definition</c> → positive (VADER mean ≥ +0.5)
+/// S5 word-polarity (docs/data.md), VADER variant: <c>word: first WordNet definition</c> → positive (VADER mean ≥ +0.5)
 /// or negative (mean ≤ −0.5). Only alphabetic VADER tokens that WordNet knows (directly or through morphy's suffix rules, e.g.
 /// "abandons" → "abandon") are kept; the definition is the first sense's, looking in the adjective, verb, noun, then
 /// adverb index (sentiment words are mostly adjectives).

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Mpt.RealData;
 
 /// <summary>
-/// T4 wn-wsd-gloss (DATA.md §4): a WordNet example sentence paired with <c>lemma: candidate definition</c> →
+/// T4 wn-wsd-gloss (docs/data.md): a WordNet example sentence paired with <c>lemma: candidate definition</c> →
 /// match / no-match. For each example sentence of a synset, the target lemma is the first synset member that is
 /// polysemous (≥ 2 senses in its part of speech) and occurs in the sentence (as a phrase, or for one-word lemmas as
 /// a token whose morphy base form is the lemma). The positive pairs the sentence with the synset's own definition;
@@ -15,7 +15,7 @@ namespace Mpt.RealData;
 /// </summary>
 public sealed partial class WsdGlossTask
 {
-    /// <summary>Default item quotas (pairs, positives and negatives together), DATA.md's 2k / 1k / 4k.</summary>
+    /// <summary>Default item quotas (pairs, positives and negatives together), docs/data.md's 2k / 1k / 4k.</summary>
     public static readonly (int Train, int Validation, int Test) DefaultSizes = (2000, 1000, 4000);
 
     /// <summary>The two classes with verbaliser descriptions.</summary>

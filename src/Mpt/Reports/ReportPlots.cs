@@ -4,7 +4,7 @@ using ScottPlot;
 namespace Mpt.Reports;
 
 /// <summary>
-/// The report's PNG figures, drawn with ScottPlot (headless through SkiaSharp; STACK.md §6). Each figure is rendered
+/// The report's PNG figures, drawn with ScottPlot (headless through SkiaSharp; docs/stack.md §1). Each figure is rendered
 /// to bytes and written atomically, so a half-written PNG never sits under its final name.
 /// </summary>
 internal static class ReportPlots

@@ -5,7 +5,7 @@ namespace Mpt.Tasks;
 
 /// <summary>
 /// The built-in tasks: ATTEMPT's task classes (AkariAsai/ATTEMPT <c>attempt/data/tasks.py</c> @ b5121e53) for every
-/// task of the MPT paper (PAPER.md §6.2 table), as data. Prefix words, templates, label lists, split maps and the
+/// task of the MPT paper (docs/method.md §6.2), as data. Prefix words, templates, label lists, split maps and the
 /// small/large lists are ATTEMPT's; the golden set <c>golden/tasks</c> pins them.
 /// </summary>
 public static class BuiltInTasks
@@ -13,7 +13,7 @@ public static class BuiltInTasks
     private static readonly string[] Binary = ["0", "1"];
     private static readonly string[] ThreeWay = ["0", "1", "2"];
 
-    /// <summary>Every built-in task, freshly built, in the order of PAPER.md's table.</summary>
+    /// <summary>Every built-in task, freshly built, in the order of the table in docs/method.md §6.2.</summary>
     public static IReadOnlyList<TaskDefinition> All() =>
     [
         Classification("mnli", "glue", "mnli", SplitRule.Own, new DataSplitMap("train", "validation_mismatched", "validation_matched"),

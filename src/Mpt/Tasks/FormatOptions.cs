@@ -2,7 +2,7 @@ namespace Mpt.Tasks;
 
 /// <summary>
 /// How examples are turned into text. The defaults reproduce ATTEMPT (b5121e53) byte for byte, including its known
-/// quirks (PAPER.md §6.4); each quirk can be switched off by name. Departing from a default changes the text the
+/// quirks (docs/method.md §6.4); each quirk can be switched off by name. Departing from a default changes the text the
 /// model sees, so a run records its options.
 /// </summary>
 public sealed record FormatOptions

@@ -2,7 +2,7 @@ namespace Mpt.Tasks;
 
 /// <summary>
 /// How ATTEMPT (<c>AbstractTask.get</c> with split_validation_test=True) derives train / validation / test
-/// (PAPER.md §6.1).
+/// (docs/method.md §6.1).
 /// </summary>
 public enum SplitRule
 {

@@ -10,7 +10,7 @@ namespace Mpt.Tokenization;
 /// <para>
 /// Written instead of using Microsoft.ML.Tokenizers 2.0.1 because that library crashes on T5's <c>bos_id = -1</c>,
 /// emits one unknown per character, keeps characters that nmt_nfkc deletes (U+0007) and breaks ties differently
-/// (STACK.md §4.1).
+/// (docs/stack.md §4.1).
 /// </para>
 /// </summary>
 public sealed class SentencePieceProcessor
