@@ -50,7 +50,7 @@ public sealed class ConfigPresetTests
         // Round trip: the resolved form parses back to the same values.
         Assert.Equal(ConfigJson.Serialize(config), ConfigJson.Serialize(ConfigJson.Parse(ConfigJson.Serialize(config))));
 
-        // PAPER.md §2 (T5-Base): l = 100, lr 0.3, warm-up 500, wd 1e-5, batch 32, max input 256, λ 0.9, target lrs 0.3 / 0.4,
+        // docs/method.md §3 (T5-Base): l = 100, lr 0.3, warm-up 500, wd 1e-5, batch 32, max input 256, λ 0.9, target lrs 0.3 / 0.4,
         // epochs: teachers 20, source training 5, targets 20 (10 for large).
         var raw = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         foreach (var (name, loop) in new[] { ("teachers", config.Teachers.Loop), ("distill", config.Distill.Loop), ("adapt", config.Adapt.Loop) })

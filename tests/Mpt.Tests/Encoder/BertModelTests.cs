@@ -16,7 +16,7 @@ public sealed class BertModelTests
     [Fact]
     public void MiniLMParameterCountMatchesTheOnnxFile()
     {
-        // DATA.md §2.4: embeddings 11,918,592 + 6 × 1,774,464 = 22,565,376; + pooler 147,840 = 22,713,216.
+        // docs/data.md, MiniLM: embeddings 11,918,592 + 6 × 1,774,464 = 22,565,376; + pooler 147,840 = 22,713,216.
         using var withPooler = new BertModel(BertConfig.AllMiniLmL6V2);
         using var withoutPooler = new BertModel(BertConfig.AllMiniLmL6V2 with { AddPoolingLayer = false });
         Assert.Equal(22_713_216L, withPooler.parameters().Sum(p => p.numel()));

@@ -10,7 +10,7 @@ namespace Mpt.Tests.Encoder;
 
 /// <summary>
 /// The TorchSharp BERT rebuilt from the ONNX initializers against ONNX Runtime running the original graph on the
-/// same ids: last_hidden_state over unmasked positions and the pooler output must agree to 1e-4 (DATA.md §2.5 saw
+/// same ids: last_hidden_state over unmasked positions and the pooler output must agree to 1e-4 (docs/data.md, MiniLM, saw
 /// 2.3e-6). Batches are padded, so masking and token types are exercised too.
 /// </summary>
 [Collection(MiniLMCollection.Name)]

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace Mpt.Tests.Encoder;
 
-/// <summary>The graph-walk name map on the real MiniLM ONNX file (DATA.md §2.4).</summary>
+/// <summary>The graph-walk name map on the real MiniLM ONNX file (docs/data.md, MiniLM).</summary>
 [Collection(MiniLMCollection.Name)]
 public sealed partial class MiniLMWeightsTests(MiniLMFixture fixture)
 {

@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 
 namespace Mpt.Tests.Encoder;
 
-/// <summary>Prompt tuning with the similarity verbaliser learns on the frozen MiniLM (DATA.md §7's finding, in small).</summary>
+/// <summary>Prompt tuning with the similarity verbaliser learns on the frozen MiniLM (docs/data.md's reference run, in small).</summary>
 [Collection(MiniLMCollection.Name)]
 public sealed class PromptedEncoderLearningTests(MiniLMFixture fixture, ITestOutputHelper output)
 {
@@ -47,7 +47,7 @@ public sealed class PromptedEncoderLearningTests(MiniLMFixture fixture, ITestOut
     private static readonly string[] Labels = ["It is about one thing.", "It is about another thing."];
 
     // l = 8 and 25 steps keep the test near 10 s in fp32 on one thread (16 × (8 + ~13) positions, ~0.4 s per step);
-    // lr 0.1 (DATA.md §7 found 0.3 and 0.03 alike; 0.1 descends without the spike 0.3 shows at the end of warm-up).
+    // lr 0.1 (docs/data.md's reference run found 0.3 and 0.03 alike; 0.1 descends without the spike 0.3 shows at the end of warm-up).
     private const int Length = 8;
     private const int Steps = 25;
     private const double Rate = 0.1;

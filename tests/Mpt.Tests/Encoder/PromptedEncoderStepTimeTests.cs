@@ -11,7 +11,7 @@ namespace Mpt.Tests.Encoder;
 
 /// <summary>
 /// Step time of encoder prompt tuning at the benchmark's shape, batch 16 × (20 prompt + 40 tokens), in float32 and —
-/// when the CPU has AVX512-BF16 (STACK.md §7: without it bf16 is slower than fp32) — with the backbone in bfloat16.
+/// when the CPU has AVX512-BF16 (docs/stack.md §6: without it bf16 is slower than fp32) — with the backbone in bfloat16.
 /// TorchSharp 0.107 has no autocast, so "bf16" here is the whole frozen model converted to bfloat16 (LayerNorm and
 /// softmax included; PyTorch's CPU autocast would keep those in float32) with float32 prompt parameters. The numbers
 /// are printed, not asserted (tests never assert timings); what is asserted is that bf16 computes the same loss.
@@ -31,7 +31,7 @@ public sealed class PromptedEncoderStepTimeTests(MiniLMFixture fixture, ITestOut
         Assert.All(examples, e => Assert.Equal(Tokens, e.InputIds.Count));
 
         var fp32 = Measure(fixture.Model, examples, "fp32");
-        // The bf16 numerics are checked on every CPU; without avx512_bf16 the bf16 timing is just slow (STACK.md §7).
+        // The bf16 numerics are checked on every CPU; without avx512_bf16 the bf16 timing is just slow (docs/stack.md §6).
         if (!File.Exists("/proc/cpuinfo") || !File.ReadAllText("/proc/cpuinfo").Contains("avx512_bf16"))
             output.WriteLine("no avx512_bf16 on this CPU: the bf16 step time below is not representative");
         var clock = Stopwatch.StartNew();

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Mpt.Tests.Evaluation;
 
-/// <summary>Evaluation frees every tensor it makes: the live count is flat over repeated runs (STYLE.md D.14).</summary>
+/// <summary>Evaluation frees every tensor it makes: the live count is flat over repeated runs (docs/testing.md §1).</summary>
 public sealed class EvaluatorLeakTests : IDisposable
 {
     private readonly TinyEvaluationWorkspace _ws = new();

@@ -6,7 +6,7 @@ namespace Mpt.Tests.Infrastructure;
 
 /// <summary>
 /// Reads the golden-file tensor objects <c>{"dtype": "float32"|"int64", "shape": [...], "data": [...]}</c>
-/// (flat, row-major; golden/FORMAT.md) and compares tensors with the documented tolerances.
+/// (flat, row-major; docs/testing.md §2.2) and compares tensors with the documented tolerances.
 /// </summary>
 public static class GoldenTensor
 {

@@ -1,7 +1,7 @@
 using Xunit;
 
 // Torch tests share process-global state (thread count, dispose-scope statistics per thread): run them serially.
-// On 2 cores one torch thread per test is also the fastest and steadiest choice (STACK.md §7).
+// On 2 cores one torch thread per test is also the fastest and steadiest choice (docs/stack.md §6).
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 [assembly: Mpt.Tests.Infrastructure.SingleTorchThread]
 

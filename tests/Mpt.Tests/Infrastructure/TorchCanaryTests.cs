@@ -4,7 +4,7 @@ using Xunit;
 namespace Mpt.Tests.Infrastructure;
 
 /// <summary>
-/// Fails at once if the libLibTorchSharp.so patch (Directory.Build.targets, STACK.md §2) regresses:
+/// Fails at once if the libLibTorchSharp.so patch (Directory.Build.targets, docs/stack.md §2) regresses:
 /// without it the first use of <c>torch</c> throws TypeInitializationException on libstdc++ &lt; 13.
 /// </summary>
 public sealed class TorchCanaryTests

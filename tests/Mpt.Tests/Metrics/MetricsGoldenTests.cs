@@ -8,7 +8,7 @@ namespace Mpt.Tests.Metrics;
 /// <summary>
 /// Every case of <c>golden/metrics/metrics_golden.json</c>, one xunit case per id: each key of <c>expected</c> (and
 /// of <c>expected_attempt_duplicated_rows</c>, <c>per_example</c>, <c>per_query</c>) must be reproduced within
-/// FORMAT.md's tolerance, |got − want| ≤ 1e-9 (relative for values above 1), NaN only where NaN is written.
+/// The tolerance of docs/testing.md §2.9, |got − want| ≤ 1e-9 (relative for values above 1), NaN only where NaN is written.
 /// </summary>
 public sealed class MetricsGoldenTests
 {

@@ -13,11 +13,11 @@ namespace Mpt.Tests.Model;
 /// </summary>
 internal sealed class T5GoldenModel : IDisposable
 {
-    /// <summary>FORMAT.md tolerances: hidden states, logits, step logits, inputs_embeds, position bias.</summary>
+    /// <summary>docs/testing.md §2.9 tolerances: hidden states, logits, step logits, inputs_embeds, position bias.</summary>
     public const double ActivationAbs = 1e-4, ActivationRel = 1e-4;
-    /// <summary>FORMAT.md tolerance for the loss.</summary>
+    /// <summary>docs/testing.md §2.9 tolerance for the loss.</summary>
     public const double LossAbs = 1e-5;
-    /// <summary>FORMAT.md tolerances for prompt_grad.</summary>
+    /// <summary>docs/testing.md §2.9 tolerances for prompt_grad.</summary>
     public const double GradAbs = 1e-5, GradRel = 1e-3;
 
     private T5GoldenModel(string name, string folder, JsonElement golden, T5ForConditionalGeneration model)
@@ -49,7 +49,7 @@ internal sealed class T5GoldenModel : IDisposable
     public void AssertActivation(string path, Tensor got) =>
         GoldenTensor.AssertClose(T(path), got, ActivationAbs, ActivationRel, $"{Name} {path}");
 
-    /// <summary>The soft-prompted encoder input of FORMAT.md: cat(P expanded over the batch, shared[input_ids]).</summary>
+    /// <summary>The soft-prompted encoder input (docs/testing.md §2.3): cat(P expanded over the batch, shared[input_ids]).</summary>
     public Tensor PromptInputsEmbeds(Tensor prompt, Tensor inputIds)
     {
         long batch = inputIds.shape[0];

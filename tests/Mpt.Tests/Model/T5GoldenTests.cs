@@ -9,7 +9,7 @@ using static TorchSharp.torch;
 namespace Mpt.Tests.Model;
 
 /// <summary>
-/// T5ForConditionalGeneration against Hugging Face on every golden model (models/*/golden.json, FORMAT.md "T5"):
+/// T5ForConditionalGeneration against Hugging Face on every golden model (models/*/golden.json, docs/testing.md §2.3):
 /// config, checkpoint keys, relative position bias, forward outputs with and without a soft prompt, the prompt
 /// gradient and greedy generation.
 /// </summary>

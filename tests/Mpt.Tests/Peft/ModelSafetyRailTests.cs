@@ -214,7 +214,7 @@ public sealed class ModelSafetyRailTests
         foreach (string id in PeftGoldenCases.All())
         {
             var golden = PeftGoldenCases.Golden(id);
-            // "model" is "models/<name>", relative to the split root (FORMAT.md)
+            // "model" is "models/<name>", relative to the golden root (docs/testing.md §2.5)
             using var model = T5ForConditionalGeneration.FromPretrained(GoldenRoot.Combine(golden.GetProperty("model").GetString()!));
             var fingerprint = ModelFingerprint.Compute(model);
             using (PeftAdapter.Load(PeftGoldenCases.Folder(id), fingerprint).Encoder) { }

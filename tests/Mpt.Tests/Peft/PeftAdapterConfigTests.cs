@@ -61,7 +61,7 @@ public sealed class PeftAdapterConfigTests
         var ptKeys = pt.ToPythonDict().Keys.Order(StringComparer.Ordinal).ToList();
         var mptKeys = mpt.ToPythonDict().Keys.Order(StringComparer.Ordinal).ToList();
 
-        // Then: PAPER.md §4.5 / FORMAT.md "peft": 15 PT keys, MPT adds 4
+        // Then: docs/method.md §5.1: 15 PT keys, MPT adds 4
         Assert.Equal(
             ["auto_mapping", "base_model_name_or_path", "inference_mode", "num_attention_heads", "num_layers",
              "num_transformer_submodules", "num_virtual_tokens", "peft_type", "prompt_tuning_init", "prompt_tuning_init_text",

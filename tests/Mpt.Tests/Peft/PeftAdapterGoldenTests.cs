@@ -11,13 +11,13 @@ using static TorchSharp.torch;
 namespace Mpt.Tests.Peft;
 
 /// <summary>
-/// <see cref="PeftAdapter"/> against adapters written by PEFT itself (golden/FORMAT.md, section "peft"), over every
+/// <see cref="PeftAdapter"/> against adapters written by PEFT itself (docs/testing.md §2.5), over every
 /// folder <c>peft/&lt;model&gt;/&lt;case&gt;</c> under the golden root: load, write back byte-identically, round trip,
 /// and export of an MPT task as a plain prompt-tuning adapter.
 /// </summary>
 public sealed class PeftAdapterGoldenTests
 {
-    // FORMAT.md: "composed_prompts and tensors: 1e-6 relative".
+    // docs/testing.md §2.9: composed prompts and adapter tensors 1e-6 relative.
     private const double TensorRel = 1e-6;
 
     /// <summary>golden.json `adapter` keys that describe the case rather than a config field.</summary>
@@ -129,7 +129,7 @@ public sealed class PeftAdapterGoldenTests
         var golden = PeftGoldenCases.Golden(id);
         var loaded = PeftAdapter.Load(PeftGoldenCases.Folder(id));
         using var mpt = Assert.IsType<MultitaskPrompt>(loaded.Encoder);
-        // "model" is "models/<name>", relative to the split root (FORMAT.md)
+        // "model" is "models/<name>", relative to the golden root (docs/testing.md §2.5)
         var modelConfig = Mpt.Model.T5Config.FromJsonFile(GoldenRoot.Combine(golden.GetProperty("model").GetString()!, "config.json"));
         var composedGolden = GoldenTensor.ToTensor(golden, "composed_prompts");
 

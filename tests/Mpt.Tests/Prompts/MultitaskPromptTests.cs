@@ -7,7 +7,7 @@ namespace Mpt.Tests.Prompts;
 
 public sealed class MultitaskPromptTests
 {
-    // A hand-checkable 2×3 case (STYLE.md C.8): P* = [[1,2,3],[4,5,6]], two tasks of rank 1.
+    // A hand-checkable 2×3 case (independent of the golden files): P* = [[1,2,3],[4,5,6]], two tasks of rank 1.
     private static readonly float[] SharedValues = [1, 2, 3, 4, 5, 6];
     private static readonly float[] ColValues = [2, -1, 0.5f, 3];          // u_0 = (2, -1), u_1 = (0.5, 3)
     private static readonly float[] RowValues = [1, 0, -2, 10, 0.1f, 1];  // v_0 = (1, 0, -2), v_1 = (10, 0.1, 1)

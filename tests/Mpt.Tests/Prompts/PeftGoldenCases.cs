@@ -9,7 +9,7 @@ namespace Mpt.Tests.Prompts;
 
 /// <summary>
 /// Discovers the PEFT golden cases (every <c>peft/&lt;model&gt;/&lt;case&gt;/golden.json</c> under the golden root,
-/// golden/FORMAT.md section "peft") and loads their files; no case names are hard-coded.
+/// docs/testing.md §2.5) and loads their files; no case names are hard-coded.
 /// </summary>
 internal static class PeftGoldenCases
 {

@@ -9,18 +9,18 @@ using static TorchSharp.torch;
 namespace Mpt.Tests.Prompts;
 
 /// <summary>
-/// Pins the prompt modules to PEFT's own adapters and outputs (golden/FORMAT.md, section "peft"): loading, composition
+/// Pins the prompt modules to PEFT's own adapters and outputs (docs/testing.md §2.5): loading, composition
 /// P_k = P* ∘ (cols[k] @ rows[k]), the encoder input [P_{task_ids[b]}; shared.weight[input_ids[b]]], and PEFT's
 /// AVERAGE_SOURCE_TASKS / EXACT_SOURCE_TASK target inits. The gradient goldens need T5 and are covered with the model.
 /// </summary>
 public sealed class PeftGoldenPromptTests
 {
-    // FORMAT.md: "composed_prompts and tensors: 1e-6 relative"; "inputs_embeds: 1e-4 + 1e-4·|want|".
+    // docs/testing.md §2.9: composed prompts and adapter tensors 1e-6 relative; inputs_embeds 1e-4 + 1e-4·|want|.
     private const double TensorRel = 1e-6;
     private const double EmbedsTol = 1e-4;
 
     /// <summary>
-    /// FORMAT.md's 1e-6 relative bound for values computed by composition (composed prompts, their means), read relative
+    /// docs/testing.md §2.9's 1e-6 relative bound for values computed by composition (composed prompts, their means), read relative
     /// to the tensor's scale: an element where the r rank terms (or the task means) nearly cancel keeps the float32
     /// rounding error of its summands, ~1e-7 absolute for N(0,1) factors, which is unbounded relative to the tiny result
     /// (measured worst: 9.4e-8 absolute at |want| = 7.3e-3, rank 2). Elsewhere it is the plain 1e-6 relative bound.

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Mpt.Tests.Prompts;
 
-/// <summary>A prompt train step inside one dispose scope per step leaves no live tensors behind (STYLE.md D.14).</summary>
+/// <summary>A prompt train step inside one dispose scope per step leaves no live tensors behind (docs/testing.md §1).</summary>
 public sealed class PromptTrainingLeakTests
 {
     [Fact]

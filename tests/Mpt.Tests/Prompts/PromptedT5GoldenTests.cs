@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Mpt.Tests.Prompts;
 
 /// <summary>
-/// The prompted model against PEFT itself (golden/FORMAT.md "peft"): for every adapter case, the encoder input, the
+/// The prompted model against PEFT itself (docs/testing.md §2.5): for every adapter case, the encoder input, the
 /// encoder output, logits and loss for a mixed-task batch, the gradients of every adapter tensor, and greedy generation.
 /// </summary>
 public sealed class PromptedT5GoldenTests

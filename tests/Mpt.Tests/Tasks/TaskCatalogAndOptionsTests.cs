@@ -104,7 +104,7 @@ public sealed class TaskCatalogAndOptionsTests
     [Fact]
     public void Should_Split_Small_And_Large_Tasks_With_Attempt_Sizes()
     {
-        // RTE's validation has 277 rows → 138 / 139 (PAPER.md §6.1); QNLI's train 104,743 → 103,743 / 1,000.
+        // RTE's validation has 277 rows → 138 / 139 (docs/method.md §6.1); QNLI's train 104,743 → 103,743 / 1,000.
         Func<string, int> rte = s => s == "validation" ? 277 : 2490;
         Assert.Equal(138, DatasetSplitter.Plan(Catalog.Get("rte"), DataSplit.Validation, rte).Indices.Count);
         Assert.Equal(139, DatasetSplitter.Plan(Catalog.Get("rte"), DataSplit.Test, rte).Indices.Count);

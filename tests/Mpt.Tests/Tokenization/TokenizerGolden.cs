@@ -7,7 +7,7 @@ using Xunit;
 namespace Mpt.Tests.Tokenization;
 
 /// <summary>
-/// The golden tokenizer set (FORMAT.md "tokenizer_golden.json"): strings with their Python sentencepiece 0.1.97 and
+/// The golden tokenizer set (docs/testing.md §2.4): strings with their Python sentencepiece 0.1.97 and
 /// HF T5Tokenizer (slow) outputs, and the HF tokenizer folder they were made with. Resolved through
 /// <see cref="GoldenRoot"/>, so <c>MPT_GOLDEN_DIR</c> works.
 /// </summary>

@@ -5,7 +5,7 @@ using Xunit;
 
 namespace Mpt.Tests.Training;
 
-/// <summary>Parameter accounting against the paper's closed forms (§3.2, Table 1; PAPER.md §1.10).</summary>
+/// <summary>Parameter accounting against the paper's closed forms (§3.2, Table 1; docs/method.md §2.9).</summary>
 public sealed class ParameterReportTests
 {
     [Fact]
