@@ -40,6 +40,13 @@ public sealed record DistillationOptions
     public bool HiddenLossOnPromptPositions { get; init; } = true;
 
     /// <summary>
+    /// Which student hidden states the hidden loss compares while the backbone dropout is on (unspecified in the paper;
+    /// default <see cref="HiddenStateDropout.CleanStudentPass"/>, a dropout-free student pass, so the term is not biased
+    /// by one-sided dropout noise).
+    /// </summary>
+    public HiddenStateDropout HiddenStateDropout { get; init; } = HiddenStateDropout.CleanStudentPass;
+
+    /// <summary>
     /// Cache the frozen teachers' outputs per example and reuse them in later epochs instead of re-running the teacher
     /// forward (default false; see <see cref="TeacherOutputCache"/>). Same losses, about one forward pass less per step
     /// after the first epoch, at a memory cost per training example of the teacher's scores at its target positions
