@@ -1,4 +1,5 @@
 using Mpt.Prompts;
+using Mpt.Serialization;
 
 namespace Mpt.Training;
 
@@ -30,6 +31,14 @@ public sealed record DistillationOptions
     /// <summary>KL temperature T (unspecified in the paper; 1 = the model's own distributions; see <see cref="DistillationLosses.LogitKl"/>).</summary>
     public double Temperature { get; init; } = 1.0;
 
+    /// <summary>
+    /// Multiply the KL by T² (Hinton et al. 2015; default true, no effect at T = 1), so that its weight next to L_PLM
+    /// stays λ whatever T (see <see cref="DistillationLosses.LogitKl"/>).
+    /// </summary>
+    /// <remarks>Left out of the stored stage options while true, the behaviour of runs made before the option existed.</remarks>
+    [LegacyValue(true)]
+    public bool ScaleKlByTemperatureSquared { get; init; } = true;
+
     /// <summary>Hidden states compared (unspecified; default the final state of each stack).</summary>
     public HiddenLayers HiddenLayers { get; init; } = HiddenLayers.Final;
 
@@ -44,6 +53,9 @@ public sealed record DistillationOptions
     /// default <see cref="HiddenStateDropout.CleanStudentPass"/>, a dropout-free student pass, so the term is not biased
     /// by one-sided dropout noise).
     /// </summary>
+    /// <remarks>Recorded in the stored stage options unless <see cref="HiddenStateDropout.OneSided"/>, the behaviour of runs
+    /// made before the option existed (which therefore resume only with it).</remarks>
+    [LegacyValue(HiddenStateDropout.OneSided)]
     public HiddenStateDropout HiddenStateDropout { get; init; } = HiddenStateDropout.CleanStudentPass;
 
     /// <summary>

@@ -133,7 +133,7 @@ public sealed class Distiller
                     var t = cache is null
                         ? TeacherTargets.FromOutput(teachers!.Forward(student, batch, hidden))
                         : cache.Targets(teachers!, student, batch, s);
-                    var kl = DistillationLosses.LogitKl(t.Logits, s.Logits, s.LogitsMask, o.Temperature, o.Reduction);
+                    var kl = DistillationLosses.LogitKl(t.Logits, s.Logits, s.LogitsMask, o.Temperature, o.Reduction, o.ScaleKlByTemperatureSquared);
                     parts[KlLoss] = kl;
                     var hiddenLoss = hidden ? StackedHiddenMse(t.HiddenStates!, s.HiddenStates!) : torch.zeros([], ScalarType.Float32, task.device);
                     if (hidden) parts[HiddenLoss] = hiddenLoss;
