@@ -354,7 +354,7 @@ public sealed class PipelineRunner : IDisposable
         settings["task_file"] = _config.TaskFile;
         settings["add_prefix"] = _config.AddPrefix;
         settings["stage"] = stage;
-        return JsonSerializer.Serialize(settings, ConfigJson.Options);
+        return JsonSerializer.Serialize(settings, ConfigJson.RunSettingsOptions);
     }
 
     private static void WriteTextAtomic(string path, string text)
