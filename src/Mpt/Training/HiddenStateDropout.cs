@@ -11,8 +11,9 @@ namespace Mpt.Training;
 /// student's states of its dropout pass with the teacher's clean ones pulls the student towards (1 − p) × the teacher's
 /// final states and never reaches zero, even when the student's prompt equals the teacher's. Dropout inside the blocks
 /// (and, for the post-norm BERT encoder, before each layer's final LayerNorm) adds the same kind of one-sided noise.
-/// The paper does not say how dropout enters Eq. 4. The numeric values are part of the recorded run settings: 0 is
-/// what runs made before this option existed did.
+/// The paper does not say how dropout enters Eq. 4 (docs/decisions.md, row 16a; config key
+/// <c>distill.hidden_state_dropout</c>). <see cref="OneSided"/> is what runs made before the option existed did, so
+/// recorded settings leave it out (<see cref="Serialization.LegacyValueAttribute"/>).
 /// </remarks>
 public enum HiddenStateDropout
 {
