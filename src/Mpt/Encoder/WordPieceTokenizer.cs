@@ -28,7 +28,7 @@ public sealed class WordPieceTokenizer : IEncoderTokenizer
     private readonly string[] _wholeTokens; // special + added tokens, matched whole in the text, longest first
     private readonly Dictionary<string, int> _wholeTokenIds;
 
-    private WordPieceTokenizer(Dictionary<string, int> vocabulary, string[] tokens, BertTokenizerSettings settings, string vocabPath)
+    private WordPieceTokenizer(Dictionary<string, int> vocabulary, string[] tokens, BertTokenizerSettings settings, string vocabPath, string settingsSource)
     {
         _vocabulary = vocabulary;
         _tokens = tokens;
@@ -50,7 +50,7 @@ public sealed class WordPieceTokenizer : IEncoderTokenizer
             // models list only vocabulary tokens here.
             if (!vocabulary.TryGetValue(token, out int vocabId) || vocabId != id)
                 throw new InvalidDataException(
-                    $"{vocabPath}: added token '{token}' has id {id} in the tokenizer files but {(vocabulary.ContainsKey(token) ? $"line {vocabulary[token]}" : "no line")} in the vocabulary; added tokens beyond vocab.txt are not supported.");
+                    $"{settingsSource}: added token '{token}' has id {id}, but {vocabPath} has it {(vocabulary.ContainsKey(token) ? $"at line {vocabulary[token]}" : "on no line")}; added tokens beyond vocab.txt are not supported.");
             _wholeTokenIds[token] = id;
         }
         _wholeTokens = _wholeTokenIds.Keys.Where(t => t.Length > 0).OrderByDescending(t => t.Length).ThenBy(t => t, StringComparer.Ordinal).ToArray();
@@ -65,7 +65,7 @@ public sealed class WordPieceTokenizer : IEncoderTokenizer
     public static WordPieceTokenizer FromVocabFile(string vocabPath, BertTokenizerSettings? settings = null)
     {
         var (vocabulary, tokens) = ReadVocabulary(vocabPath);
-        return new WordPieceTokenizer(vocabulary, tokens, settings ?? new BertTokenizerSettings(), vocabPath);
+        return new WordPieceTokenizer(vocabulary, tokens, settings ?? new BertTokenizerSettings(), vocabPath, "the tokenizer settings");
     }
 
     /// <summary>
@@ -82,7 +82,9 @@ public sealed class WordPieceTokenizer : IEncoderTokenizer
         string vocabPath = Path.Combine(folder, "vocab.txt");
         if (!File.Exists(vocabPath))
             throw new FileNotFoundException($"{vocabPath}: not found; a BERT folder needs its WordPiece vocabulary (vocab.txt, one token per line).", vocabPath);
-        return FromVocabFile(vocabPath, BertTokenizerSettings.FromHfFolder(folder));
+        var (vocabulary, tokens) = ReadVocabulary(vocabPath);
+        return new WordPieceTokenizer(vocabulary, tokens, BertTokenizerSettings.FromHfFolder(folder), vocabPath,
+            $"{Path.Combine(folder, "tokenizer_config.json")} (added_tokens_decoder) or added_tokens.json");
     }
 
     /// <summary>

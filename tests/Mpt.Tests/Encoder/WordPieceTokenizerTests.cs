@@ -47,6 +47,15 @@ public sealed class WordPieceTokenizerTests(MiniLMFixture fixture)
     }
 
     [Fact]
+    public void AsciiSymbolsAndUnderscoresAreSplitOffLikeHuggingFace()
+    {
+        // HF's _is_punctuation counts every ASCII non-alphanumeric as punctuation. The earlier Microsoft.ML.Tokenizers
+        // based tokenizer dropped $ < > + = ^ ` | ~ and glued _ into word pieces.
+        var tokens = fixture.Tokenizer.Tokenize("$5 <b> a_b x+y=z ^ ` | ~").Select(id => fixture.Vocabulary[id]).ToList();
+        Assert.Equal(["$", "5", "<", "b", ">", "a", "_", "b", "x", "+", "y", "=", "z", "^", "`", "|", "~"], tokens);
+    }
+
+    [Fact]
     public void UnknownWordsSplitIntoGreedyLongestWordPieces()
     {
         var pieces = fixture.Tokenizer.Tokenize("unaffable").Select(id => fixture.Vocabulary[id]).ToList();
