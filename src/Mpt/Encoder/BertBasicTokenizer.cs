@@ -6,15 +6,9 @@ namespace Mpt.Encoder;
 /// <summary>
 /// The text rules of Hugging Face's slow <c>BertTokenizer</c> (transformers v4.40, tokenization_bert.py) before
 /// WordPiece: the per-character lower-casing its base class applies to everything but special tokens, and
-/// <c>BasicTokenizer</c>: clean, space out CJK ideographs, split on whitespace, lower-case and strip accents, split off
+/// <c>BasicTokenizer</c>: clean, space out CJK ideographs, NFC, split on whitespace, lower-case and strip accents, split off
 /// punctuation. Character classes follow Python's <c>unicodedata</c> categories, read here from .NET's Unicode tables.
 /// </summary>
-/// <remarks>
-/// HF also NFC-normalises the cleaned text. The solution runs with <c>InvariantGlobalization</c>, where
-/// <c>string.Normalize</c> returns its input unchanged, so that step is left out; it cannot change the result when
-/// accents are stripped (stripping decomposes anyway, and NFC neither creates nor removes whitespace or punctuation
-/// boundaries), only for cased vocabularies fed decomposed (non-NFC) text.
-/// </remarks>
 internal sealed class BertBasicTokenizer(bool doLowerCase, bool? stripAccents, bool tokenizeChineseChars, IReadOnlySet<string> neverSplit)
 {
     private readonly bool _stripAccents = stripAccents ?? doLowerCase; // HF: strip when lower-casing unless strip_accents is False
@@ -33,7 +27,7 @@ internal sealed class BertBasicTokenizer(bool doLowerCase, bool? stripAccents, b
             else cleaned.Append(rune.ToString());
         }
         var words = new List<string>();
-        foreach (string original in SplitOnPythonWhitespace(cleaned.ToString()))
+        foreach (string original in SplitOnPythonWhitespace(UnicodeNormalization.Nfc(cleaned.ToString())))
         {
             string word = original;
             if (!neverSplit.Contains(word))

@@ -66,6 +66,18 @@ public sealed class WordPieceHfFolderTests
     }
 
     [Fact]
+    public void Should_Compose_Decomposed_Text_Before_Looking_Up_A_Cased_Vocabulary()
+    {
+        // HF NFC-normalises the text; without it "cafe" + COMBINING ACUTE would not find "café" when accents are kept.
+        using var folder = new TinyBertFolder().WriteConfigAndTokenizer(vocabulary: [.. TinyBertFolder.Vocabulary, "caf\u00e9"],
+            editTokenizer: t => t["do_lower_case"] = false);
+
+        var tokenizer = WordPieceTokenizer.FromHfFolder(folder.Path);
+
+        Assert.Equal(["[CLS]", "caf\u00e9", "caf\u00e9", "[SEP]"], Tokens(tokenizer, "cafe\u0301 caf\u00e9"));
+    }
+
+    [Fact]
     public void Should_Take_Special_Tokens_From_Special_Tokens_Map_Json()
     {
         var vocabulary = TinyBertFolder.Vocabulary.Select(t => t == "[CLS]" ? "<cls>" : t).ToArray();
