@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Mpt.Encoder;
@@ -27,6 +28,8 @@ public sealed class WordPieceTokenizer : IEncoderTokenizer
     private readonly HashSet<string> _neverSplit;
     private readonly string[] _wholeTokens; // special + added tokens, matched whole in the text, longest first
     private readonly Dictionary<string, int> _wholeTokenIds;
+    private readonly string[] _specialTokens;
+    private readonly SearchValues<char> _tokenStarts; // first characters of the special and added tokens
 
     private WordPieceTokenizer(Dictionary<string, int> vocabulary, string[] tokens, BertTokenizerSettings settings, string vocabPath, string settingsSource)
     {
@@ -54,6 +57,8 @@ public sealed class WordPieceTokenizer : IEncoderTokenizer
             _wholeTokenIds[token] = id;
         }
         _wholeTokens = _wholeTokenIds.Keys.Where(t => t.Length > 0).OrderByDescending(t => t.Length).ThenBy(t => t, StringComparer.Ordinal).ToArray();
+        _specialTokens = settings.SpecialTokens.Where(t => t.Length > 0).ToArray();
+        _tokenStarts = SearchValues.Create(_wholeTokens.Select(t => t[0]).Concat(_specialTokens.Select(t => t[0])).Distinct().ToArray());
     }
 
     /// <summary>
@@ -165,11 +170,18 @@ public sealed class WordPieceTokenizer : IEncoderTokenizer
         int i = 0;
         while (i < text.Length)
         {
-            string? special = Settings.SpecialTokens.FirstOrDefault(s => s.Length > 0 && string.CompareOrdinal(text, i, s, 0, s.Length) == 0);
+            string? special = _tokenStarts.Contains(text[i])
+                ? _specialTokens.FirstOrDefault(s => string.CompareOrdinal(text, i, s, 0, s.Length) == 0)
+                : null;
             if (special is not null)
             {
                 result.Append(special);
                 i += special.Length;
+                continue;
+            }
+            if (char.IsAscii(text[i]))
+            {
+                result.Append(char.ToLowerInvariant(text[i++]));
                 continue;
             }
             int length = char.IsSurrogatePair(text, i) ? 2 : 1;
@@ -181,6 +193,7 @@ public sealed class WordPieceTokenizer : IEncoderTokenizer
 
     private string? WholeTokenAt(string text, int index)
     {
+        if (!_tokenStarts.Contains(text[index])) return null;
         foreach (string token in _wholeTokens)
             if (string.CompareOrdinal(text, index, token, 0, token.Length) == 0) return token;
         return null;
