@@ -9,7 +9,7 @@ namespace Mpt.Tests.Encoder;
 /// </summary>
 internal static class BertGoldenFolders
 {
-    /// <summary>FORMAT tolerance for every float output of the encoder: |got − want| ≤ 1e-4 + 1e-4·|want|.</summary>
+    /// <summary>The golden set's tolerance for every float output of the encoder: |got − want| ≤ 1e-4 + 1e-4·|want|.</summary>
     public const double Abs = 1e-4, Rel = 1e-4;
 
     public static IReadOnlyList<string> Names()
