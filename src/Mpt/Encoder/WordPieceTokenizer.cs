@@ -132,6 +132,27 @@ public sealed class WordPieceTokenizer : IEncoderTokenizer
     /// <summary>Number of lines of vocab.txt: every id is below it.</summary>
     public int VocabularySize => _tokens.Length;
 
+    /// <summary>
+    /// The first id whose token is a whole word of two or more characters — not a special or <c>[unusedN]</c> token, a
+    /// single character or a <c>##</c> continuation; 0 when there is none. BERT vocabularies put the reserved rows and
+    /// the characters first and whole words after them, roughly most frequent first, so this is where a prompt
+    /// initialised from vocabulary embeddings should start sampling (1996, "the", in the bert-base-uncased vocabulary
+    /// of all-MiniLM-L6-v2: <see cref="EncoderPromptOptions.VocabularyInitFirstId"/>'s default).
+    /// </summary>
+    public int FirstWordId
+    {
+        get
+        {
+            for (int id = 0; id < _tokens.Length; id++)
+            {
+                string token = _tokens[id];
+                bool reserved = token.StartsWith('[') && token.EndsWith(']');
+                if (!reserved && !token.StartsWith("##", StringComparison.Ordinal) && token.EnumerateRunes().Skip(1).Any()) return id;
+            }
+            return 0;
+        }
+    }
+
     /// <summary>The token of an id (its vocab.txt line).</summary>
     public string TokenOf(long id) => id >= 0 && id < _tokens.Length ? _tokens[id]
         : throw new ArgumentOutOfRangeException(nameof(id), id, $"id outside the vocabulary [0, {_tokens.Length - 1}].");

@@ -23,6 +23,13 @@ public sealed class WordPieceTokenizerTests(MiniLMFixture fixture)
     }
 
     [Fact]
+    public void FirstWholeWordIsWhereTheDefaultVocabularyInitStarts()
+    {
+        Assert.Equal(new EncoderPromptOptions().VocabularyInitFirstId, fixture.Tokenizer.FirstWordId);
+        Assert.Equal("the", fixture.Vocabulary[fixture.Tokenizer.FirstWordId]);
+    }
+
+    [Fact]
     public void SingleTextIsLowerCasedSplitOnPunctuationAndWrapped()
     {
         var encoded = fixture.Tokenizer.Encode("Hello, WORLD!");
