@@ -22,6 +22,14 @@ public sealed record PipelineConfig
     /// <summary>Target tasks (adaptation and evaluation).</summary>
     public IReadOnlyList<TaskDataConfig> Targets { get; init; } = [];
 
+    /// <summary>
+    /// Allow a task to be both a source and a target (default false: refused before any training). A target that is also
+    /// a source has its own u, v averaged into its MPT init and can be SPoT's source, so its score includes transfer from
+    /// itself. The paper does this knowingly in its GLUE table (MNLI, QNLI, QQP and SST-2 are sources and targets, §4.1),
+    /// which <c>configs/adapt-glue-large.json</c> reproduces with this switch on; elsewhere an overlap is usually a mistake.
+    /// </summary>
+    public bool AllowSourceTargetOverlap { get; init; }
+
     /// <summary>Stage 1.</summary>
     public TeachersConfig Teachers { get; init; } = new();
 
@@ -60,6 +68,17 @@ public sealed record PipelineConfig
             throw new ConfigException($"adapt.spot_source '{spot}' is not one of the sources ({string.Join(", ", Sources.Select(s => s.Task))}).");
         if (Adapt.MultiTarget && !Adapt.Methods.Contains("mpt"))
             throw new ConfigException("adapt.multi_target needs the mpt method in adapt.methods.");
+        // Last, so that a field's own error is reported first.
+        if (!AllowSourceTargetOverlap && Targets.FirstOrDefault(t => Sources.Any(s => s.Task == t.Task)) is { } both)
+            throw new ConfigException($"task '{both.Task}' is both a source (sources[{IndexOf(Sources, both.Task)}]) and a target " +
+                $"(targets[{IndexOf(Targets, both.Task)}]): its own task vectors would be averaged into its MPT init and its teacher could be SPoT's source. " +
+                "Remove it from sources or targets, or set allow_source_target_overlap to true to run it anyway.");
+    }
+
+    private static int IndexOf(IReadOnlyList<TaskDataConfig> tasks, string? task)
+    {
+        for (int i = 0; i < tasks.Count; i++) if (tasks[i].Task == task) return i;
+        return -1;
     }
 
     private static void Unique(string path, IReadOnlyList<TaskDataConfig> tasks)
