@@ -303,6 +303,8 @@ public sealed class PipelineRunner : IDisposable
         {
             double meanTokens = TaskDataLoader.MeanTokens(examples);
             long planned = loop.TotalSteps(examples.Count);
+            var warmup = WarmupOf(stage, loop, planned);
+            Progress.Message($"[{label}] {warmup.Describe()}");
             return new TrainingHooks
             {
                 Folder = runFolder,
@@ -315,7 +317,9 @@ public sealed class PipelineRunner : IDisposable
                     if (!started) { Progress.RunStarted(label, entry.TotalSteps); started = true; }
                     _options.Stop.StepDone();
                     double tps = entry.StepMilliseconds > 0 ? loop.BatchSize * meanTokens / (entry.StepMilliseconds / 1000) : 0;
-                    bool log = entry.Step % logEvery == 0 || entry.DevScore is not null || entry.Step == entry.TotalSteps;
+                    // The end of the warm-up is logged too, so metrics.jsonl shows the peak rate of every run.
+                    bool log = entry.Step % logEvery == 0 || entry.DevScore is not null || entry.Step == entry.TotalSteps
+                               || entry.Step == warmup.PeakStep;
                     if (log) Reports.MetricsLog.Append(_metricsPath, RunFolderRecords.Step(entry, stage, task, method, loop.Seed, tps, before + clock.Elapsed.TotalSeconds));
                     Progress.StepCompleted(label, entry, tps, log);
                 },
@@ -335,6 +339,22 @@ public sealed class PipelineRunner : IDisposable
         Progress.RunFinished(label, $"{result.StepsDone} steps, final loss {result.StepLosses.LastOrDefault():F4}" +
             (result.BestScore is { } best ? $", best dev {best:F2} at step {result.BestStep}" : "") + $"; {result.Parameters}");
         return prompt;
+    }
+
+    /// <summary>The warm-up of a run of <paramref name="totalSteps"/>; a warm-up the schedule refuses is a config error naming the stage's keys.</summary>
+    private static WarmupPlan WarmupOf(string stage, TrainingLoopOptions loop, long totalSteps)
+    {
+        try
+        {
+            return loop.Warmup(totalSteps);
+        }
+        catch (ArgumentException e) when (loop.MaxWarmupFraction is null)
+        {
+            string section = stage == StageNames.Teacher ? "teachers" : stage;
+            throw new ConfigException($"{section}.loop.warmup_steps ({loop.WarmupSteps}) is not shorter than the run's {totalSteps} steps and " +
+                $"{section}.loop.max_warmup_fraction is null (no cap): the learning rate would never reach its nominal value. " +
+                $"Lower {section}.loop.warmup_steps or set {section}.loop.max_warmup_fraction (e.g. {WarmupPlan.DefaultMaxWarmupFraction}).", e);
+        }
     }
 
     private double EvaluationSeconds(Stopwatch clock) => Math.Max(0, clock.Elapsed.TotalSeconds - _trainingSecondsOfLastRun);

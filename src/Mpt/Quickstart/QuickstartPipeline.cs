@@ -298,8 +298,8 @@ public static class QuickstartPipeline
         BatchSize = o.BatchSize,
         LengthGroupFactor = o.LengthGroupFactor,
         MaxSourceLength = o.MaxSourceLength,
-        // A tenth of the run, as a short run cannot afford ATTEMPT's 500 warm-up steps.
-        WarmupSteps = Math.Max(1, steps / 10),
+        // The default warm-up: ATTEMPT's 500 steps capped at a tenth of the run (at least one step), which a short run
+        // needs to reach its nominal rate (WarmupPlan).
         BackboneDropout = o.BackboneDropout,
         EvalEverySteps = evalEvery,
         KeepBest = true,
