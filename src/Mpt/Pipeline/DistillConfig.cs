@@ -72,6 +72,9 @@ public sealed record DistillConfig
     /// <summary>Stochastic task sampling (false = ablation "w/o stochastic task sampling").</summary>
     public bool StochasticTaskSampling { get; init; } = true;
 
+    /// <summary>Task sampler choices the paper leaves open (batch split, replacement, size cap, κ).</summary>
+    public TaskSamplerConfig Sampler { get; init; } = new();
+
     /// <summary>Learning rate of P* (paper: 0.3).</summary>
     public double SharedLearningRate { get; init; } = 0.3;
 
@@ -121,6 +124,10 @@ public sealed record DistillConfig
         Objective = Objective,
         Decomposition = Decomposition,
         StochasticTaskSampling = StochasticTaskSampling,
+        BatchSplit = Sampler.BatchSplit,
+        SampleTasksWithReplacement = Sampler.WithReplacement,
+        MixingSizeCap = Sampler.SizeCap,
+        MaxTasksPerBatch = Sampler.MaxTasksPerBatch,
         VocabularyPool = VocabularyPool,
         Rates = new PromptLearningRates { Shared = SharedLearningRate, TaskSpecific = TaskLearningRate },
         Loop = Loop.ToOptions(DefaultEpochs),

@@ -64,6 +64,8 @@ public sealed record PipelineConfig
         if ((stages & PipelineStages.Distill) != 0 && Distill.Objective != Training.DistillationObjective.None
             && Distill.PromptLength != Teachers.PromptLength)
             throw new ConfigException($"distill.prompt_length ({Distill.PromptLength}) must equal teachers.prompt_length ({Teachers.PromptLength}): hidden states are compared position by position.");
+        if ((stages & PipelineStages.Distill) != 0)
+            Distill.Sampler.Validate("distill.sampler", Sources.Count, Distill.Loop.BatchSize, Distill.StochasticTaskSampling);
         if (Adapt.SpotSource is { } spot && Sources.All(s => s.Task != spot))
             throw new ConfigException($"adapt.spot_source '{spot}' is not one of the sources ({string.Join(", ", Sources.Select(s => s.Task))}).");
         if (Adapt.MultiTarget && !Adapt.Methods.Contains("mpt"))

@@ -82,6 +82,9 @@ public sealed record DistillationOptions
     /// <summary>Draw the K tasks with replacement (default false; see <see cref="TaskSamplerOptions.WithReplacement"/>).</summary>
     public bool SampleTasksWithReplacement { get; init; }
 
+    /// <summary>How a batch is divided among its drawn tasks (default proportional; see <see cref="TaskSamplerOptions.BatchSplit"/>).</summary>
+    public TaskBatchSplit BatchSplit { get; init; } = TaskBatchSplit.Proportional;
+
     /// <summary>Stochastic task sampling (default true; false = the ablation "w/o stochastic task sampling").</summary>
     public bool StochasticTaskSampling { get; init; } = true;
 
@@ -98,6 +101,7 @@ public sealed record DistillationOptions
         MaxTasksPerBatch = MaxTasksPerBatch,
         SizeCap = MixingSizeCap,
         WithReplacement = SampleTasksWithReplacement,
+        BatchSplit = BatchSplit,
         StochasticTaskSampling = StochasticTaskSampling,
     };
 }
