@@ -30,6 +30,13 @@ public sealed record PipelineConfig
     /// </summary>
     public bool AllowSourceTargetOverlap { get; init; }
 
+    /// <summary>
+    /// Derive each teacher's and the distillation's seed from its stage's <c>loop.seed</c>, the stage and the task
+    /// (<see cref="SeedDerivation"/>; default true). False uses <c>loop.seed</c> as is for every run of the stage, so all
+    /// teachers and P* start from the same rows (Mpt's earlier behaviour).
+    /// </summary>
+    public bool DeriveSeeds { get; init; } = true;
+
     /// <summary>Stage 1.</summary>
     public TeachersConfig Teachers { get; init; } = new();
 

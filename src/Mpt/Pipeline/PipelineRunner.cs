@@ -112,12 +112,13 @@ public sealed class PipelineRunner : IDisposable
     private void RunTeachers()
     {
         var t = _config.Teachers;
-        var options = new TeacherOptions { PromptLength = t.PromptLength, LearningRate = t.LearningRate, VocabularyPool = t.VocabularyPool, Loop = t.Loop.ToOptions(TeachersConfig.DefaultEpochs) };
         foreach (var source in _config.Sources)
         {
+            ulong seed = RunSeed(StageNames.Teacher, source.Task!, t.Loop.Seed);
+            var options = new TeacherOptions { PromptLength = t.PromptLength, LearningRate = t.LearningRate, VocabularyPool = t.VocabularyPool, Loop = t.Loop.ToOptions(TeachersConfig.DefaultEpochs, seed) };
             string folder = Path.Combine(RunDir, TeachersDir, source.Task!);
             var prompt = TrainOrSkip(folder, $"teacher {source.Task}", StageNames.Teacher, source.Task!, RunFolderRecords.TeacherMethod,
-                RunSettings(new { source, teachers = t }), options.Loop, t.Loop.LogEverySteps, hooks =>
+                RunSettings(new { source, teachers = t, seed }), options.Loop, t.Loop.LogEverySteps, hooks =>
             {
                 var task = _catalog.Get(source.Task!);
                 var train = TrainExamples(source, 0, options.Loop.MaxSourceLength);
@@ -132,10 +133,11 @@ public sealed class PipelineRunner : IDisposable
     private void RunDistill()
     {
         var d = _config.Distill;
-        var options = d.ToOptions();
+        ulong seed = RunSeed(StageNames.Distill, RunFolderRecords.AllTasks, d.Loop.Seed);
+        var options = d.ToOptions() with { Loop = d.Loop.ToOptions(DistillConfig.DefaultEpochs, seed) };
         string folder = Path.Combine(RunDir, DistillDir);
         var prompt = TrainOrSkip(folder, "distillation", StageNames.Distill, RunFolderRecords.AllTasks, RunFolderRecords.DistillMethod,
-            RunSettings(new { sources = _config.Sources, distill = d, teachers = _config.Teachers }), options.Loop, d.Loop.LogEverySteps, hooks =>
+            RunSettings(new { sources = _config.Sources, distill = d, teachers = _config.Teachers, seed }), options.Loop, d.Loop.LogEverySteps, hooks =>
         {
             var teachers = options.Objective == DistillationObjective.None ? [] : LoadTeachers(d.TeachersFrom ?? RunDir);
             try
@@ -153,6 +155,10 @@ public sealed class PipelineRunner : IDisposable
         });
         prompt.Dispose();
     }
+
+    /// <summary>The seed of a teacher or distillation run: derived from the stage's seed, stage and task unless derive_seeds is false.</summary>
+    private ulong RunSeed(string stage, string task, ulong stageSeed) =>
+        _config.DeriveSeeds ? SeedDerivation.Derive(stageSeed, stage, task) : stageSeed;
 
     private Dictionary<string, IReadOnlyDictionary<string, MethodResult>> RunAdapt()
     {
