@@ -28,7 +28,7 @@ public sealed class SourceTargetOverlapTests
     public void Validate_Should_Accept_The_Overlap_When_Allowed_Explicitly()
     {
         var config = ConfigJson.Load(null, [new("model.path", "/m"), new("allow_source_target_overlap", true),
-            new("sources", System.Text.Json.Nodes.JsonNode.Parse("""[{"task": "rte", "data": "d"}]""")),
+            new("sources", System.Text.Json.Nodes.JsonNode.Parse("""[{"task": "mnli", "data": "d"}, {"task": "rte", "data": "d"}]""")),
             new("targets", System.Text.Json.Nodes.JsonNode.Parse("""[{"task": "rte", "data": "d"}]"""))]);
 
         config.Validate();
