@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Mpt.Serialization;
 using Mpt.Training;
 
 namespace Mpt.Pipeline;
@@ -39,6 +40,8 @@ public sealed record LoopConfig
     /// learning rate (<see cref="TrainingLoopOptions.MaxWarmupFraction"/>). Null = no cap; a warm-up not shorter than the
     /// run is then refused.
     /// </summary>
+    /// <remarks>Left out of <c>pipeline_settings.json</c> while null (no cap), the schedule of runs made before the key existed.</remarks>
+    [LegacyValue(null!)]
     public double? MaxWarmupFraction { get; init; } = WarmupPlan.DefaultMaxWarmupFraction;
 
     /// <summary>AdamW weight decay (ATTEMPT: 1e-5).</summary>

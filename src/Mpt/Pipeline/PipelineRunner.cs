@@ -118,7 +118,7 @@ public sealed class PipelineRunner : IDisposable
             var options = new TeacherOptions { PromptLength = t.PromptLength, LearningRate = t.LearningRate, VocabularyPool = t.VocabularyPool, Loop = t.Loop.ToOptions(TeachersConfig.DefaultEpochs, seed) };
             string folder = Path.Combine(RunDir, TeachersDir, source.Task!);
             var prompt = TrainOrSkip(folder, $"teacher {source.Task}", StageNames.Teacher, source.Task!, RunFolderRecords.TeacherMethod,
-                RunSettings(new { source, teachers = t, seed }), options.Loop, t.Loop.LogEverySteps, hooks =>
+                RunSettings(_config.DeriveSeeds ? new { source, teachers = t, seed } : new { source, teachers = t }), options.Loop, t.Loop.LogEverySteps, hooks =>
             {
                 var task = _catalog.Get(source.Task!);
                 var train = TrainExamples(source, 0, options.Loop.MaxSourceLength);
@@ -137,7 +137,8 @@ public sealed class PipelineRunner : IDisposable
         var options = d.ToOptions() with { Loop = d.Loop.ToOptions(DistillConfig.DefaultEpochs, seed) };
         string folder = Path.Combine(RunDir, DistillDir);
         var prompt = TrainOrSkip(folder, "distillation", StageNames.Distill, RunFolderRecords.AllTasks, RunFolderRecords.DistillMethod,
-            RunSettings(new { sources = _config.Sources, distill = d, teachers = _config.Teachers, seed }), options.Loop, d.Loop.LogEverySteps, hooks =>
+            RunSettings(_config.DeriveSeeds ? new { sources = _config.Sources, distill = d, teachers = _config.Teachers, seed }
+                : new { sources = _config.Sources, distill = d, teachers = _config.Teachers }), options.Loop, d.Loop.LogEverySteps, hooks =>
         {
             var teachers = options.Objective == DistillationObjective.None ? [] : LoadTeachers(d.TeachersFrom ?? RunDir);
             try

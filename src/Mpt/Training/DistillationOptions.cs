@@ -83,6 +83,8 @@ public sealed record DistillationOptions
     public bool SampleTasksWithReplacement { get; init; }
 
     /// <summary>How a batch is divided among its drawn tasks (default proportional; see <see cref="TaskSamplerOptions.BatchSplit"/>).</summary>
+    /// <remarks>Left out of the stored stage options while equal, the split of runs made before the option existed.</remarks>
+    [LegacyValue(TaskBatchSplit.Equal)]
     public TaskBatchSplit BatchSplit { get; init; } = TaskBatchSplit.Proportional;
 
     /// <summary>Stochastic task sampling (default true; false = the ablation "w/o stochastic task sampling").</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Mpt.Serialization;
 
 namespace Mpt.Training;
 
@@ -42,6 +43,8 @@ public sealed record TrainingLoopOptions
     /// keep <see cref="WarmupSteps"/> and a short run still reaches its nominal rate (<see cref="WarmupPlan"/>). Null = no
     /// cap: ATTEMPT's fixed warm-up, and a warm-up not shorter than the run is refused.
     /// </summary>
+    /// <remarks>Left out of the stored stage options while null (no cap), the schedule of runs made before the option existed.</remarks>
+    [LegacyValue(null!)]
     public double? MaxWarmupFraction { get; init; } = WarmupPlan.DefaultMaxWarmupFraction;
 
     /// <summary>AdamW decoupled weight decay (ATTEMPT: 1e-5).</summary>
