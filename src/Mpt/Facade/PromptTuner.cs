@@ -60,6 +60,18 @@ public sealed class PromptTuner : IDisposable
     }
 
     /// <summary>
+    /// A tuner with other settings on the same loaded model (nothing is loaded again); dispose it as any tuner.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (named).</exception>
+    public PromptTuner WithOptions(PromptTunerOptions options)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return new PromptTuner(_model.AddReference(), options, _logger);
+    }
+
+    /// <summary>
     /// Trains a plain prompt (prompt tuning) on labelled examples; the labels are the distinct labels in order of first
     /// appearance.
     /// </summary>

@@ -55,10 +55,11 @@ public sealed class PromptTunerMiniLMTests(FacadeMiniLMFixture fixture)
         using var cancel = new CancellationTokenSource();
         var reports = new List<TrainingLogEntry>();
         var progress = new SynchronousProgress<TrainingLogEntry>(e => { reports.Add(e); cancel.Cancel(); });
+        using var tuner = fixture.Tuner.WithOptions(fixture.Quick);
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
 
         // When
-        var thrown = Assert.Throws<OperationCanceledException>(() => fixture.Tuner.TrainPrompt(Sentiment(), progress, cancel.Token));
+        var thrown = Assert.Throws<OperationCanceledException>(() => tuner.TrainPrompt(Sentiment(), progress, cancel.Token));
 
         // Then: the loop stopped after the step that reported, and the call freed all it allocated
         Assert.Equal(cancel.Token, thrown.CancellationToken);
@@ -79,6 +80,7 @@ public sealed class PromptTunerMiniLMTests(FacadeMiniLMFixture fixture)
     public void Should_Leave_Torch_Generator_And_Thread_Count_As_They_Were()
     {
         // Given: the test assembly runs torch on one thread; the tuner's options ask for two during a call
+        using var tuner = fixture.Tuner.WithOptions(fixture.Quick with { Threads = 2 });
         torch.random.manual_seed(1234);
         using var generatorBefore = torch.random.get_rng_state();
         int threadsBefore = torch.get_num_threads();
@@ -86,7 +88,7 @@ public sealed class PromptTunerMiniLMTests(FacadeMiniLMFixture fixture)
         var progress = new SynchronousProgress<TrainingLogEntry>(_ => threadsDuring = torch.get_num_threads());
 
         // When: the training loop seeds the global generator with the option's seed
-        using var model = fixture.Tuner.TrainPrompt(Sentiment(), progress);
+        using var model = tuner.TrainPrompt(Sentiment(), progress);
 
         // Then
         using var generatorAfter = torch.random.get_rng_state();
@@ -100,7 +102,9 @@ public sealed class PromptTunerMiniLMTests(FacadeMiniLMFixture fixture)
     {
         // Given
         var examples = Sentiment();
-        using var trained = fixture.Tuner.TrainPrompt(new LabelledTask("sentiment", examples) { LabelDescriptions = Neutral });
+        using var tuner = fixture.Tuner.WithOptions(fixture.Quick);
+        using var trained = tuner.TrainPrompt(new LabelledTask("sentiment", examples) { LabelDescriptions = Neutral });
+        tuner.Dispose(); // the prompted model keeps the shared weights alive
         string folder = Directory.CreateTempSubdirectory("mpt-facade-").FullName;
         try
         {
@@ -141,10 +145,11 @@ public sealed class PromptTunerMiniLMTests(FacadeMiniLMFixture fixture)
         var progress = new SynchronousProgress<TrainingLogEntry>(e => { if (e.Step == e.TotalSteps) finals.Add(e); });
 
         // When
-        using var model = fixture.Tuner.TrainMultitask(sources, target, progress);
+        using var tuner = fixture.Tuner.WithOptions(fixture.Quick);
+        using var model = tuner.TrainMultitask(sources, target, progress);
 
         // Then: two teachers, the distillation and the target each ran to their last step
-        var o = fixture.Options;
+        var o = tuner.Options;
         Assert.Equal([o.TeacherSteps, o.TeacherSteps, o.DistillSteps, o.Steps], finals.Select(e => e.TotalSteps));
         Assert.Contains(Distiller.KlLoss, finals[2].Parts.Keys);
         Assert.Equal(["bad", "good"], model.Labels);
