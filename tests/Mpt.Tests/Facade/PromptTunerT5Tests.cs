@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Mpt.Peft;
 using Mpt.Tests.Evaluation;
 using Mpt.Training;
@@ -69,6 +70,24 @@ public sealed class PromptTunerT5Tests : IDisposable
     }
 
     [Fact]
+    public void Should_Log_The_Model_And_One_Line_Per_Stage_To_The_Given_Logger()
+    {
+        // Given
+        var logger = new ListLogger();
+        using var tuner = PromptTuner.Open(_workspace.ModelDir, Tiny, logger);
+
+        // When
+        using var model = tuner.TrainPrompt(Task("yes", "no"));
+
+        // Then: the load, and the stage with its step count, at information level; every logged step at debug level
+        var information = logger.Lines.Where(l => l.Level == LogLevel.Information).Select(l => l.Message).ToList();
+        Assert.Equal(2, information.Count);
+        Assert.Contains(_workspace.ModelDir, information[0]);
+        Assert.StartsWith($"prompt tuning on task: {Tiny.Steps} steps", information[1]);
+        Assert.Equal(Tiny.Steps, logger.Lines.Count(l => l.Level == LogLevel.Debug));
+    }
+
+    [Fact]
     public void Should_Name_The_Model_Argument_When_It_Is_Neither_Minilm_Nor_A_Folder()
     {
         var error = Assert.Throws<DirectoryNotFoundException>(() => PromptTuner.Open(_workspace.PathOf("missing")));
@@ -85,4 +104,17 @@ public sealed class PromptTunerT5Tests : IDisposable
     }
 
     public void Dispose() => _workspace.Dispose();
+}
+
+/// <summary>An <see cref="ILogger"/> that keeps every formatted message.</summary>
+internal sealed class ListLogger : ILogger
+{
+    public List<(LogLevel Level, string Message)> Lines { get; } = [];
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        Lines.Add((logLevel, formatter(state, exception)));
 }
