@@ -42,8 +42,10 @@ nupkg="$work/feed/Mpt.$version.nupkg"
 [ -f "$nupkg" ] || { echo "dotnet pack wrote no $nupkg" >&2; exit 1; }
 nuspec=$(unzip -p "$nupkg" Mpt.nuspec)
 if grep -qi '<dependency id="libtorch' <<<"$nuspec"; then echo "the Mpt package depends on a libtorch package; the application must choose it" >&2; exit 1; fi
+# (The listing is read whole first: grep -q on a pipe would stop unzip early, and pipefail would count that as a miss.)
+listing=$(unzip -l "$nupkg")
 for entry in lib/net10.0/Mpt.dll lib/net10.0/Mpt.xml buildTransitive/Mpt.targets README.md; do
-  unzip -l "$nupkg" | grep -q " $entry\$" || { echo "the Mpt package lacks $entry" >&2; exit 1; }
+  grep -q " $entry\$" <<<"$listing" || { echo "the Mpt package lacks $entry" >&2; exit 1; }
 done
 
 # 3. Build and run the sample against the package.
