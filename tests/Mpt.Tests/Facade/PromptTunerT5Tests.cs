@@ -88,6 +88,22 @@ public sealed class PromptTunerT5Tests : IDisposable
     }
 
     [Fact]
+    public void Should_Refuse_To_Load_A_Prompt_Saved_For_Another_Kind_Of_Model()
+    {
+        // Given: a T5 prompt whose mpt_task.json says it was trained for the embedded encoder
+        using var tuner = PromptTuner.Open(_workspace.ModelDir, Tiny);
+        using (var trained = tuner.TrainPrompt(Task("yes", "no"))) trained.Save(_workspace.PathOf("adapter"));
+        string taskFile = Path.Combine(_workspace.PathOf("adapter"), "mpt_task.json");
+        File.WriteAllText(taskFile, File.ReadAllText(taskFile).Replace("\"t5\"", "\"minilm\""));
+
+        // When
+        var error = Assert.Throws<ModelMismatchException>(() => PromptedModel.Load(_workspace.ModelDir, _workspace.PathOf("adapter")));
+
+        // Then
+        Assert.Contains("minilm", error.Message);
+    }
+
+    [Fact]
     public void Should_Name_The_Model_Argument_When_It_Is_Neither_Minilm_Nor_A_Folder()
     {
         var error = Assert.Throws<DirectoryNotFoundException>(() => PromptTuner.Open(_workspace.PathOf("missing")));
