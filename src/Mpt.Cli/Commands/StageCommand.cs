@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Mpt.Methods;
 using Mpt.Pipeline;
 using Mpt.Reports;
 
@@ -72,14 +73,14 @@ public static class StageCommand
                 break;
             case PipelineStages.Adapt:
                 flags.Add(Str(Choice(new Option<string?>("--update") { Description = "Ablation: which MPT parameters train (adapt.update)." },
-                    "both", "shared_only", "task_vectors_only"), "adapt.update"));
+                    [.. AdaptMethods.Updates]), "adapt.update"));
                 flags.Add(Num(new Option<int?>("--few-shot") { Description = "Train on K examples per seed (adapt.few_shot)." }, "adapt.few_shot"));
                 flags.Add(Bool(new Option<bool>("--multi-target") { Description = "MPT*: one P* shared by all targets (adapt.multi_target)." }, "adapt.multi_target"));
                 flags.Add(Str(new Option<string?>("--source-prompt") { Description = "Source prompt file or PEFT folder instead of the run's distilled one (adapt.source_prompt)." }, "adapt.source_prompt"));
                 break;
         }
-        var baseline = new Option<string[]>("--baseline") { Description = "Also run a baseline: pt or spot (repeatable; adds to adapt.methods)." };
-        baseline.AcceptOnlyFromAmong("pt", "spot");
+        var baseline = new Option<string[]>("--baseline") { Description = $"Also run a baseline: {string.Join(" or ", AdaptMethods.Baselines)} (repeatable; adds to adapt.methods)." };
+        baseline.AcceptOnlyFromAmong([.. AdaptMethods.Baselines]);
         var seeds = new Option<int?>("--seeds") { Description = "Run N seeds (adapt.loop.seed, +1, ...); results are mean ± std (adapt.seeds)." };
 
         var command = new Command(name, description) { config, runDir, resume, quiet, set, threads };

@@ -1,3 +1,5 @@
+using Mpt.Methods;
+
 namespace Mpt.Pipeline;
 
 /// <summary>
@@ -10,11 +12,11 @@ public sealed record AdaptConfig
     /// <summary>Default epochs (paper: 20 for small targets; 10 above 10k examples).</summary>
     public const double DefaultEpochs = 20;
 
-    /// <summary>The methods known to <see cref="Methods"/>.</summary>
-    public static readonly string[] KnownMethods = ["mpt", "pt", "spot"];
+    /// <summary>The methods known to <see cref="Methods"/> (from the method registry, <see cref="AdaptMethods"/>).</summary>
+    public static IReadOnlyList<string> KnownMethods => AdaptMethods.ConfigNames;
 
-    /// <summary>The values of <see cref="Update"/>.</summary>
-    public static readonly string[] KnownUpdates = ["both", "shared_only", "task_vectors_only"];
+    /// <summary>The values of <see cref="Update"/> (from the method registry).</summary>
+    public static IReadOnlyList<string> KnownUpdates => AdaptMethods.Updates;
 
     /// <summary>Methods to run per target: mpt, pt (vocabulary init), spot (a teacher's prompt).</summary>
     public IReadOnlyList<string> Methods { get; init; } = ["mpt"];
@@ -56,9 +58,9 @@ public sealed record AdaptConfig
     public void Validate(string path = "adapt")
     {
         if (Methods.Count == 0) throw new ConfigException($"{path}.methods must name at least one of {string.Join(", ", KnownMethods)}.");
-        for (int i = 0; i < Methods.Count; i++) ConfigChecks.OneOf($"{path}.methods[{i}]", Methods[i], KnownMethods);
+        for (int i = 0; i < Methods.Count; i++) ConfigChecks.OneOf($"{path}.methods[{i}]", Methods[i], [.. KnownMethods]);
         if (Methods.Distinct().Count() != Methods.Count) throw new ConfigException($"{path}.methods lists a method twice.");
-        ConfigChecks.OneOf($"{path}.update", Update, KnownUpdates);
+        ConfigChecks.OneOf($"{path}.update", Update, [.. KnownUpdates]);
         if (FewShot is int k) ConfigChecks.AtLeast($"{path}.few_shot", k, 1);
         if (Seeds.Count == 0) throw new ConfigException($"{path}.seeds must hold at least one seed.");
         if (Seeds.Distinct().Count() != Seeds.Count) throw new ConfigException($"{path}.seeds lists a seed twice.");
@@ -66,5 +68,13 @@ public sealed record AdaptConfig
         ConfigChecks.Positive($"{path}.task_learning_rate", TaskLearningRate);
         ConfigChecks.AtLeast($"{path}.prompt_length", PromptLength, 1);
         Loop.Validate($"{path}.loop");
+        foreach (string method in Methods)
+            if (AdaptMethods.Select(method, Update, MultiTarget) is null)
+                throw new ConfigException($"{path}.methods '{method}' has no variant for {path}.update '{Update}' with {path}.multi_target {(MultiTarget ? "true" : "false")}.");
     }
+
+    /// <summary>The registry records the config selects, in the order of <see cref="Methods"/> (valid config only).</summary>
+    public IReadOnlyList<AdaptMethod> SelectedMethods() =>
+        Methods.Select(m => AdaptMethods.Select(m, Update, MultiTarget)
+            ?? throw new ConfigException($"adapt.methods '{m}' has no variant for adapt.update '{Update}' with adapt.multi_target {MultiTarget}.")).ToList();
 }

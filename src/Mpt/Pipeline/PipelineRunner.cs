@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mpt.Evaluation;
+using Mpt.Methods;
 using Mpt.Model;
 using Mpt.Peft;
 using Mpt.Prompts;
@@ -156,28 +157,26 @@ public sealed class PipelineRunner : IDisposable
 
     private Dictionary<string, IReadOnlyDictionary<string, MethodResult>> RunAdapt()
     {
-        var a = _config.Adapt;
         var perTarget = _config.Targets.ToDictionary(t => t.Task!, _ => new Dictionary<string, MethodResult>(StringComparer.Ordinal), StringComparer.Ordinal);
-        using var source = a.Methods.Contains("mpt") ? LoadSourcePrompt() : null;
-        foreach (string method in a.Methods)
+        var methods = _config.Adapt.SelectedMethods();
+        using var source = methods.Any(m => m.Init == MethodInit.DistilledSource) ? LoadSourcePrompt() : null;
+        foreach (var method in methods)
         {
-            if (method == "mpt" && a.MultiTarget)
+            if (method.MultiTarget)
             {
-                foreach (var (target, result) in RunMultiTarget(source!)) perTarget[target][MultiTargetKey] = result;
+                foreach (var (target, result) in RunMultiTarget(method, source!)) perTarget[target][method.ResultsKey] = result;
                 continue;
             }
             foreach (var target in _config.Targets)
-                perTarget[target.Task!][MethodKey(method)] = RunSingleTarget(target, method, source);
+                perTarget[target.Task!][method.ResultsKey] = RunSingleTarget(target, method, source);
         }
         return perTarget.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, MethodResult>)kv.Value, StringComparer.Ordinal);
     }
 
     /// <summary>Results key of MPT* (all targets share P*).</summary>
-    public const string MultiTargetKey = "mpt*";
+    public static string MultiTargetKey => AdaptMethods.MptMultiTarget.ResultsKey;
 
-    private string MethodKey(string method) => method == "mpt" && _config.Adapt.Update != "both" ? $"mpt-{_config.Adapt.Update}" : method;
-
-    private MethodResult RunSingleTarget(TaskDataConfig target, string method, PromptEncoder? source)
+    private MethodResult RunSingleTarget(TaskDataConfig target, AdaptMethod method, PromptEncoder? source)
     {
         var a = _config.Adapt;
         var task = _catalog.Get(target.Task!);
@@ -188,8 +187,8 @@ public sealed class PipelineRunner : IDisposable
         foreach (ulong seed in a.Seeds)
         {
             var loop = a.Loop.ToOptions(AdaptConfig.DefaultEpochs, seed);
-            var options = new TargetAdaptationOptions { Rates = Rates(method), Loop = loop };
-            string key = MethodKey(method);
+            var options = new TargetAdaptationOptions { Rates = method.Rates(a.SharedLearningRate, a.TaskLearningRate), Loop = loop };
+            string key = method.ResultsKey;
             string folder = Path.Combine(RunDir, AdaptDir, target.Task!, key.Replace('*', '+'), $"seed-{seed}");
             string label = $"{key} {target.Task} seed {seed}";
             var clock = Stopwatch.StartNew();
@@ -198,10 +197,10 @@ public sealed class PipelineRunner : IDisposable
             {
                 var train = Sample(TrainExamples(target, 0, loop.MaxSourceLength), seed);
                 var dev = DevRows(target);
-                var init = method switch
+                var init = method.Init switch
                 {
-                    "mpt" => TargetPrompts.FromSource(source!),
-                    "pt" => TargetPrompts.VocabularyInit(Backbone, a.PromptLength, seed, _config.Teachers.VocabularyPool),
+                    MethodInit.DistilledSource => TargetPrompts.FromSource(source!),
+                    MethodInit.Vocabulary => TargetPrompts.VocabularyInit(Backbone, a.PromptLength, seed, _config.Teachers.VocabularyPool),
                     _ => SpotInit(),
                 };
                 var result = new TargetAdapter(Backbone, options).Train(init, train, hooks(train, m => DevScore(m, [(task, dev, 0)], loop.MaxSourceLength)));
@@ -223,7 +222,7 @@ public sealed class PipelineRunner : IDisposable
         return Summarise(scores, a, trainCount, parameters, seconds);
     }
 
-    private IEnumerable<(string Target, MethodResult Result)> RunMultiTarget(PromptEncoder source)
+    private IEnumerable<(string Target, MethodResult Result)> RunMultiTarget(AdaptMethod method, PromptEncoder source)
     {
         var a = _config.Adapt;
         var scoresByTarget = _config.Targets.ToDictionary(t => t.Task!, _ => new List<TaskEvaluationSummary>(), StringComparer.Ordinal);
@@ -233,10 +232,10 @@ public sealed class PipelineRunner : IDisposable
         foreach (ulong seed in a.Seeds)
         {
             var loop = a.Loop.ToOptions(AdaptConfig.DefaultEpochs, seed);
-            var options = new TargetAdaptationOptions { Rates = Rates("mpt"), Loop = loop };
+            var options = new TargetAdaptationOptions { Rates = method.Rates(a.SharedLearningRate, a.TaskLearningRate), Loop = loop };
             string folder = Path.Combine(RunDir, AdaptDir, "_multi", "mpt_multi", $"seed-{seed}");
             var clock = Stopwatch.StartNew();
-            var prompt = TrainOrSkip(folder, $"mpt* seed {seed}", StageNames.Adapt, RunFolderRecords.AllTasks, MultiTargetKey,
+            var prompt = TrainOrSkip(folder, $"mpt* seed {seed}", StageNames.Adapt, RunFolderRecords.AllTasks, method.ResultsKey,
                 RunSettings(new { targets = _config.Targets, adapt = a with { Seeds = [], Methods = [] }, evaluate = _config.Evaluate, seed }), loop, a.Loop.LogEverySteps, hooks =>
             {
                 var train = _config.Targets.SelectMany((t, i) => Sample(TrainExamples(t, i, loop.MaxSourceLength), seed)).ToList();
@@ -452,18 +451,6 @@ public sealed class PipelineRunner : IDisposable
             throw new InvalidOperationException($"SPoT starts from the teacher of '{task}', but {folder} holds no finished teacher: run 'mpt teachers' first.");
         using var teacher = PromptFile.Load(Path.Combine(folder, RunFolder.PromptFile));
         return TargetPrompts.Spot(teacher as SoftPrompt ?? throw new InvalidDataException($"{folder}: the teacher is not a plain prompt."));
-    }
-
-    private PromptLearningRates Rates(string method)
-    {
-        var a = _config.Adapt;
-        if (method != "mpt") return new PromptLearningRates { Shared = a.SharedLearningRate, TaskSpecific = null };
-        return a.Update switch
-        {
-            "shared_only" => new PromptLearningRates { Shared = a.SharedLearningRate, TaskSpecific = null },
-            "task_vectors_only" => new PromptLearningRates { Shared = null, TaskSpecific = a.TaskLearningRate },
-            _ => new PromptLearningRates { Shared = a.SharedLearningRate, TaskSpecific = a.TaskLearningRate },
-        };
     }
 
     // ---- evaluation ----
