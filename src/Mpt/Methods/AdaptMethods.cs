@@ -38,8 +38,8 @@ public static class AdaptMethods
     public static IReadOnlyList<AdaptMethod> All { get; } =
         [PromptTuning, Spot, Mpt, MptMultiTarget, MptSharedOnly, MptTaskVectorsOnly, Majority, NoPrompt];
 
-    /// <summary>The names <c>adapt.methods</c> accepts (methods that train).</summary>
-    public static IReadOnlyList<string> ConfigNames { get; } = All.Where(m => m.Trained).Select(m => m.ConfigName).Distinct().ToList();
+    /// <summary>The names <c>adapt.methods</c> accepts (methods that train), in ordinal order.</summary>
+    public static IReadOnlyList<string> ConfigNames { get; } = All.Where(m => m.Trained).Select(m => m.ConfigName).Distinct().Order(StringComparer.Ordinal).ToList();
 
     /// <summary>The values <c>adapt.update</c> accepts.</summary>
     public static IReadOnlyList<string> Updates { get; } = All.Where(m => m.Update is not null).Select(m => m.Update!).Distinct().ToList();

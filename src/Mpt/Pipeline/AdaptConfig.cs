@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Mpt.Methods;
 
 namespace Mpt.Pipeline;
@@ -45,8 +46,39 @@ public sealed record AdaptConfig
     /// <summary>Prompt length of the PT baseline (paper: 100).</summary>
     public int PromptLength { get; init; } = 100;
 
-    /// <summary>Source task whose teacher initialises SPoT (default: the first source).</summary>
+    /// <summary>Source task whose teacher initialises SPoT; set, it is the rule (<see cref="SpotRuleNamed"/>).</summary>
     public string? SpotSource { get; init; }
+
+    /// <summary><see cref="SpotRule"/>: the teacher that scores best on the target's dev set before training (the default).</summary>
+    public const string SpotRuleBest = "best_on_target_dev";
+
+    /// <summary><see cref="SpotRule"/>: the first source's teacher.</summary>
+    public const string SpotRuleFirst = "first_source";
+
+    /// <summary><see cref="SpotRule"/>: the teacher of <see cref="SpotSource"/>.</summary>
+    public const string SpotRuleNamed = "named";
+
+    /// <summary>
+    /// How SPoT picks its source teacher: best_on_target_dev, first_source or named (needs spot_source). Null: named when
+    /// spot_source is set, else best_on_target_dev (see docs/decisions.md).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] // absent when unset, so run settings of earlier versions still match on resume
+    public string? SpotRule { get; init; }
+
+    /// <summary>The rule in force (<see cref="SpotRule"/> with its default resolved).</summary>
+    [JsonIgnore]
+    public string EffectiveSpotRule => SpotRule ?? (SpotSource is null ? SpotRuleBest : SpotRuleNamed);
+
+    /// <summary>
+    /// Checkpoint selection may keep step 0: the initial prompt is scored on dev before the first update and wins when no
+    /// later evaluation beats it (ties keep step 0). Null = on for few-shot runs, off otherwise.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? SelectStepZero { get; init; }
+
+    /// <summary>Whether target runs consider step 0 (<see cref="SelectStepZero"/> with its default resolved).</summary>
+    [JsonIgnore]
+    public bool SelectsStepZero => SelectStepZero ?? FewShot is not null;
 
     /// <summary>Use this source prompt (a .safetensors file or PEFT folder) instead of the run's distilled one.</summary>
     public string? SourcePrompt { get; init; }
@@ -68,6 +100,10 @@ public sealed record AdaptConfig
         ConfigChecks.Positive($"{path}.task_learning_rate", TaskLearningRate);
         ConfigChecks.AtLeast($"{path}.prompt_length", PromptLength, 1);
         Loop.Validate($"{path}.loop");
+        if (SpotRule is not null) ConfigChecks.OneOf($"{path}.spot_rule", SpotRule, SpotRuleBest, SpotRuleFirst, SpotRuleNamed);
+        if (SpotRule == SpotRuleNamed && SpotSource is null) throw new ConfigException($"{path}.spot_rule 'named' needs {path}.spot_source.");
+        if (SpotSource is not null && SpotRule is not (null or SpotRuleNamed))
+            throw new ConfigException($"{path}.spot_source is set but {path}.spot_rule is '{SpotRule}'; drop one of them.");
         foreach (string method in Methods)
             if (AdaptMethods.Select(method, Update, MultiTarget) is null)
                 throw new ConfigException($"{path}.methods '{method}' has no variant for {path}.update '{Update}' with {path}.multi_target {(MultiTarget ? "true" : "false")}.");
