@@ -45,8 +45,8 @@ public static class StageCommand
             Str(Choice(new Option<string?>("--dropout-kernel") { Description = "How dropout masks are drawn while training: exact (libtorch F.dropout) or parallel_chunks (same distribution, another random stream, drawn on several threads) (model.dropout_kernel)." }, "exact", "parallel_chunks"), "model.dropout_kernel"),
             Str(new Option<string?>("--task-file") { Description = "JSON file with extra task definitions (task_file)." }, "task_file"),
         };
-        var sources = new Option<string[]>("--source") { Description = "Source task and data, TASK=PATH (repeatable; replaces the config's sources)." };
-        var targets = new Option<string[]>("--target") { Description = "Target task and data, TASK=PATH (repeatable; replaces the config's targets)." };
+        var sources = new Option<string[]>("--source") { Description = "Source task and data, TASK=PATH, or a real-data benchmark task by name, e.g. word-polarity (built on demand) (repeatable; replaces the config's sources)." };
+        var targets = new Option<string[]>("--target") { Description = "Target task and data, TASK=PATH (a data folder, or a built benchmark folder), or a benchmark task by name (repeatable; replaces the config's targets)." };
         if (section is not null)
         {
             flags.Add(Num(new Option<double?>("--epochs") { Description = $"Epochs ({section}.loop.epochs)." }, $"{section}.loop.epochs"));
@@ -179,7 +179,9 @@ public static class StageCommand
         foreach (string item in items)
         {
             int eq = item.IndexOf('=');
-            if (eq <= 0 || eq == item.Length - 1) throw new ConfigException($"{flag} '{item}' must look like TASK=PATH (e.g. rte=data/glue/rte).");
+            // A bare name is a real-data benchmark task, built on demand (e.g. --source word-polarity).
+            if (eq < 0 && item.Length > 0) { list.Add(new JsonObject { ["task"] = item }); continue; }
+            if (eq <= 0 || eq == item.Length - 1) throw new ConfigException($"{flag} '{item}' must look like TASK=PATH (e.g. rte=data/glue/rte) or name a benchmark task (e.g. word-polarity).");
             list.Add(new JsonObject { ["task"] = item[..eq], ["data"] = item[(eq + 1)..] });
         }
         return list;

@@ -6,6 +6,7 @@ using Mpt.Pipeline;
 using Mpt.Prompts;
 using Mpt.Reports;
 using Mpt.Tasks;
+using Mpt.Tasks.Formatters;
 using Mpt.Training;
 using TorchSharp;
 
@@ -15,14 +16,11 @@ namespace Mpt.Backbones;
 /// A BERT-family encoder as a run backbone: prompts in front of the input embeddings (<see cref="PromptedEncoder"/>),
 /// each input classified by cosine similarity to the embeddings of its task's label descriptions
 /// (<see cref="SimilarityVerbalizer"/>). Only tasks with a fixed label set can run: an encoder has no decoder to write
-/// free text. The input is the formatted row's source text, with the row's <see cref="SecondTextField"/> as the second
-/// segment of a pair when the task provides one.
+/// free text. The input is the formatted row's source text; a row that carries a pair
+/// (<see cref="Tasks.Formatters.LabelledTextFormatter"/>) is encoded as <c>[CLS] a [SEP] b [SEP]</c>.
 /// </summary>
 public sealed class EncoderRunBackbone : IRunBackbone
 {
-    /// <summary>Extra field of a formatted row holding the second text of a pair (<c>[CLS] a [SEP] b [SEP]</c>).</summary>
-    public const string SecondTextField = "text_b";
-
     private readonly bool _ownsModel;
     private ModelFingerprint? _fingerprint;
 
@@ -169,8 +167,10 @@ public sealed class EncoderRunBackbone : IRunBackbone
         public void Dispose() => _backbone.Dispose();
 
         private TrainingExample Example(TextToTextRow row, int label, int taskId, int maxSourceLength) =>
-            EncoderTrainingExamples.Create(_owner.Tokenizer, row.Source,
-                row.ExtraFields.TryGetValue(SecondTextField, out var pair) ? pair as string : null, label, taskId, maxSourceLength);
+            row.ExtraFields.TryGetValue(LabelledTextFormatter.SecondText, out var second) && second is string b
+                && row.ExtraFields.TryGetValue(LabelledTextFormatter.FirstText, out var first) && first is string a
+                ? EncoderTrainingExamples.Create(_owner.Tokenizer, a, b, label, taskId, maxSourceLength)
+                : EncoderTrainingExamples.Create(_owner.Tokenizer, row.Source, null, label, taskId, maxSourceLength);
 
         private static int IndexOf(IReadOnlyList<string> labels, string target)
         {

@@ -55,7 +55,7 @@ public sealed class PipelineRunner : IDisposable
     /// <summary>Adaptation folder.</summary>
     public const string AdaptDir = "adapt";
 
-    private readonly PipelineConfig _config;
+    private PipelineConfig _config;
     private readonly PipelineRunOptions _options;
     private readonly string _metricsPath;
     private readonly TaskCatalog _catalog;
@@ -90,6 +90,7 @@ public sealed class PipelineRunner : IDisposable
     public PipelineOutcome Run(PipelineStages stages)
     {
         _config.Validate(stages);
+        _config = Quickstart.BenchmarkTasks.Resolve(_config, _catalog, Progress.Message); // benchmark tasks by name: data built on demand
         foreach (var t in _config.Sources.Concat(_config.Targets)) _catalog.Get(t.Task!); // unknown task → closest name, before any work
         foreach (var t in _config.Sources.Concat(_config.Targets)) Backbone.EnsureSupports(_catalog.Get(t.Task!)); // e.g. free text on an encoder
         string config = ConfigJson.Serialize(_config);

@@ -315,19 +315,8 @@ public static class QuickstartPipeline
     private static (BuiltBenchmark Benchmark, StageSummary Stage) PrepareData(QuickstartOptions o, TextWriter log)
     {
         var clock = Stopwatch.StartNew();
-        var needed = o.Sources.Concat(o.Targets).ToList();
-        if (!o.RebuildData && BuiltBenchmark.IsComplete(o.ResolvedDataDir, needed))
-        {
-            log.WriteLine($"[data] reusing the benchmark in {Path.GetFullPath(o.ResolvedDataDir)} (files match the manifest's sha256)");
-        }
-        else
-        {
-            string cache = o.SourceCacheDir ?? RealDataOptions.DefaultCacheDir;
-            log.WriteLine($"[data] building the real-data benchmark into {Path.GetFullPath(o.ResolvedDataDir)} (package cache {cache})");
-            RealDataBenchmark.BuildAll(o.ResolvedDataDir, cache, new RealDataOptions { IncludeFortunes = o.IncludeFortunes, Log = line => log.WriteLine($"[data]   {line}") });
-        }
-        var benchmark = BuiltBenchmark.Open(o.ResolvedDataDir);
-        foreach (string name in needed) benchmark.Task(name); // fail now, not after the teachers, on a task that is not there
+        var benchmark = BenchmarkTasks.Ensure(o.ResolvedDataDir, o.Sources.Concat(o.Targets).ToList(), line => log.WriteLine($"[data] {line}"),
+            o.SourceCacheDir, o.RebuildData, o.IncludeFortunes);
         log.WriteLine($"[data] ready in {clock.Elapsed.TotalSeconds:F1} s");
         return (benchmark, new StageSummary(clock.Elapsed.TotalSeconds));
     }

@@ -129,6 +129,43 @@ public sealed class EncoderPipelineTests(MiniLMFixture fixture)
         JsonSerializer.Deserialize<Mpt.Training.TrainingResult>(
             File.ReadAllText(Path.Combine(run, PipelineRunner.AdaptDir, UserTaskFolder.Reviews, "pt", "seed-1", Mpt.Runs.RunFolder.ResultFile)), Mpt.Runs.RunFolder.Json)!.BestStep;
 
+    [Fact]
+    public void Should_Take_Sources_From_A_Built_Benchmark_Folder_With_Its_Label_Descriptions_And_Pairs()
+    {
+        using var data = new UserTaskFolder();
+        using var bench = new Quickstart.MiniBenchmarkFolder();
+        string json = Config(data)
+            .Replace($"\"task\": \"{UserTaskFolder.Polarity}\", \"data\": {JsonSerializer.Serialize(data.DataDir(UserTaskFolder.Polarity))}",
+                $"\"task\": \"{Quickstart.MiniBenchmarkFolder.Polarity}\", \"data\": {JsonSerializer.Serialize(bench.Path)}")
+            .Replace($"\"task\": \"{UserTaskFolder.Topic}\", \"data\": {JsonSerializer.Serialize(data.DataDir(UserTaskFolder.Topic))}",
+                $"\"task\": \"{Quickstart.MiniBenchmarkFolder.Topic}\", \"data\": {JsonSerializer.Serialize(bench.Path)}");
+        Assert.Contains(Quickstart.MiniBenchmarkFolder.Topic, json);
+        string run = Path.Combine(data.Root, "run");
+        var backbone = new EncoderRunBackbone(RunBackbones.MiniLMName, fixture.Model, fixture.Tokenizer, ownsModel: false);
+        PipelineOutcome outcome;
+        using (var runner = new PipelineRunner(ConfigJson.Parse(json), run, new PipelineRunOptions { Backbone = backbone, Reporter = new NoReport() }))
+            outcome = runner.Run(PipelineStages.Teachers);
+
+        // Each teacher trained on its benchmark task's own folder (the pair task included), recorded in the resolved config.
+        foreach (string task in new[] { Quickstart.MiniBenchmarkFolder.Polarity, Quickstart.MiniBenchmarkFolder.Topic })
+            Assert.True(File.Exists(Path.Combine(run, PipelineRunner.TeachersDir, task, Mpt.Runs.RunFolder.PromptFile)));
+        var resolved = ConfigJson.Load(Path.Combine(run, PipelineRunner.ConfigFile));
+        Assert.Equal(bench.Combine(Quickstart.MiniBenchmarkFolder.Topic), resolved.Sources[1].Data);
+    }
+
+    [Fact]
+    public void Should_Require_Data_For_A_Catalogue_Task_Naming_The_Key()
+    {
+        using var data = new UserTaskFolder();
+        string json = Config(data).Replace($", \"data\": {JsonSerializer.Serialize(data.DataDir(UserTaskFolder.Reviews))}", "");
+        var backbone = new EncoderRunBackbone(RunBackbones.MiniLMName, fixture.Model, fixture.Tokenizer, ownsModel: false);
+        using var runner = new PipelineRunner(ConfigJson.Parse(json), Path.Combine(data.Root, "run"), new PipelineRunOptions { Backbone = backbone, Reporter = new NoReport() });
+
+        var e = Assert.Throws<ConfigException>(() => runner.Run(PipelineStages.All));
+        Assert.Contains("targets[0].data", e.Message);
+        Assert.Contains(UserTaskFolder.Reviews, e.Message);
+    }
+
     private sealed class NoReport : IRunReporter
     {
         public string? Write(string runDir) => null;
