@@ -58,7 +58,7 @@ public static class RunBackbones
         try
         {
             t5.DropoutKernel = model.DropoutKernel;
-            return new T5RunBackbone(path, t5, PipelineRunner.LoadTokenizer(model), evaluate.ToOptions, evaluate.MaxNewTokens);
+            return new T5RunBackbone(path, t5, () => PipelineRunner.LoadTokenizer(model), evaluate.ToOptions, evaluate.MaxNewTokens);
         }
         catch
         {

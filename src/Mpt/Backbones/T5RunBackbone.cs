@@ -18,22 +18,24 @@ public sealed class T5RunBackbone : IRunBackbone
 {
     private readonly EvaluationOptionsFactory _evaluation;
     private readonly int _maxTargetTokens;
+    private readonly Lazy<T5Tokenizer> _tokenizer;
     private ModelFingerprint? _fingerprint;
 
     /// <summary>The evaluation options for a maximum input length (from the run's <c>evaluate</c> section).</summary>
     public delegate EvaluationOptions EvaluationOptionsFactory(int maxSourceLength);
 
-    /// <summary>Wraps a loaded T5 and its tokenizer (both owned: disposed with this).</summary>
+    /// <summary>Wraps a loaded T5 (owned: disposed with this) and its tokenizer, loaded when first needed (exporting a
+    /// prompt needs none).</summary>
     /// <param name="name">model.path as given (PEFT's base_model_name_or_path).</param>
     /// <param name="model">The T5.</param>
-    /// <param name="tokenizer">Its tokenizer.</param>
+    /// <param name="tokenizer">Loads its tokenizer.</param>
     /// <param name="evaluation">Evaluation options per maximum input length.</param>
     /// <param name="maxTargetTokens">Longest free-text target in tokens (<c>evaluate.max_new_tokens</c>).</param>
-    public T5RunBackbone(string name, T5ForConditionalGeneration model, T5Tokenizer tokenizer, EvaluationOptionsFactory evaluation, int maxTargetTokens)
+    public T5RunBackbone(string name, T5ForConditionalGeneration model, Func<T5Tokenizer> tokenizer, EvaluationOptionsFactory evaluation, int maxTargetTokens)
     {
         Name = name;
         Model = model;
-        Tokenizer = tokenizer;
+        _tokenizer = new Lazy<T5Tokenizer>(tokenizer);
         _evaluation = evaluation;
         _maxTargetTokens = maxTargetTokens;
     }
@@ -42,7 +44,7 @@ public sealed class T5RunBackbone : IRunBackbone
     public T5ForConditionalGeneration Model { get; }
 
     /// <summary>Its tokenizer.</summary>
-    public T5Tokenizer Tokenizer { get; }
+    public T5Tokenizer Tokenizer => _tokenizer.Value;
 
     /// <inheritdoc/>
     public string Kind => "T5";

@@ -57,6 +57,30 @@ public sealed class EncoderCliTests(MiniLMFixture fixture)
             string best = scores.EnumerateObject().OrderByDescending(p => p.Value.GetDouble()).First().Name;
             Assert.Equal(best, doc.RootElement.GetProperty("prediction").GetString());
         }
+
+        // evaluate: the same scorer as the pipeline, so the test accuracy is the one results.json holds for that seed.
+        string adapted = Path.Combine(run, PipelineRunner.AdaptDir, UserTaskFolder.Reviews, "mpt", "seed-1");
+        string evaluation = Path.Combine(data.Root, "eval.json");
+        var evaluated = CliRunner.Run("evaluate", "--model", "minilm", "--task", UserTaskFolder.Reviews, "--task-file", data.TaskFile,
+            "--data", data.DataDir(UserTaskFolder.Reviews), "--split", "test", "--prompt", Path.Combine(adapted, PipelineRunner.AdapterDir),
+            "--no-task-prefix", "--max-source-length", "24", "--out", evaluation);
+        Assert.True(evaluated.ExitCode == 0, evaluated.Error + evaluated.Output);
+        using (var report = JsonDocument.Parse(File.ReadAllText(evaluation)))
+        using (var test = JsonDocument.Parse(File.ReadAllText(Path.Combine(adapted, PipelineRunner.TestResultsFile))))
+            Assert.Equal(test.RootElement.GetProperty("tasks").GetProperty(UserTaskFolder.Reviews).GetProperty("metrics").GetProperty("accuracy").GetDouble(),
+                report.RootElement.GetProperty("tasks").GetProperty(UserTaskFolder.Reviews).GetProperty("metrics").GetProperty("accuracy").GetDouble(), 9);
+
+        // export: a PEFT adapter for the encoder, one task compressed, recording the model.
+        string exported = Path.Combine(data.Root, "peft");
+        var export = CliRunner.Run("export", "--model", "minilm", "--prompt", adapted, "--out", exported, "--task-id", "0");
+        Assert.True(export.ExitCode == 0, export.Error + export.Output);
+        var loaded = Mpt.Peft.PeftAdapter.Load(exported);
+        using (loaded.Encoder)
+        {
+            Assert.Equal(Mpt.Peft.PeftAdapterConfig.PromptTuningType, loaded.Config.PeftType);
+            Assert.Equal(Mpt.Backbones.RunBackbones.MiniLMName, loaded.Config.BaseModelNameOrPath);
+            Assert.Equal("bert", loaded.TrainedFor!.Architecture.ModelType);
+        }
     }
 
     [Fact]
