@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Mpt.Backbones;
+using Mpt.Encoder;
 using Mpt.Evaluation;
 using Mpt.Model;
 using Mpt.Pipeline;
@@ -115,8 +116,7 @@ public static class PredictCommand
         var labels = task.Labels!;
         return rows.Select((r, i) =>
         {
-            int best = 0;
-            for (int c = 1; c < labels.Count; c++) if (scores[i][c] > scores[i][best]) best = c;
+            int best = ZeroShotScores.ArgMax(scores[i]);
             var line = new Dictionary<string, object> { ["source"] = r.Source, ["prediction"] = labels[best] };
             line["scores"] = labels.Select((l, c) => (l, c)).ToDictionary(x => x.l, x => (object)Math.Round(scores[i][x.c], 4));
             if (r.Target.Length > 0) line["target"] = r.Target;

@@ -126,15 +126,21 @@ public sealed class EncoderRunBackbone : IRunBackbone
         }
 
         /// <inheritdoc/>
-        public TaskEvaluationResult Evaluate(IPromptedModel model, int taskId, IReadOnlyList<TextToTextRow> rows, int maxSourceLength)
+        public TaskEvaluationResult Evaluate(IPromptedModel model, int taskId, IReadOnlyList<TextToTextRow> rows, int maxSourceLength) =>
+            Result(taskId, rows, LabelScores(model, taskId, rows, maxSourceLength), "similarity");
+
+        /// <inheritdoc/>
+        public TaskEvaluationResult EvaluateWithoutPrompt(int taskId, IReadOnlyList<TextToTextRow> rows, int maxSourceLength) =>
+            Result(taskId, rows, LabelScoresWithoutPrompt(taskId, rows, maxSourceLength), "similarity, no prompt");
+
+        private TaskEvaluationResult Result(int taskId, IReadOnlyList<TextToTextRow> rows, IReadOnlyList<float[]> scores, string decoding)
         {
             var task = Tasks[taskId];
-            var scores = LabelScores(model, taskId, rows, maxSourceLength);
-            var predictions = scores.Select(s => task.Labels![ArgMax(s)]).ToList();
+            var predictions = scores.Select(s => task.Labels![ZeroShotScores.ArgMax(s)]).ToList();
             var metrics = new Dictionary<string, double>(MetricSuite.Score(task, rows, predictions), StringComparer.Ordinal);
             // Every prediction is a label, so none is invalid; recorded as for T5 so the two backbones' results read alike.
             metrics[MetricNames.InvalidRate] = 0;
-            return new TaskEvaluationResult(task.Name, rows.Count, metrics, 0, EvaluationReport.AverageOf(metrics), "similarity",
+            return new TaskEvaluationResult(task.Name, rows.Count, metrics, 0, EvaluationReport.AverageOf(metrics), decoding,
                 predictions, rows.Select(r => r.Target).ToList());
         }
 
@@ -163,6 +169,18 @@ public sealed class EncoderRunBackbone : IRunBackbone
             return result;
         }
 
+        /// <summary>
+        /// Label scores of the frozen encoder alone: its own mean-pooled sentence embedding of each row (no prompt rows,
+        /// positions from 0 as in pretraining) against the label descriptions; no gradients.
+        /// </summary>
+        public IReadOnlyList<float[]> LabelScoresWithoutPrompt(int taskId, IReadOnlyList<TextToTextRow> rows, int maxSourceLength)
+        {
+            int count = Tasks[taskId].Labels!.Count;
+            var examples = rows.Select(r => Example(r, 0, taskId, maxSourceLength)).ToList();
+            return ZeroShotScores.Compute(_owner.Model, _backbone.Verbalizer, _owner.Tokenizer.PadTokenId, examples, BatchSize)
+                .Select(s => s[..count]).ToList();
+        }
+
         /// <inheritdoc/>
         public void Dispose() => _backbone.Dispose();
 
@@ -177,14 +195,6 @@ public sealed class EncoderRunBackbone : IRunBackbone
             for (int i = 0; i < labels.Count; i++)
                 if (string.Equals(labels[i], target, StringComparison.Ordinal)) return i;
             return -1;
-        }
-
-        private static int ArgMax(float[] scores)
-        {
-            int best = 0;
-            for (int i = 1; i < scores.Length; i++)
-                if (scores[i] > scores[best]) best = i;
-            return best;
         }
     }
 }

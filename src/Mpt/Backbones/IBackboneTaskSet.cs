@@ -20,6 +20,12 @@ public interface IBackboneTaskSet : ITaskScorer, IDisposable
     /// <summary>Tokenised examples of task <paramref name="taskId"/>'s rows, inputs cut to <paramref name="maxSourceLength"/> tokens.</summary>
     /// <exception cref="InvalidDataException">A row's target is not one of a classifier's labels (task and value named).</exception>
     IReadOnlyList<TrainingExample> Examples(IReadOnlyList<TextToTextRow> rows, int taskId, int maxSourceLength);
+
+    /// <summary>
+    /// The "no prompt" baseline: task <paramref name="taskId"/>'s rows scored by the frozen backbone alone (an encoder's
+    /// own sentence embedding against the label descriptions; T5 generating from the bare input).
+    /// </summary>
+    TaskEvaluationResult EvaluateWithoutPrompt(int taskId, IReadOnlyList<TextToTextRow> rows, int maxSourceLength);
 }
 
 /// <summary>

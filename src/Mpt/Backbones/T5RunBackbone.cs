@@ -89,6 +89,9 @@ public sealed class T5RunBackbone : IRunBackbone
                 .Evaluate(Tasks[taskId], rows);
         }
 
+        public TaskEvaluationResult EvaluateWithoutPrompt(int taskId, IReadOnlyList<TextToTextRow> rows, int maxSourceLength) =>
+            new Evaluator(EvaluationModel.Plain(owner.Model), owner.Tokenizer, owner._evaluation(maxSourceLength)).Evaluate(Tasks[taskId], rows);
+
         public void Dispose() { }
     }
 }

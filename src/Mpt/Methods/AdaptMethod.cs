@@ -5,8 +5,11 @@ namespace Mpt.Methods;
 /// <summary>How the prompt of a target run starts (paper §3.2, §4.1, Table 1).</summary>
 public enum MethodInit
 {
-    /// <summary>Not trained: a baseline scored without a prompt (majority label, the frozen encoder alone).</summary>
-    None,
+    /// <summary>Not trained, no model: always the most frequent label of the target's train pool.</summary>
+    MajorityLabel,
+    /// <summary>Not trained: the frozen backbone without any prompt (an encoder's own sentence embedding against the
+    /// label descriptions; T5 generating from the bare input).</summary>
+    NoPrompt,
     /// <summary>PT (Lester et al. 2021): l rows sampled from the backbone's vocabulary embeddings.</summary>
     Vocabulary,
     /// <summary>SPoT (Vu et al. 2022): a copy of one source task's teacher prompt.</summary>
@@ -46,7 +49,7 @@ public sealed record AdaptMethod(string ResultsKey, string ConfigName, string? U
     MethodInit Init, MethodGroups Groups)
 {
     /// <summary>Whether the method trains a prompt (false for the untrained baselines).</summary>
-    public bool Trained => Init != MethodInit.None;
+    public bool Trained => Init is not (MethodInit.MajorityLabel or MethodInit.NoPrompt);
 
     /// <summary>
     /// The learning rates of a run: <paramref name="shared"/> for P* (or a plain prompt), <paramref name="taskVectors"/>

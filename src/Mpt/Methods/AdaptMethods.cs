@@ -29,24 +29,24 @@ public static class AdaptMethods
     public static readonly AdaptMethod MptTaskVectorsOnly = new("mpt-task_vectors_only", "mpt", "task_vectors_only", false, "mpt-task_vectors_only", MethodInit.DistilledSource, MethodGroups.TaskVectors);
 
     /// <summary>Untrained baseline: always the most frequent training label.</summary>
-    public static readonly AdaptMethod Majority = new("majority", "majority", null, false, "majority", MethodInit.None, MethodGroups.None);
+    public static readonly AdaptMethod Majority = new("majority", "majority", null, false, "majority", MethodInit.MajorityLabel, MethodGroups.None);
 
     /// <summary>Untrained baseline: the frozen encoder without a prompt, its sentence embedding scored against the label descriptions.</summary>
-    public static readonly AdaptMethod NoPrompt = new("no-prompt", "no-prompt", null, false, "no prompt", MethodInit.None, MethodGroups.None);
+    public static readonly AdaptMethod NoPrompt = new("no-prompt", "no-prompt", null, false, "no prompt", MethodInit.NoPrompt, MethodGroups.None);
 
     /// <summary>Every method, in report order.</summary>
     public static IReadOnlyList<AdaptMethod> All { get; } =
         [PromptTuning, Spot, Mpt, MptMultiTarget, MptSharedOnly, MptTaskVectorsOnly, Majority, NoPrompt];
 
-    /// <summary>The names <c>adapt.methods</c> accepts (methods that train), in ordinal order.</summary>
-    public static IReadOnlyList<string> ConfigNames { get; } = All.Where(m => m.Trained).Select(m => m.ConfigName).Distinct().Order(StringComparer.Ordinal).ToList();
+    /// <summary>The names <c>adapt.methods</c> accepts, in ordinal order.</summary>
+    public static IReadOnlyList<string> ConfigNames { get; } = All.Select(m => m.ConfigName).Distinct().Order(StringComparer.Ordinal).ToList();
 
     /// <summary>The values <c>adapt.update</c> accepts.</summary>
     public static IReadOnlyList<string> Updates { get; } = All.Where(m => m.Update is not null).Select(m => m.Update!).Distinct().ToList();
 
-    /// <summary>Baselines a run can add to the config's methods (trained, and needing no distilled prompt).</summary>
+    /// <summary>Baselines a run can add to the config's methods (everything that needs no distilled prompt).</summary>
     public static IReadOnlyList<string> Baselines { get; } =
-        All.Where(m => m.Trained && m.Init != MethodInit.DistilledSource).Select(m => m.ConfigName).Distinct().ToList();
+        All.Where(m => m.Init != MethodInit.DistilledSource).Select(m => m.ConfigName).Distinct().ToList();
 
     /// <summary>The method with results key <paramref name="key"/> (case-insensitive), or null for a key not in the registry.</summary>
     public static AdaptMethod? ByKey(string key) =>
@@ -58,7 +58,7 @@ public static class AdaptMethods
     /// <returns>The record, or null when no method matches (e.g. multi_target with an update ablation).</returns>
     public static AdaptMethod? Select(string configName, string update, bool multiTarget)
     {
-        var named = All.Where(m => m.Trained && m.ConfigName == configName).ToList();
+        var named = All.Where(m => m.ConfigName == configName).ToList();
         // multi_target and update only choose among records that have those variants (PT and SPoT have neither).
         if (named.Any(m => m.MultiTarget)) named = named.Where(m => m.MultiTarget == multiTarget).ToList();
         if (named.Any(m => m.Update is not null)) named = named.Where(m => m.Update == update).ToList();

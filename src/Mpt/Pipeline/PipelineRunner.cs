@@ -165,6 +165,11 @@ public sealed class PipelineRunner : IDisposable
         using var source = methods.Any(m => m.Init == MethodInit.DistilledSource) ? LoadSourcePrompt() : null;
         foreach (var method in methods)
         {
+            if (!method.Trained)
+            {
+                foreach (var target in _config.Targets) perTarget[target.Task!][method.ResultsKey] = RunBaseline(target, method);
+                continue;
+            }
             if (method.MultiTarget)
             {
                 foreach (var (target, result) in RunMultiTarget(method, source!)) perTarget[target][method.ResultsKey] = result;
@@ -174,6 +179,27 @@ public sealed class PipelineRunner : IDisposable
                 perTarget[target.Task!][method.ResultsKey] = RunSingleTarget(target, method, source);
         }
         return perTarget.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, MethodResult>)kv.Value, StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// An untrained baseline on a target's test rows (majority label of the train pool, or the backbone without a
+    /// prompt): cheap, so recomputed on every invocation rather than stored; recorded as one run with seed 0.
+    /// </summary>
+    private MethodResult RunBaseline(TaskDataConfig target, AdaptMethod method)
+    {
+        var clock = Stopwatch.StartNew();
+        var task = _catalog.Get(target.Task!);
+        var test = RowsOf(target, DataSplit.Test);
+        TaskEvaluationResult result;
+        if (method.Init == MethodInit.MajorityLabel) result = MajorityBaseline.Evaluate(task, RowsOf(target, DataSplit.Train), test);
+        else
+        {
+            using var set = Backbone.ForTasks([task]);
+            result = set.EvaluateWithoutPrompt(0, test, _config.Adapt.Loop.MaxSourceLength);
+        }
+        Progress.RunFinished($"{method.ResultsKey} {target.Task}", $"test {result.Average:F2} (untrained baseline)");
+        return RunFolderRecords.Method([0UL], [(result.Average, result.Metrics)], _config.Adapt.FewShot, RowsOf(target, DataSplit.Train).Count,
+            null, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>Results key of MPT* (all targets share P*).</summary>

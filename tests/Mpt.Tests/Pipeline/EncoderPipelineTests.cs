@@ -49,12 +49,18 @@ public sealed class EncoderPipelineTests(MiniLMFixture fixture)
         string run = Path.Combine(data.Root, "run");
         var messages = new RecordingProgress();
         PipelineOutcome outcome;
-        using (var runner = Runner(data, run, progress: messages)) outcome = runner.Run(PipelineStages.All);
+        const string all = "\"mpt\", \"pt\", \"spot\", \"majority\", \"no-prompt\"";
+        using (var runner = Runner(data, run, progress: messages, methods: all)) outcome = runner.Run(PipelineStages.All);
 
         var methods = Assert.Single(outcome.Results.Targets!);
         Assert.Equal(UserTaskFolder.Reviews, methods.Key);
-        Assert.Equal(["mpt", "pt", "spot"], methods.Value.Keys.Order());
-        foreach (var (_, result) in methods.Value)
+        Assert.Equal(["majority", "mpt", "no-prompt", "pt", "spot"], methods.Value.Keys.Order());
+        // Untrained baselines: one "seed" 0. The train pool is 4 pos / 4 neg, the tie goes to the first label (pos),
+        // and the test rows alternate, so majority scores 50 %.
+        Assert.Equal(50.0, methods.Value["majority"].Mean, 9);
+        Assert.Equal([0L], methods.Value["no-prompt"].Seeds.Select(s => s.Seed));
+        Assert.Equal(0, methods.Value["no-prompt"].Mean % 25, 9);
+        foreach (var (_, result) in methods.Value.Where(m => m.Key is "mpt" or "pt" or "spot"))
         {
             Assert.Equal([1L, 2L], result.Seeds.Select(s => s.Seed));
             Assert.Equal("accuracy", result.Metric);
@@ -86,7 +92,7 @@ public sealed class EncoderPipelineTests(MiniLMFixture fixture)
 
         // Resume: every run is finished, so nothing trains and the results are read back unchanged.
         PipelineOutcome again;
-        using (var runner = Runner(data, run, resume: true)) again = runner.Run(PipelineStages.All);
+        using (var runner = Runner(data, run, resume: true, methods: all)) again = runner.Run(PipelineStages.All);
         foreach (var (method, result) in methods.Value)
             Assert.Equal(result.Seeds.Select(s => s.Score), again.Results.Targets![UserTaskFolder.Reviews][method].Seeds.Select(s => s.Score));
     }
