@@ -87,7 +87,7 @@ public static class EvaluateCommand
             if (RunBackbones.IsMiniLM(modelDir))
             {
                 // The encoder: the similarity verbaliser over the task's label descriptions, the one scorer of the pipeline.
-                using var encoderBackbone = (EncoderRunBackbone)RunBackbones.Load(new Pipeline.ModelConfig { Path = modelDir }, new Pipeline.EvaluateConfig());
+                using var encoderBackbone = (EncoderRunBackbone)RunBackbones.Load(new Pipeline.ModelConfig { Path = modelDir }, new Pipeline.EvaluateConfig(), "--model");
                 string path = parse.GetValue(prompt)
                     ?? throw new ArgumentException($"the {encoderBackbone.Kind} '{encoderBackbone.Name}' is evaluated with a trained prompt: give --prompt.");
                 using var set = encoderBackbone.ForTasks([definition]);

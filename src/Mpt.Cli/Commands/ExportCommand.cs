@@ -33,7 +33,7 @@ public static class ExportCommand
         {
             string modelDir = parse.GetValue(model)!, outDir = parse.GetValue(output)!;
             var modelConfig = new ModelConfig { Path = modelDir, Device = parse.GetValue(device)!, Dtype = parse.GetValue(dtype)! };
-            using var backbone = RunBackbones.Load(modelConfig, new EvaluateConfig());
+            using var backbone = RunBackbones.Load(modelConfig, new EvaluateConfig(), "--model");
             using PromptEncoder encoder = PromptLoading.Load(parse.GetValue(prompt)!, backbone.Fingerprint, parse.GetValue(allow));
             string name = parse.GetValue(baseName) ?? backbone.Name;
             PeftAdapterConfig Save(PromptEncoder p) =>

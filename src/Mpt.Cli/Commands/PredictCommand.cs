@@ -62,7 +62,7 @@ public static class PredictCommand
                 rows = EvaluationData.Load(definition, inputPath, null, null, FormatOptions.Default with { AddPrefix = !parse.GetValue(noPrefix) }).Rows;
             if (rows.Count == 0) throw new InvalidDataException($"{inputPath}: no inputs.");
 
-            using var loaded = RunBackbones.Load(modelConfig, new EvaluateConfig());
+            using var loaded = RunBackbones.Load(modelConfig, new EvaluateConfig(), "--model");
             IEnumerable<string> lines;
             if (loaded is EncoderRunBackbone encoderBackbone)
                 lines = EncoderPredictions(encoderBackbone, rows, definition, parse.GetValue(prompt), parse.GetValue(taskId), parse.GetValue(allow), parse.GetValue(maxSource));

@@ -27,10 +27,11 @@ public static class RunBackbones
     /// <summary>Loads the backbone of a model section (validated).</summary>
     /// <param name="model">The <c>model</c> section.</param>
     /// <param name="evaluate">The <c>evaluate</c> section (T5 generation settings).</param>
+    /// <param name="key">How messages name the path: the config key, or the flag of a CLI verb (<c>--model</c>).</param>
     /// <exception cref="ConfigException">model.path is neither supported kind, or a setting does not apply to its kind.</exception>
-    public static IRunBackbone Load(ModelConfig model, EvaluateConfig evaluate)
+    public static IRunBackbone Load(ModelConfig model, EvaluateConfig evaluate, string key = "model.path")
     {
-        string path = model.Path ?? throw new ConfigException("model.path is required: " + Supported + ".");
+        string path = model.Path ?? throw new ConfigException($"{key} is required: " + Supported + ".");
         if (IsMiniLM(path))
         {
             EnsureEncoderSettings(model, "minilm");
@@ -41,8 +42,8 @@ public static class RunBackbones
         }
         if (!Directory.Exists(path))
             throw new ConfigException(File.Exists(path)
-                ? $"model.path '{path}' is a file; it must be {Supported}."
-                : $"model.path '{path}' does not exist; it must be {Supported}.");
+                ? $"{key} '{path}' is a file; it must be {Supported}."
+                : $"{key} '{path}' does not exist; it must be {Supported}.");
         string? type = ModelType(path);
         if (type == "bert")
         {
@@ -50,10 +51,10 @@ public static class RunBackbones
             // BERT folders: not yet wired. The loader of a Hugging Face BERT folder (config.json, model.safetensors or
             // pytorch_model.bin, vocab.txt) is being written separately; plug it in here:
             //   new EncoderRunBackbone(path, BertModel.FromHfFolder(path), WordPieceTokenizer.FromHfFolder(path))
-            throw new ConfigException($"model.path '{path}' is a BERT folder (config.json model_type 'bert'). BERT folders: not yet wired; use 'minilm' or a T5 folder.");
+            throw new ConfigException($"{key} '{path}' is a BERT folder (config.json model_type 'bert'). BERT folders: not yet wired; use 'minilm' or a T5 folder.");
         }
         if (type is not (null or "t5" or "mt5"))
-            throw new ConfigException($"model.path '{path}' holds a '{type}' model (config.json model_type); supported: {Supported}.");
+            throw new ConfigException($"{key} '{path}' holds a '{type}' model (config.json model_type); supported: {Supported}.");
         var t5 = T5ForConditionalGeneration.FromPretrained(path, DeviceSelection.DType(model.Dtype), DeviceSelection.Device(model.Device));
         try
         {
