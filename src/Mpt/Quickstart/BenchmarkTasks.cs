@@ -70,6 +70,11 @@ public static class BenchmarkTasks
             if (entry.Data is null && catalog.Contains(entry.Task!))
                 throw new ConfigException($"{key}.data is required for task '{entry.Task}' (only the real-data benchmark's tasks are built on demand).");
         var byName = all.Where(x => x.Entry.Data is null).Select(x => x.Entry.Task!).Distinct(StringComparer.Ordinal).ToList();
+        // A near miss of a catalogue task is a typo, not a benchmark task: name the closest task rather than start a
+        // build that downloads the benchmark's sources.
+        foreach (string name in byName)
+            if (catalog.ClosestName(name) is { } close && TaskCatalog.EditDistance(close.ToLowerInvariant(), name.ToLowerInvariant()) <= 2)
+                catalog.Get(name);
         BuiltBenchmark? onDemand = byName.Count > 0 ? Ensure(QuickstartOptions.DefaultDataDir, byName, line => log($"[data] {line}")) : null;
         var opened = new Dictionary<string, BuiltBenchmark>(StringComparer.Ordinal);
         TaskDataConfig Resolve(TaskDataConfig entry)

@@ -172,6 +172,19 @@ public sealed class EncoderPipelineTests(MiniLMFixture fixture)
         Assert.Contains(UserTaskFolder.Reviews, e.Message);
     }
 
+    [Fact]
+    public void Should_Name_The_Closest_Task_For_A_Typo_Without_Data_Instead_Of_Building_The_Benchmark()
+    {
+        using var data = new UserTaskFolder();
+        string json = Config(data).Replace($"\"task\": \"{UserTaskFolder.Reviews}\", \"data\": {JsonSerializer.Serialize(data.DataDir(UserTaskFolder.Reviews))}",
+            "\"task\": \"my-tsak\"");
+        var backbone = new EncoderRunBackbone(RunBackbones.MiniLMName, fixture.Model, fixture.Tokenizer, ownsModel: false);
+        using var runner = new PipelineRunner(ConfigJson.Parse(json), Path.Combine(data.Root, "run"), new PipelineRunOptions { Backbone = backbone, Reporter = new NoReport() });
+
+        var e = Assert.Throws<KeyNotFoundException>(() => runner.Run(PipelineStages.All));
+        Assert.Contains($"Did you mean '{UserTaskFolder.Reviews}'", e.Message);
+    }
+
     private sealed class NoReport : IRunReporter
     {
         public string? Write(string runDir) => null;
