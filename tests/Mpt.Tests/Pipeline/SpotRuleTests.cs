@@ -11,7 +11,7 @@ using Xunit;
 namespace Mpt.Tests.Pipeline;
 
 /// <summary>
-/// SPoT's source rule on a tiny T5 (the same runner as the encoder): the default takes the teacher that scores best on
+/// The untrained baselines and SPoT's source rule on a tiny T5 (the same runner as the encoder): the default takes the teacher that scores best on
 /// the target's dev set before training; first_source and a named source take that teacher. With a learning rate too
 /// small to move the prompt and step 0 selectable, the finished SPoT prompt is exactly the teacher it started from.
 /// </summary>
@@ -60,6 +60,24 @@ public sealed class SpotRuleTests : IDisposable
         Assert.Equal("mrpc", SpotStartedFrom(_ws.PathOf("first")));
         Assert.Equal("cola", SpotStartedFrom(_ws.PathOf("named")));
         Assert.Equal(BestTeacherOnRteDev(Config(""), teachers), SpotStartedFrom(_ws.PathOf("best")));
+    }
+
+    [Fact]
+    public void Should_Score_The_Untrained_Baselines_On_T5_Without_Any_Teacher()
+    {
+        var config = ConfigJson.Parse(_ws.ConfigJson(""", "methods": ["majority", "no-prompt"]""")) with { Sources = [] };
+        string run = _ws.PathOf("baselines");
+        PipelineOutcome outcome;
+        using (var runner = new PipelineRunner(config, run)) outcome = runner.Run(PipelineStages.Adapt);
+
+        var rte = outcome.Results.Targets!["rte"];
+        Assert.Equal(["majority", "no-prompt"], rte.Keys.Order());
+        Assert.All(rte.Values, r => Assert.Equal([0L], r.Seeds.Select(s => s.Seed)));
+        Assert.All(rte.Values, r => Assert.Equal(0, r.TrainableParams));
+        Assert.False(Directory.Exists(Path.Combine(run, PipelineRunner.TeachersDir)));
+        // The bare T5 is scored by generation (its invalid outputs are counted); majority always answers a label.
+        Assert.Contains("invalid_rate", rte["no-prompt"].Metrics!.Keys);
+        Assert.Equal(0.0, rte["majority"].Metrics!["invalid_rate"].Mean, 9);
     }
 
     /// <summary>The dev scores computed here, independently of the runner: the best teacher, ties to the earlier source.</summary>
