@@ -81,6 +81,11 @@ public sealed class EncoderCliTests(MiniLMFixture fixture)
             Assert.Equal(Mpt.Backbones.RunBackbones.MiniLMName, loaded.Config.BaseModelNameOrPath);
             Assert.Equal("bert", loaded.TrainedFor!.Architecture.ModelType);
         }
+
+        // import: the adapter checked against the encoder it records, into a prompt file.
+        var imported = CliRunner.Run("import", exported, "--out", Path.Combine(data.Root, "imported.safetensors"), "--model", "minilm");
+        Assert.True(imported.ExitCode == 0, imported.Error + imported.Output);
+        Assert.Contains("recorded for bert d_model=384", imported.Output);
     }
 
     [Fact]
