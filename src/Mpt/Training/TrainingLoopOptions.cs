@@ -86,5 +86,6 @@ public sealed record TrainingLoopOptions
     /// a transferred prompt can be best before any few-shot update. Needs an evaluation; applies to fresh runs (a resumed
     /// run restores the best step from its checkpoint).
     /// </summary>
-    public bool SelectStepZero { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SelectStepZero { get; init; } // written only when on, so run folders started before the option still resume
 }
