@@ -63,7 +63,7 @@ public sealed record PipelineConfig
         for (int i = 0; i < Targets.Count; i++)
             (Targets[i] ?? throw new ConfigException($"targets[{i}] is null; give an object like {{\"task\": \"rte\", \"data\": \"...\"}}.")).Validate($"targets[{i}]");
         bool needSources = (stages & (PipelineStages.Teachers | PipelineStages.Distill)) != 0
-                           || ((stages & PipelineStages.Adapt) != 0 && Adapt.Methods.Contains("spot"));
+                           || ((stages & PipelineStages.Adapt) != 0 && Adapt.SelectedMethods().Any(m => m.Init == Methods.MethodInit.Teacher));
         if (needSources && Sources.Count == 0) throw new ConfigException("sources must list at least one source task.");
         if ((stages & PipelineStages.Adapt) != 0 && Targets.Count == 0) throw new ConfigException("targets must list at least one target task.");
         Unique("sources", Sources);
@@ -75,7 +75,7 @@ public sealed record PipelineConfig
             Distill.Sampler.Validate("distill.sampler", Sources.Count, Distill.Loop.BatchSize, Distill.StochasticTaskSampling);
         if (Adapt.SpotSource is { } spot && Sources.All(s => s.Task != spot))
             throw new ConfigException($"adapt.spot_source '{spot}' is not one of the sources ({string.Join(", ", Sources.Select(s => s.Task))}).");
-        if (Adapt.MultiTarget && !Adapt.Methods.Contains("mpt"))
+        if (Adapt.MultiTarget && !Adapt.SelectedMethods().Any(m => m.MultiTarget))
             throw new ConfigException("adapt.multi_target needs the mpt method in adapt.methods.");
         // Last, so that a field's own error is reported first.
         if (!AllowSourceTargetOverlap && Targets.FirstOrDefault(t => Sources.Any(s => s.Task == t.Task)) is { } both)

@@ -88,6 +88,14 @@ public sealed class TrainingLoop
         else
         {
             torch.random.manual_seed(unchecked((long)_options.Seed));
+            if (_options.SelectStepZero && evaluate is not null)
+            {
+                // Step 0 as a checkpoint candidate: the initial prompt's dev score (eval mode: no dropout, no RNG draws).
+                _model.Train(false);
+                bestScore = evaluate(_model);
+                bestStep = 0;
+                bestPrompt = _model.Prompt.PeftTensors().ToDictionary(kv => kv.Key, kv => kv.Value.DetachFromDisposeScope());
+            }
         }
 
         var losses = new List<double>();

@@ -97,4 +97,12 @@ public sealed record TrainingLoopOptions
         if (!(Epochs > 0)) throw new ArgumentOutOfRangeException(nameof(Epochs), $"Epochs must be positive, got {Epochs}.");
         return Math.Max(1, (long)Math.Ceiling(Epochs * exampleCount / BatchSize));
     }
+
+    /// <summary>
+    /// Score the initial prompt on dev before the first update and let it win checkpoint selection (ties keep step 0):
+    /// a transferred prompt can be best before any few-shot update. Needs an evaluation; applies to fresh runs (a resumed
+    /// run restores the best step from its checkpoint).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SelectStepZero { get; init; } // written only when on, so run folders started before the option still resume
 }
