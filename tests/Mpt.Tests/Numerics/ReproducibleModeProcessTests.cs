@@ -10,8 +10,8 @@ namespace Mpt.Tests.Numerics;
 /// The reproducible mode end to end, on one machine: <c>mpt teachers</c> runs as a child process (the variables only
 /// act when set before libtorch loads) on a T5 wide enough for the vectorised kernels, with libtorch's dispatch level and
 /// MKL's code path set differently in the starting environment. In the default mode the trained prompts differ bitwise
-/// between AVX2 and AVX-512 dispatch; with <c>--reproducible</c> the CLI re-executes itself into the pinned environment
-/// and the prompts are identical from either start.
+/// between ATen's AVX2 and AVX-512 dispatch and between oneDNN's; with <c>--reproducible</c> the CLI re-executes itself
+/// into the pinned environment and the prompts are identical from either start.
 /// </summary>
 public sealed class ReproducibleModeProcessTests
 {
@@ -55,6 +55,9 @@ public sealed class ReproducibleModeProcessTests
         var avx2 = Teachers(ws, "default-avx2", new Dictionary<string, string> { ["ATEN_CPU_CAPABILITY"] = "avx2" });
         var avx512 = Teachers(ws, "default-avx512", new Dictionary<string, string> { ["ATEN_CPU_CAPABILITY"] = "avx512" });
         Assert.NotEqual(avx2.Prompt(), avx512.Prompt());
+        // ATen's level does not reach oneDNN (libtorch's exact GELU on the CPU): its instruction set changes the bits too.
+        var oneDnnAvx2 = Teachers(ws, "default-avx2-onednn-avx2", new Dictionary<string, string> { ["ATEN_CPU_CAPABILITY"] = "avx2", ["ONEDNN_MAX_CPU_ISA"] = "AVX2" });
+        Assert.NotEqual(avx2.Prompt(), oneDnnAvx2.Prompt());
         Assert.Equal("default", avx512.Numerics().GetProperty("mode").GetString());
 
         // Starting points that each change the numbers in the default mode: AVX-512 dispatch with MKL's SSE2 path

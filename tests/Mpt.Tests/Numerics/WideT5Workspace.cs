@@ -9,8 +9,8 @@ namespace Mpt.Tests.Numerics;
 
 /// <summary>
 /// A model folder with a random T5 wide enough for libtorch's CPU kernels to take their vectorised paths (d_model 256,
-/// d_ff 1024: the matrix products go to MKL's GEMM and the norms and softmaxes to ATen's AVX2/AVX-512 kernels; the golden
-/// models, d_model 8-32, are mostly scalar tails), the golden tokenizer, one GLUE-shaped source task (mrpc) and a config
+/// d_ff 1024: the matrix products go to MKL's GEMM, the norms and softmaxes to ATen's AVX2/AVX-512 kernels and the exact
+/// GELU to oneDNN's; the golden models, d_model 8-32, are mostly scalar tails), the golden tokenizer, one GLUE-shaped source task (mrpc) and a config
 /// that trains its teacher prompt for a few steps.
 /// </summary>
 public sealed class WideT5Workspace : IDisposable
@@ -27,6 +27,8 @@ public sealed class WideT5Workspace : IDisposable
         {
             VocabSize = tokenizer.VocabSize, DModel = 256, DKv = 64, DFf = 1024, NumLayers = 2, NumDecoderLayers = 2, NumHeads = 4,
             DecoderStartTokenId = 0,
+            // Exact GELU (F.gelu), which libtorch runs on oneDNN's CPU kernels, so oneDNN's dispatch is exercised too.
+            FeedForwardProj = "gelu", DenseActFn = "gelu",
         };
         torch.manual_seed(20230302);
         using (var model = new T5ForConditionalGeneration(config))
