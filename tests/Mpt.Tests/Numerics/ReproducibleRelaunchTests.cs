@@ -99,7 +99,7 @@ public sealed class ReproducibleRelaunchTests
     }
 
     [Fact]
-    public void Numerics_Record_Names_The_Mode_From_The_Environment_And_Round_Trips_In_Results_Json()
+    public void Numerics_Record_Names_The_Mode_From_The_Environment_Round_Trips_In_Results_Json_And_Shows_In_The_Report()
     {
         var reproducible = NumericsSummary.Of(Env(Pinned), threads: 2);
         Assert.Equal(NumericsSummary.Reproducible, reproducible.Mode);
@@ -122,6 +122,10 @@ public sealed class ReproducibleRelaunchTests
             Assert.Equal(partial.Mode, read.Mode);
             Assert.Equal(partial.Threads, read.Threads);
             Assert.Equal(partial.Environment, read.Environment);
+
+            new RunResults(Model: new ModelSummary("t5-tiny"), Numerics: reproducible).Write(path);
+            string report = File.ReadAllText(RunReport.Write(dir).Markdown);
+            Assert.Contains($"numerics: {reproducible.Describe()}", report);
 
             File.WriteAllText(path, json.Replace("\"mode\": \"default\"", "\"mode\": \"fast\""));
             var bad = Assert.Throws<InvalidDataException>(() => RunResults.Read(path));
