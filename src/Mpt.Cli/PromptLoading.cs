@@ -14,7 +14,11 @@ public static class PromptLoading
     /// for other weights is refused unless <paramref name="allowMismatch"/>); a run folder gives its prompt.safetensors;
     /// anything else is read as a prompt safetensors file.
     /// </summary>
-    public static PromptEncoder Load(string path, T5ForConditionalGeneration? model, bool allowMismatch)
+    public static PromptEncoder Load(string path, T5ForConditionalGeneration? model, bool allowMismatch) =>
+        Load(path, model is null ? null : ModelFingerprint.Compute(model), allowMismatch);
+
+    /// <summary>As <see cref="Load(string, T5ForConditionalGeneration?, bool)"/> for any backbone, given its fingerprint (null = no check).</summary>
+    public static PromptEncoder Load(string path, ModelFingerprint? model, bool allowMismatch)
     {
         if (Directory.Exists(path) && File.Exists(Path.Combine(path, PeftAdapter.ConfigFileName)))
         {

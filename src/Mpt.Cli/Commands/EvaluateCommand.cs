@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Mpt.Data;
+using Mpt.Backbones;
 using Mpt.Evaluation;
 using Mpt.Model;
 using Mpt.Prompts;
@@ -19,7 +20,7 @@ public static class EvaluateCommand
     /// <summary>Builds the verb.</summary>
     public static Command Create(CliContext context)
     {
-        var model = new Option<string>("--model") { Description = "Hugging Face T5 folder (config.json + weights; spiece.model unless --tokenizer).", Required = true };
+        var model = new Option<string>("--model") { Description = "Hugging Face T5 folder (config.json + weights; spiece.model unless --tokenizer), or minilm (the embedded encoder; needs --prompt).", Required = true };
         var task = new Option<string>("--task") { Description = "Task name from the catalogue (e.g. rte, superglue-boolq) or from --task-file.", Required = true };
         var data = new Option<string>("--data") { Description = "Data file (.parquet, .jsonl, .csv, .tsv) or a folder of split files as the HF hub exports them.", Required = true };
         var prompt = new Option<string?>("--prompt") { Description = "Prompt weights: a .safetensors file (or PEFT adapter folder) with prompt_embeddings, or MPT's three tensors." };
@@ -86,6 +87,33 @@ public static class EvaluateCommand
             }
 
             string modelDir = parse.GetValue(model)!;
+            if (RunBackbones.IsMiniLM(modelDir))
+            {
+                // The encoder: the similarity verbaliser over the task's label descriptions, the one scorer of the pipeline.
+                using var encoderBackbone = (EncoderRunBackbone)RunBackbones.Load(new Pipeline.ModelConfig { Path = modelDir }, new Pipeline.EvaluateConfig(), "--model");
+                string path = parse.GetValue(prompt)
+                    ?? throw new ArgumentException($"the {encoderBackbone.Kind} '{encoderBackbone.Name}' is evaluated with a trained prompt: give --prompt.");
+                using var set = encoderBackbone.ForTasks([definition]);
+                using var loadedPrompt = PromptLoading.Load(path, encoderBackbone.Fingerprint, parse.GetValue(allow));
+                int id = ChooseTaskId(loadedPrompt, parse.GetValue(taskId), path);
+                using var single = loadedPrompt is MultitaskPrompt m && m.NumTasks > 1 ? m.ToSoftPrompt(id) : null;
+                var result = set.Evaluate(set.PromptBackbone.WithPrompt(single ?? loadedPrompt), 0, dataset.Rows, options.MaxSourceLength);
+                var encoderSettings = new Dictionary<string, object?>
+                {
+                    ["model"] = encoderBackbone.Name,
+                    ["prompt"] = Path.GetFullPath(path),
+                    ["task_id"] = id,
+                    ["data_files"] = dataset.Files.Select(Path.GetFullPath).ToList(),
+                    ["split"] = splitName,
+                    ["source_split"] = dataset.SourceSplit,
+                    ["examples"] = dataset.Examples,
+                    ["available_examples"] = dataset.AvailableExamples,
+                    ["add_prefix"] = formatOptions.AddPrefix,
+                    ["max_source_length"] = options.MaxSourceLength,
+                };
+                Report(context, new EvaluationReport([result], encoderSettings), dataset, parse.GetValue(output), parse.GetValue(predictions));
+                return MptCli.Ok;
+            }
             T5Tokenizer tokenizer = LoadTokenizer(modelDir, parse.GetValue(tokenizerDir));
             using var backbone = T5ForConditionalGeneration.FromPretrained(modelDir,
                 Pipeline.DeviceSelection.DType(parse.GetValue(dtype)!), Pipeline.DeviceSelection.Device(parse.GetValue(device)!));
@@ -115,20 +143,25 @@ public static class EvaluateCommand
             var evaluator = new Evaluator(evaluated, tokenizer, options);
             EvaluationReport report = evaluator.EvaluateAll([(definition, dataset.Rows)], settings);
 
-            WriteTable(context.Output, report, dataset);
-            if (parse.GetValue(output) is { } outPath)
-            {
-                report.WriteJson(outPath);
-                context.Output.WriteLine($"results written to {outPath}");
-            }
-            if (parse.GetValue(predictions) is { } predictionsPath)
-            {
-                report.WritePredictions(predictionsPath);
-                context.Output.WriteLine($"predictions written to {predictionsPath}");
-            }
+            Report(context, report, dataset, parse.GetValue(output), parse.GetValue(predictions));
             return MptCli.Ok;
         });
         return command;
+    }
+
+    private static void Report(CliContext context, EvaluationReport report, EvaluationDataset dataset, string? outPath, string? predictionsPath)
+    {
+        WriteTable(context.Output, report, dataset);
+        if (outPath is not null)
+        {
+            report.WriteJson(outPath);
+            context.Output.WriteLine($"results written to {outPath}");
+        }
+        if (predictionsPath is not null)
+        {
+            report.WritePredictions(predictionsPath);
+            context.Output.WriteLine($"predictions written to {predictionsPath}");
+        }
     }
 
     private static T5Tokenizer LoadTokenizer(string modelDir, string? tokenizerDir)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Mpt.Backbones;
 using Mpt.Checkpoints;
 using Mpt.Model;
 using Mpt.Peft;
@@ -19,7 +20,7 @@ public static class ImportCommand
     {
         var adapter = new Argument<string>("adapter-dir") { Description = "PEFT adapter folder (adapter_config.json + adapter_model.safetensors or .bin)." };
         var output = new Option<string>("--out") { Description = "Prompt file to write (.safetensors).", Required = true };
-        var model = new Option<string?>("--model") { Description = "Check that the adapter belongs to this T5 folder." };
+        var model = new Option<string?>("--model") { Description = $"Check that the adapter belongs to this model: {RunBackbones.Supported}." };
         var allow = new Option<bool>("--allow-model-mismatch") { Description = "Experts: accept an adapter recorded for another model." };
         var encoderHalf = new Option<bool>("--encoder-half") { Description = "For num_transformer_submodules 2 adapters: keep only the encoder prompt rows." };
         var command = new Command("import", "Read a PEFT prompt adapter into an Mpt prompt file.") { adapter, output, model, allow, encoderHalf };
@@ -30,8 +31,8 @@ public static class ImportCommand
             LoadedPeftAdapter loaded;
             if (parse.GetValue(model) is { } modelDir)
             {
-                using var backbone = T5ForConditionalGeneration.FromPretrained(modelDir);
-                loaded = PeftAdapter.Load(folder, backbone, options);
+                using var backbone = RunBackbones.Load(new ModelConfig { Path = modelDir }, new EvaluateConfig(), "--model");
+                loaded = PeftAdapter.Load(folder, backbone.Fingerprint, options);
             }
             else loaded = PeftAdapter.Load(folder, options);
             using var encoder = loaded.Encoder;

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Mpt.Backbones;
+using Mpt.Encoder;
 using Mpt.Evaluation;
 using Mpt.Model;
 using Mpt.Pipeline;
@@ -18,7 +20,7 @@ public static class PredictCommand
     /// <summary>Builds the verb.</summary>
     public static Command Create(CliContext context)
     {
-        var model = new Option<string>("--model") { Description = "Hugging Face T5 folder.", Required = true };
+        var model = new Option<string>("--model") { Description = $"The backbone: {RunBackbones.Supported}.", Required = true };
         var input = new Option<string>("--input") { Description = "A .txt file (one input per line) or a task data file (.jsonl, .parquet, .csv, .tsv; needs --task).", Required = true };
         var prompt = new Option<string?>("--prompt") { Description = "Prompt: PEFT adapter folder, run folder or .safetensors file." };
         var taskId = new Option<int?>("--task-id") { Description = "Which task prompt of a multitask prompt to use." };
@@ -33,7 +35,7 @@ public static class PredictCommand
         var (tokenizer, device, dtype) = CommonOptions.ModelRuntime();
         var threads = CommonOptions.Threads();
         var numerics = NumericsOptions.Create(defaultOn: false);
-        var command = new Command("predict", "Generate outputs for a text file or a task's data with a (prompted) T5.")
+        var command = new Command("predict", "Generate outputs for a text file or a task's data with a (prompted) T5, or label them with a prompted encoder.")
         {
             model, input, prompt, taskId, task, taskFile, output, maxNew, batchSize, maxSource, noPrefix, allow, tokenizer, device, dtype, threads,
         };
@@ -44,8 +46,7 @@ public static class PredictCommand
             NumericsOptions.Apply(numerics.Resolve(parse, configValue: null, verbDefault: false), parse.GetValue(threads), context.Error);
             var modelConfig = new ModelConfig { Path = parse.GetValue(model), Tokenizer = parse.GetValue(tokenizer), Device = parse.GetValue(device)!, Dtype = parse.GetValue(dtype)! };
             modelConfig.Validate();
-            var torchDevice = DeviceSelection.Device(modelConfig.Device); // fail before any work when CUDA is missing
-            var torchDType = DeviceSelection.DType(modelConfig.Dtype);
+            DeviceSelection.Device(modelConfig.Device); // fail before any work when CUDA is missing
             string inputPath = parse.GetValue(input)!;
             if (!File.Exists(inputPath)) throw new FileNotFoundException($"Input file '{inputPath}' does not exist.", inputPath);
             TaskDefinition? definition = null;
@@ -64,8 +65,15 @@ public static class PredictCommand
                 rows = EvaluationData.Load(definition, inputPath, null, null, FormatOptions.Default with { AddPrefix = !parse.GetValue(noPrefix) }).Rows;
             if (rows.Count == 0) throw new InvalidDataException($"{inputPath}: no inputs.");
 
-            var tok = PipelineRunner.LoadTokenizer(modelConfig);
-            using var backbone = T5ForConditionalGeneration.FromPretrained(modelConfig.Path!, torchDType, torchDevice);
+            using var loaded = RunBackbones.Load(modelConfig, new EvaluateConfig(), "--model");
+            IEnumerable<string> lines;
+            if (loaded is EncoderRunBackbone encoderBackbone)
+                lines = EncoderPredictions(encoderBackbone, rows, definition, parse.GetValue(prompt), parse.GetValue(taskId), parse.GetValue(allow), parse.GetValue(maxSource));
+            else
+            {
+            var t5 = (T5RunBackbone)loaded;
+            var tok = t5.Tokenizer;
+            var backbone = t5.Model;
             using PromptEncoder? encoder = parse.GetValue(prompt) is { } p ? PromptLoading.Load(p, backbone, parse.GetValue(allow)) : null;
             var evaluated = encoder is null ? EvaluationModel.Plain(backbone) : EvaluationModel.WithPrompt(new PromptedT5(backbone, encoder), CommonOptions.TaskId(encoder, parse.GetValue(taskId)));
             var options = new EvaluationOptions { BatchSize = parse.GetValue(batchSize), MaxSourceLength = parse.GetValue(maxSource), FreeTextMaxNewTokens = parse.GetValue(maxNew) };
@@ -74,9 +82,10 @@ public static class PredictCommand
                 : evaluator.MaxNewTokens(definition, T5FeatureConverter.ForTask(definition, tok, options.MaxSourceLength, options.FreeTextMaxNewTokens));
             var predictions = evaluator.Generate(rows.Select(r => r.Source).ToList(), newTokens);
 
-            var lines = rows.Select((r, i) => JsonSerializer.Serialize(definition is null
+            lines = rows.Select((r, i) => JsonSerializer.Serialize(definition is null
                 ? new Dictionary<string, string> { ["source"] = r.Source, ["prediction"] = predictions[i] }
-                : new Dictionary<string, string> { ["source"] = r.Source, ["prediction"] = predictions[i], ["target"] = r.Target }));
+                : new Dictionary<string, string> { ["source"] = r.Source, ["prediction"] = predictions[i], ["target"] = r.Target })).ToList();
+            }
             if (parse.GetValue(output) is { } outPath)
             {
                 File.WriteAllLines(outPath, lines);
@@ -86,5 +95,35 @@ public static class PredictCommand
             return MptCli.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// An encoder's predictions: the best label of each row and the similarity score (cosine / τ) of every label, as
+    /// <c>{"source", "prediction", "scores": {label: score}[, "target"]}</c>. Needs --task (its labels and descriptions)
+    /// and --prompt (a prompt trained for this encoder).
+    /// </summary>
+    private static List<string> EncoderPredictions(EncoderRunBackbone backbone, IReadOnlyList<TextToTextRow> rows, TaskDefinition? task,
+        string? promptPath, int? taskId, bool allowMismatch, int maxSourceLength)
+    {
+        if (task is null)
+            throw new ArgumentException($"the {backbone.Kind} '{backbone.Name}' picks one of a task's labels: name the task with --task (and --task-file for your own tasks).");
+        if (promptPath is null)
+            throw new ArgumentException($"the {backbone.Kind} '{backbone.Name}' needs a trained prompt: give --prompt (a PEFT adapter folder, run folder or prompt file).");
+        using var set = backbone.ForTasks([task]);
+        using var prompt = PromptLoading.Load(promptPath, backbone.Fingerprint, allowMismatch);
+        int id = CommonOptions.TaskId(prompt, taskId);
+        // One task of a multitask prompt as its composed P̂_k, so the encoder's single task (id 0) gets that task's prompt.
+        using var single = prompt is MultitaskPrompt m && m.NumTasks > 1 ? m.ToSoftPrompt(id) : null;
+        var model = set.PromptBackbone.WithPrompt(single ?? prompt);
+        var scores = ((EncoderRunBackbone.TaskSet)set).LabelScores(model, 0, rows, maxSourceLength);
+        var labels = task.Labels!;
+        return rows.Select((r, i) =>
+        {
+            int best = ZeroShotScores.ArgMax(scores[i]);
+            var line = new Dictionary<string, object> { ["source"] = r.Source, ["prediction"] = labels[best] };
+            line["scores"] = labels.Select((l, c) => (l, c)).ToDictionary(x => x.l, x => (object)Math.Round(scores[i][x.c], 4));
+            if (r.Target.Length > 0) line["target"] = r.Target;
+            return JsonSerializer.Serialize(line);
+        }).ToList();
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Mpt.Methods;
 using Mpt.Pipeline;
 using Mpt.Reports;
 
@@ -38,15 +39,15 @@ public static class StageCommand
 
         var flags = new List<Flag>
         {
-            Str(new Option<string?>("--model") { Description = "Hugging Face T5 folder (model.path)." }, "model.path"),
+            Str(new Option<string?>("--model") { Description = "Hugging Face T5 folder, or minilm for the embedded all-MiniLM-L6-v2 encoder (model.path)." }, "model.path"),
             Str(new Option<string?>("--tokenizer") { Description = "Tokenizer folder when the model folder has no spiece.model (model.tokenizer)." }, "model.tokenizer"),
             Str(Choice(new Option<string?>("--device") { Description = "cpu or cuda[:N] (model.device; cuda needs a CUDA libtorch)." }), "model.device"),
             Str(Choice(new Option<string?>("--dtype") { Description = "Backbone dtype (model.dtype)." }, "float32", "bfloat16"), "model.dtype"),
             Str(Choice(new Option<string?>("--dropout-kernel") { Description = "How dropout masks are drawn while training: exact (libtorch F.dropout) or parallel_chunks (same distribution, another random stream, drawn on several threads) (model.dropout_kernel)." }, "exact", "parallel_chunks"), "model.dropout_kernel"),
             Str(new Option<string?>("--task-file") { Description = "JSON file with extra task definitions (task_file)." }, "task_file"),
         };
-        var sources = new Option<string[]>("--source") { Description = "Source task and data, TASK=PATH (repeatable; replaces the config's sources)." };
-        var targets = new Option<string[]>("--target") { Description = "Target task and data, TASK=PATH (repeatable; replaces the config's targets)." };
+        var sources = new Option<string[]>("--source") { Description = "Source task and data, TASK=PATH, or a real-data benchmark task by name, e.g. word-polarity (built on demand) (repeatable; replaces the config's sources)." };
+        var targets = new Option<string[]>("--target") { Description = "Target task and data, TASK=PATH (a data folder, or a built benchmark folder), or a benchmark task by name (repeatable; replaces the config's targets)." };
         if (section is not null)
         {
             flags.Add(Num(new Option<double?>("--epochs") { Description = $"Epochs ({section}.loop.epochs)." }, $"{section}.loop.epochs"));
@@ -73,14 +74,14 @@ public static class StageCommand
                 break;
             case PipelineStages.Adapt:
                 flags.Add(Str(Choice(new Option<string?>("--update") { Description = "Ablation: which MPT parameters train (adapt.update)." },
-                    "both", "shared_only", "task_vectors_only"), "adapt.update"));
+                    [.. AdaptMethods.Updates]), "adapt.update"));
                 flags.Add(Num(new Option<int?>("--few-shot") { Description = "Train on K examples per seed (adapt.few_shot)." }, "adapt.few_shot"));
                 flags.Add(Bool(new Option<bool>("--multi-target") { Description = "MPT*: one P* shared by all targets (adapt.multi_target)." }, "adapt.multi_target"));
                 flags.Add(Str(new Option<string?>("--source-prompt") { Description = "Source prompt file or PEFT folder instead of the run's distilled one (adapt.source_prompt)." }, "adapt.source_prompt"));
                 break;
         }
-        var baseline = new Option<string[]>("--baseline") { Description = "Also run a baseline: pt or spot (repeatable; adds to adapt.methods)." };
-        baseline.AcceptOnlyFromAmong("pt", "spot");
+        var baseline = new Option<string[]>("--baseline") { Description = $"Also run a baseline: {string.Join(" or ", AdaptMethods.Baselines)} (repeatable; adds to adapt.methods)." };
+        baseline.AcceptOnlyFromAmong([.. AdaptMethods.Baselines]);
         var seeds = new Option<int?>("--seeds") { Description = "Run N seeds (adapt.loop.seed, +1, ...); results are mean ± std (adapt.seeds)." };
 
         var command = new Command(name, description) { config, runDir, resume, quiet, set, threads };
@@ -180,7 +181,9 @@ public static class StageCommand
         foreach (string item in items)
         {
             int eq = item.IndexOf('=');
-            if (eq <= 0 || eq == item.Length - 1) throw new ConfigException($"{flag} '{item}' must look like TASK=PATH (e.g. rte=data/glue/rte).");
+            // A bare name is a real-data benchmark task, built on demand (e.g. --source word-polarity).
+            if (eq < 0 && item.Length > 0) { list.Add(new JsonObject { ["task"] = item }); continue; }
+            if (eq <= 0 || eq == item.Length - 1) throw new ConfigException($"{flag} '{item}' must look like TASK=PATH (e.g. rte=data/glue/rte) or name a benchmark task (e.g. word-polarity).");
             list.Add(new JsonObject { ["task"] = item[..eq], ["data"] = item[(eq + 1)..] });
         }
         return list;

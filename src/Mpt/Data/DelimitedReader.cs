@@ -7,7 +7,7 @@ namespace Mpt.Data;
 /// quoted field is doubled, quoted fields may span lines; CRLF or LF line ends). Every cell is a string (the task
 /// schema converts numbers, <see cref="RowSchema"/>). Errors name the file and the line the record starts on.
 /// </summary>
-public static class DelimitedReader
+internal static class DelimitedReader
 {
     /// <summary>The rows of <paramref name="path"/>, read lazily, with <paramref name="delimiter"/> between fields.</summary>
     public static IEnumerable<DataRow> Read(string path, char delimiter = ',')

@@ -8,7 +8,7 @@ namespace Mpt.Data;
 /// <see cref="List{T}"/> for arrays and an insertion-ordered dictionary for objects (Python dicts keep order,
 /// and <c>str(dict)</c> shows it).
 /// </summary>
-public static class JsonValues
+internal static class JsonValues
 {
     /// <summary>The plain object for <paramref name="element"/>.</summary>
     public static object? ToObject(JsonElement element) => element.ValueKind switch

@@ -6,7 +6,7 @@ namespace Mpt.Data;
 /// Streams a JSON Lines file (one JSON object per line, blank lines skipped) as rows of plain values
 /// (<see cref="JsonValues"/>). A line that is not a JSON object fails with the file and line number.
 /// </summary>
-public static class JsonlReader
+internal static class JsonlReader
 {
     /// <summary>The rows of <paramref name="path"/>, read lazily.</summary>
     public static IEnumerable<DataRow> Read(string path)

@@ -10,7 +10,7 @@ namespace Mpt.Data;
 /// for floating ones, bool, null, lists and ordered dictionaries for nested columns. Positions are reported as row
 /// group and row.
 /// </summary>
-public static class ParquetFileReader
+internal static class ParquetFileReader
 {
     /// <summary>The rows of <paramref name="path"/>, one row group in memory at a time.</summary>
     public static IEnumerable<DataRow> Read(string path)

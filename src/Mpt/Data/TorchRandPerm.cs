@@ -8,7 +8,7 @@ namespace Mpt.Data;
 /// generator (mt19937) and randperm kernel through TorchSharp, so the permutation is the one PyTorch produces;
 /// the golden set pins it for several n.
 /// </summary>
-public static class TorchRandPerm
+internal static class TorchRandPerm
 {
     /// <summary>A permutation of 0..n-1.</summary>
     public static int[] Permutation(int n, long seed)

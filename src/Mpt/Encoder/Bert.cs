@@ -1,14 +1,17 @@
-// BERT encoder (Devlin et al. 2019, NAACL) in TorchSharp, as used by sentence-transformers/all-MiniLM-L6-v2 and read
-// from its ONNX export (docs/data.md). It mirrors Hugging Face transformers src/transformers/models/bert/modeling_bert.py
-// (v4.40) class by class, in dependency order:
+// BERT encoder (Devlin et al. 2019, NAACL) in TorchSharp, as used by bert-base-uncased, sentence-transformers'
+// all-MiniLM-L6-v2 and other BERT-family checkpoints. It mirrors Hugging Face transformers
+// src/transformers/models/bert/modeling_bert.py (v4.40) class by class, in dependency order:
 // BertEmbeddings -> BertSelfAttention -> BertSelfOutput -> BertAttention -> BertIntermediate -> BertOutput
 // (here BertLayerOutput) -> BertLayer -> BertEncoder -> BertPooler -> BertModel.
-// Module names equal the HF state-dict keys, so weights load by name with a strict key and shape check.
+// Module names equal the HF state-dict keys, so weights load by name with a strict key and shape check, whether they
+// come from an ONNX export (BertOnnxWeights) or from a Hugging Face folder (BertHfWeights): only the naming differs.
 // Numerics follow the eager HF path, which is also what the ONNX graph computes: post-LN residual blocks, LayerNorm
-// eps 1e-12, scores q·kᵀ / sqrt(head size) plus an additive mask, softmax, exact (erf) GELU, pooler tanh(W h_[CLS] + b).
+// with the config's eps, scores q·kᵀ / sqrt(head size) plus an additive mask, the config's hidden_act, pooler
+// tanh(W h_[CLS] + b).
 //
 // Dimension names used in shape comments: B batch, S sequence length (prompt included), D hidden size, H heads,
 // Dh = D / H head size, F intermediate size.
+using Mpt.Checkpoints;
 using Mpt.Model;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -159,15 +162,17 @@ public sealed class BertAttention : nn.Module
     }
 }
 
-/// <summary>First feed-forward projection with exact GELU: gelu_erf(W x + b) (HF BertIntermediate, hidden_act "gelu").</summary>
+/// <summary>First feed-forward projection with the config's activation: act(W x + b) (HF BertIntermediate).</summary>
 public sealed class BertIntermediate : nn.Module
 {
     [ComponentName(Name = "dense")] private readonly Linear _dense;
+    private readonly string _activation;
 
     /// <summary>Creates the D → F projection.</summary>
     public BertIntermediate(BertConfig config) : base(nameof(BertIntermediate))
     {
         _dense = nn.Linear(config.HiddenSize, config.IntermediateSize);
+        _activation = config.HiddenAct;
         RegisterComponents();
     }
 
@@ -175,7 +180,8 @@ public sealed class BertIntermediate : nn.Module
     public Tensor Forward(Tensor hiddenStates)
     {
         using var scope = NewDisposeScope();
-        return F.gelu(_dense.call(hiddenStates)).MoveToOuterDisposeScope();
+        // HF ACT2FN: "gelu" exact (erf), "gelu_new" the tanh approximation, "relu"; one implementation shared with T5.
+        return T5Activation.Apply(_activation, _dense.call(hiddenStates)).MoveToOuterDisposeScope();
     }
 }
 
@@ -356,21 +362,25 @@ public sealed class BertModel : nn.Module
     }
 
     /// <summary>
-    /// Copies <paramref name="weights"/> into the parameters. Strict: every parameter must be present with its exact
-    /// shape, and every key must be a parameter; the error lists the differences and names <paramref name="source"/>.
+    /// Reads a Hugging Face BERT folder (<c>config.json</c> with model_type "bert", plus <c>model.safetensors</c>, a
+    /// sharded <c>model.safetensors.index.json</c> or <c>pytorch_model.bin</c>) into a new model in evaluation mode, the
+    /// way <c>BertModel.from_pretrained</c> does but strictly; see <see cref="BertHfWeights.Load"/> for the rules and
+    /// the report of ignored tensors. For the tokenizer too, use <see cref="BertFolder.Load"/>.
+    /// </summary>
+    public static BertModel FromHfFolder(string folder, ScalarType dtype = ScalarType.Float32) => BertHfWeights.Load(folder, dtype).Model;
+
+    /// <summary>
+    /// Copies <paramref name="weights"/> into the parameters, converting to the parameters' dtype. Strict: every
+    /// parameter must be present with its exact shape, and every key must be a parameter; one error lists every
+    /// difference (<see cref="StateDictMismatch"/>) and names <paramref name="source"/> and the model's shape.
     /// </summary>
     public void LoadWeights(IReadOnlyDictionary<string, Tensor> weights, string source)
     {
-        var parameters = named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        var missing = parameters.Keys.Where(k => !weights.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
-        var unexpected = weights.Keys.Where(k => !parameters.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
-        var badShapes = parameters.Where(p => weights.TryGetValue(p.Key, out var w) && !w.shape.SequenceEqual(p.Value.shape))
-            .Select(p => $"{p.Key}: file [{string.Join(", ", weights[p.Key].shape)}], model [{string.Join(", ", p.Value.shape)}]")
-            .ToList();
-        if (missing.Count + unexpected.Count + badShapes.Count > 0)
+        var parameters = named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+        var mismatch = StateDictMismatch.Compare(parameters.ToDictionary(p => p.Key, p => p.Value.shape, StringComparer.Ordinal), weights);
+        if (!mismatch.IsEmpty)
             throw new InvalidDataException(
-                $"{source}: weights do not match the BERT model ({Config.NumLayers} layers, hidden {Config.HiddenSize}, pooler {Config.AddPoolingLayer}). " +
-                $"Missing: [{string.Join(", ", missing)}]; unexpected: [{string.Join(", ", unexpected)}]; shape mismatches: [{string.Join("; ", badShapes)}].");
+                $"{mismatch.Describe(source)} (BERT with {Config.NumLayers} layers, hidden {Config.HiddenSize}, vocabulary {Config.VocabSize}, pooler {(Config.AddPoolingLayer ? "yes" : "no")}).");
         using var noGrad = torch.no_grad();
         foreach (var (name, parameter) in parameters) parameter.copy_(weights[name]);
     }

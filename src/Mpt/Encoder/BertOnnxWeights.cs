@@ -15,7 +15,7 @@ namespace Mpt.Encoder;
 /// 2-D input (the pooler) becomes <c>Gemm(x, W, b)</c>; its <c>transB</c> attribute says whether W is already [out, in].
 /// </para>
 /// </summary>
-public static class BertOnnxWeights
+internal static class BertOnnxWeights
 {
     /// <summary>
     /// Reads every parameter tensor: mapped projection matrices plus the initializers named <c>*.weight</c> or

@@ -31,7 +31,9 @@ public sealed class EncoderPromptBackbone : IPromptBackbone, IDisposable
         model.Freeze();
         Verbalizer = SimilarityVerbalizer.Create(model, tokenizer, labelDescriptionsByTask, Options.Temperature, Options.LabelMaxLength);
         var words = model.named_parameters().Single(p => p.name == "embeddings.word_embeddings.weight").parameter;
-        _vocabularyRows = words.detach().narrow(0, Options.VocabularyInitFirstId, model.Config.VocabSize - Options.VocabularyInitFirstId).DetachFromDisposeScope();
+        // The scope frees the intermediate detached handle; only the narrowed view is kept (and disposed in Dispose).
+        using (NewDisposeScope())
+            _vocabularyRows = words.detach().narrow(0, Options.VocabularyInitFirstId, model.Config.VocabSize - Options.VocabularyInitFirstId).DetachFromDisposeScope();
     }
 
     /// <summary>The frozen encoder.</summary>

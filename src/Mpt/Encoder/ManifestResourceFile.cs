@@ -10,7 +10,7 @@ namespace Mpt.Encoder;
 /// an assembly built for another framework (the MiniLM package targets netstandard2.1 and depends on Microsoft.ML)
 /// can be read without its dependencies.
 /// </summary>
-public sealed class ManifestResourceFile
+internal sealed class ManifestResourceFile
 {
     private readonly string _path;
     private readonly Dictionary<string, (long Start, long Length)> _resources;

@@ -83,7 +83,9 @@ public static class MiniLMPackage
         }
         throw new FileNotFoundException(
             $"NuGet package {PackageId} {Version} not found (looked for {relative} under: {string.Join(", ", folders)}). " +
-            "Run `dotnet restore` on the solution (src/Mpt/Mpt.csproj downloads it), or set NUGET_PACKAGES to the packages folder that holds it.");
+            "Run `dotnet restore` on the solution (src/Mpt/Mpt.csproj downloads it); an application that references the Mpt package " +
+            $"downloads it with <PackageDownload Include=\"{PackageId}\" Version=\"[{Version}]\" /> in its project file. " +
+            "Or set NUGET_PACKAGES to the packages folder that holds it.");
     }
 
     /// <summary>Default cache folder: <c>MPT_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/mpt</c>, else <c>~/.cache/mpt</c>.</summary>

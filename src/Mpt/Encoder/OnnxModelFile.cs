@@ -74,7 +74,7 @@ public sealed class OnnxInitializer
 /// <c>TensorProto.dims</c> (1), <c>.data_type</c> (2), <c>.float_data</c> (4), <c>.int64_data</c> (7), <c>.name</c> (8),
 /// <c>.raw_data</c> (9), <c>.data_location</c> (14).
 /// </summary>
-public sealed class OnnxModelFile
+internal sealed class OnnxModelFile
 {
     private OnnxModelFile(IReadOnlyList<OnnxNode> nodes, IReadOnlyDictionary<string, OnnxInitializer> initializers)
     {

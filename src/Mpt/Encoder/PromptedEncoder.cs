@@ -95,13 +95,25 @@ public sealed class PromptedEncoder : IPromptedModel
     /// </summary>
     public (Tensor InputsEmbeds, Tensor AttentionMask, Tensor TokenTypeIds) BuildInput(PromptBatch batch, Tensor prompts)
     {
-        long b = batch.Size, l = PromptLength;
-        if (prompts.dim() != 3 || prompts.shape[0] != b || prompts.shape[1] != l)
-            throw new ArgumentException($"prompt rows must be [B, l, d] = [{b}, {l}, {Backbone.Config.HiddenSize}], got [{string.Join(",", prompts.shape)}].", nameof(prompts));
-        var tokens = Backbone.WordEmbeddings(batch.InputIds);                                          // (B, S, D)
+        if (prompts.dim() != 3 || prompts.shape[0] != batch.Size || prompts.shape[1] != PromptLength)
+            throw new ArgumentException($"prompt rows must be [B, l, d] = [{batch.Size}, {PromptLength}, {Backbone.Config.HiddenSize}], got [{string.Join(",", prompts.shape)}].", nameof(prompts));
+        return BuildInput(Backbone, batch.InputIds, batch.AttentionMask, batch.TokenTypeIds, prompts);
+    }
+
+    /// <summary>
+    /// HF's soft-prompt input for a BERT encoder (what PEFT passes as <c>inputs_embeds</c>): prompt rows [B, l, D] in
+    /// front of <paramref name="backbone"/>'s word embeddings of <paramref name="inputIds"/> [B, S], the mask [B, l+S]
+    /// with l ones in front, token types [B, l+S] with l zeros in front (all zeros when <paramref name="tokenTypeIds"/>
+    /// is null). The model then adds position p to row p of the whole sequence (<see cref="BertEmbeddings.Forward"/>).
+    /// </summary>
+    public static (Tensor InputsEmbeds, Tensor AttentionMask, Tensor TokenTypeIds) BuildInput(
+        BertModel backbone, Tensor inputIds, Tensor attentionMask, Tensor? tokenTypeIds, Tensor prompts)
+    {
+        long b = inputIds.shape[0], l = prompts.shape[1];
+        var tokens = backbone.WordEmbeddings(inputIds);                                                // (B, S, D)
         var embeds = torch.cat([prompts.to(tokens.dtype, tokens.device), tokens], 1);                 // (B, l+S, D)
-        var mask = torch.cat([torch.ones(b, l, batch.AttentionMask.dtype, batch.AttentionMask.device), batch.AttentionMask], 1); // (B, l+S)
-        var types = batch.TokenTypeIds ?? torch.zeros_like(batch.InputIds);
+        var mask = torch.cat([torch.ones(b, l, attentionMask.dtype, attentionMask.device), attentionMask], 1); // (B, l+S)
+        var types = tokenTypeIds ?? torch.zeros_like(inputIds);
         var allTypes = torch.cat([torch.zeros(b, l, types.dtype, types.device), types], 1);           // (B, l+S)
         return (embeds, mask, allTypes);
     }

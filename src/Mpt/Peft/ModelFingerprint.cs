@@ -34,9 +34,13 @@ public sealed record ModelFingerprint(ModelArchitecture Architecture, string Wei
     public const int SamplesPerParameter = 4096;
 
     /// <summary>Computes the fingerprint of a loaded model (any dtype or device; the model is not changed).</summary>
-    public static ModelFingerprint Compute(T5ForConditionalGeneration model)
+    public static ModelFingerprint Compute(T5ForConditionalGeneration model) => Compute(ModelArchitecture.From(model.Config), model);
+
+    /// <summary>Computes the fingerprint of a loaded BERT encoder (same method as for T5, over its HF parameter names).</summary>
+    public static ModelFingerprint Compute(Encoder.BertModel model) => Compute(ModelArchitecture.From(model.Config), model);
+
+    private static ModelFingerprint Compute(ModelArchitecture architecture, nn.Module model)
     {
-        var architecture = ModelArchitecture.From(model.Config);
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         sha.AppendData(Encoding.UTF8.GetBytes($"{CurrentMethod}\n{architecture}\n"));
         using var noGrad = torch.no_grad();

@@ -225,7 +225,7 @@ public static class PeftAdapter
         var differences = new List<string>();
         if (config.NumLayers is int layers && layers != arch.NumLayers) differences.Add($"num_layers {layers} vs {arch.NumLayers}");
         if (config.NumAttentionHeads is int heads && heads != arch.NumHeads) differences.Add($"num_attention_heads {heads} vs {arch.NumHeads}");
-        if (config.TaskType is string task && task != PeftAdapterConfig.Seq2SeqTaskType) differences.Add($"task_type {task} vs {PeftAdapterConfig.Seq2SeqTaskType}");
+        if (config.TaskType is string task && task != arch.PeftTaskType) differences.Add($"task_type {task} vs {arch.PeftTaskType}");
         if (differences.Count > 0 && !allowMismatch)
             throw new ModelMismatchException(
                 $"{source}: the prompt was trained for another model ({string.Join(", ", differences)}; adapter for " +

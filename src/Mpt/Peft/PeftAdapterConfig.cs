@@ -30,6 +30,9 @@ public sealed record PeftAdapterConfig
     /// <summary><c>task_type</c> of encoder-decoder models such as T5.</summary>
     public const string Seq2SeqTaskType = "SEQ_2_SEQ_LM";
 
+    /// <summary>PEFT's <c>TaskType.FEATURE_EXTRACTION</c>: the task type of prompts for an encoder without an LM head (BERT).</summary>
+    public const string FeatureExtractionTaskType = "FEATURE_EXTRACTION";
+
     /// <summary><c>peft_type</c> (required): <see cref="PromptTuningType"/> or <see cref="MultitaskPromptTuningType"/>.</summary>
     public required string PeftType { get; init; }
 
@@ -125,6 +128,31 @@ public sealed record PeftAdapterConfig
         {
             PeftType = PeftTypeOf(encoder),
             TaskType = Seq2SeqTaskType,
+            NumVirtualTokens = encoder.NumVirtualTokens,
+            TokenDim = encoder.TokenDim,
+            NumTransformerSubmodules = 1,
+            NumAttentionHeads = model.NumHeads,
+            NumLayers = model.NumLayers,
+            InferenceMode = true,
+        };
+        return encoder is MultitaskPrompt mpt ? config with { NumTasks = mpt.NumTasks, NumRanks = mpt.Rank } : config;
+    }
+
+    /// <summary>
+    /// The config of <paramref name="encoder"/> as a prompt for a BERT encoder of shape <paramref name="model"/>: task type
+    /// <see cref="FeatureExtractionTaskType"/>, one transformer submodule (PEFT's default for encoder-only models).
+    /// </summary>
+    /// <exception cref="ModelMismatchException">The prompt's width differs from the encoder's hidden size.</exception>
+    public static PeftAdapterConfig ForBert(PromptEncoder encoder, Encoder.BertConfig model)
+    {
+        if (encoder.TokenDim != model.HiddenSize)
+            throw new ModelMismatchException(
+                $"the prompt has width {encoder.TokenDim} but the encoder has hidden size {model.HiddenSize}: it was trained for another model.",
+                overridable: false);
+        var config = new PeftAdapterConfig
+        {
+            PeftType = PeftTypeOf(encoder),
+            TaskType = FeatureExtractionTaskType,
             NumVirtualTokens = encoder.NumVirtualTokens,
             TokenDim = encoder.TokenDim,
             NumTransformerSubmodules = 1,

@@ -25,10 +25,13 @@ public static class PromptModelFile
     public static void Write(string folder, ModelFingerprint fingerprint)
     {
         var a = fingerprint.Architecture;
+        var architecture = new Dictionary<string, object?>();
+        // Written only for other families than T5, so a T5 prompt's sidecar stays byte for byte what it was.
+        if (a.ModelType != ModelArchitecture.T5Type) architecture["model_type"] = a.ModelType;
         var doc = new Dictionary<string, object?>
         {
             ["format"] = Format,
-            ["architecture"] = new Dictionary<string, object?>
+            ["architecture"] = new Dictionary<string, object?>(architecture)
             {
                 ["d_model"] = a.DModel,
                 ["num_layers"] = a.NumLayers,
@@ -64,7 +67,10 @@ public static class PromptModelFile
             var architecture = new ModelArchitecture(
                 Int(a, "d_model", path), Int(a, "num_layers", path), Int(a, "num_decoder_layers", path), Int(a, "num_heads", path),
                 Int(a, "d_kv", path), Int(a, "d_ff", path), Int(a, "vocab_size", path), Str(a, "feed_forward_proj", path),
-                Bool(a, "tie_word_embeddings", path));
+                Bool(a, "tie_word_embeddings", path))
+            {
+                ModelType = a.TryGetProperty("model_type", out _) ? Str(a, "model_type", path) : ModelArchitecture.T5Type,
+            };
             return new ModelFingerprint(architecture, Str(root, "weights_sha256", path), Str(root, "fingerprint_method", path));
         }
         catch (JsonException e)

@@ -22,7 +22,7 @@ namespace Mpt.Peft;
 /// (shortest round-trip digits, exponent form when the decimal exponent is below -4 or above 16, <c>1.0</c> not <c>1</c>,
 /// <c>NaN</c> / <c>Infinity</c> / <c>-Infinity</c>); no trailing newline.
 /// </remarks>
-public static class PythonJson
+internal static class PythonJson
 {
     /// <summary>Serialises <paramref name="value"/> as <c>json.dumps(value, indent=2, sort_keys=True)</c>.</summary>
     /// <exception cref="ArgumentException">A value is not of the Python JSON data model.</exception>

@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using Mpt.Methods;
+
 namespace Mpt.Pipeline;
 
 /// <summary>
@@ -10,11 +13,11 @@ public sealed record AdaptConfig
     /// <summary>Default epochs (paper: 20 for small targets; 10 above 10k examples).</summary>
     public const double DefaultEpochs = 20;
 
-    /// <summary>The methods known to <see cref="Methods"/>.</summary>
-    public static readonly string[] KnownMethods = ["mpt", "pt", "spot"];
+    /// <summary>The methods known to <see cref="Methods"/> (from the method registry, <see cref="AdaptMethods"/>).</summary>
+    public static IReadOnlyList<string> KnownMethods => AdaptMethods.ConfigNames;
 
-    /// <summary>The values of <see cref="Update"/>.</summary>
-    public static readonly string[] KnownUpdates = ["both", "shared_only", "task_vectors_only"];
+    /// <summary>The values of <see cref="Update"/> (from the method registry).</summary>
+    public static IReadOnlyList<string> KnownUpdates => AdaptMethods.Updates;
 
     /// <summary>Methods to run per target: mpt, pt (vocabulary init), spot (a teacher's prompt).</summary>
     public IReadOnlyList<string> Methods { get; init; } = ["mpt"];
@@ -43,8 +46,39 @@ public sealed record AdaptConfig
     /// <summary>Prompt length of the PT baseline (paper: 100).</summary>
     public int PromptLength { get; init; } = 100;
 
-    /// <summary>Source task whose teacher initialises SPoT (default: the first source).</summary>
+    /// <summary>Source task whose teacher initialises SPoT; set, it is the rule (<see cref="SpotRuleNamed"/>).</summary>
     public string? SpotSource { get; init; }
+
+    /// <summary><see cref="SpotRule"/>: the teacher that scores best on the target's dev set before training (the default).</summary>
+    public const string SpotRuleBest = "best_on_target_dev";
+
+    /// <summary><see cref="SpotRule"/>: the first source's teacher.</summary>
+    public const string SpotRuleFirst = "first_source";
+
+    /// <summary><see cref="SpotRule"/>: the teacher of <see cref="SpotSource"/>.</summary>
+    public const string SpotRuleNamed = "named";
+
+    /// <summary>
+    /// How SPoT picks its source teacher: best_on_target_dev, first_source or named (needs spot_source). Null: named when
+    /// spot_source is set, else best_on_target_dev (see docs/decisions.md).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] // absent when unset, so run settings of earlier versions still match on resume
+    public string? SpotRule { get; init; }
+
+    /// <summary>The rule in force (<see cref="SpotRule"/> with its default resolved).</summary>
+    [JsonIgnore]
+    public string EffectiveSpotRule => SpotRule ?? (SpotSource is null ? SpotRuleBest : SpotRuleNamed);
+
+    /// <summary>
+    /// Checkpoint selection may keep step 0: the initial prompt is scored on dev before the first update and wins when no
+    /// later evaluation beats it (ties keep step 0). Null = on for few-shot runs, off otherwise.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public bool? SelectStepZero { get; init; }
+
+    /// <summary>Whether target runs consider step 0 (<see cref="SelectStepZero"/> with its default resolved).</summary>
+    [JsonIgnore]
+    public bool SelectsStepZero => SelectStepZero ?? FewShot is not null;
 
     /// <summary>Use this source prompt (a .safetensors file or PEFT folder) instead of the run's distilled one.</summary>
     public string? SourcePrompt { get; init; }
@@ -56,9 +90,9 @@ public sealed record AdaptConfig
     public void Validate(string path = "adapt")
     {
         if (Methods.Count == 0) throw new ConfigException($"{path}.methods must name at least one of {string.Join(", ", KnownMethods)}.");
-        for (int i = 0; i < Methods.Count; i++) ConfigChecks.OneOf($"{path}.methods[{i}]", Methods[i], KnownMethods);
+        for (int i = 0; i < Methods.Count; i++) ConfigChecks.OneOf($"{path}.methods[{i}]", Methods[i], [.. KnownMethods]);
         if (Methods.Distinct().Count() != Methods.Count) throw new ConfigException($"{path}.methods lists a method twice.");
-        ConfigChecks.OneOf($"{path}.update", Update, KnownUpdates);
+        ConfigChecks.OneOf($"{path}.update", Update, [.. KnownUpdates]);
         if (FewShot is int k) ConfigChecks.AtLeast($"{path}.few_shot", k, 1);
         if (Seeds.Count == 0) throw new ConfigException($"{path}.seeds must hold at least one seed.");
         if (Seeds.Distinct().Count() != Seeds.Count) throw new ConfigException($"{path}.seeds lists a seed twice.");
@@ -66,5 +100,17 @@ public sealed record AdaptConfig
         ConfigChecks.Positive($"{path}.task_learning_rate", TaskLearningRate);
         ConfigChecks.AtLeast($"{path}.prompt_length", PromptLength, 1);
         Loop.Validate($"{path}.loop");
+        if (SpotRule is not null) ConfigChecks.OneOf($"{path}.spot_rule", SpotRule, SpotRuleBest, SpotRuleFirst, SpotRuleNamed);
+        if (SpotRule == SpotRuleNamed && SpotSource is null) throw new ConfigException($"{path}.spot_rule 'named' needs {path}.spot_source.");
+        if (SpotSource is not null && SpotRule is not (null or SpotRuleNamed))
+            throw new ConfigException($"{path}.spot_source is set but {path}.spot_rule is '{SpotRule}'; drop one of them.");
+        foreach (string method in Methods)
+            if (AdaptMethods.Select(method, Update, MultiTarget) is null)
+                throw new ConfigException($"{path}.methods '{method}' has no variant for {path}.update '{Update}' with {path}.multi_target {(MultiTarget ? "true" : "false")}.");
     }
+
+    /// <summary>The registry records the config selects, in the order of <see cref="Methods"/> (valid config only).</summary>
+    public IReadOnlyList<AdaptMethod> SelectedMethods() =>
+        Methods.Select(m => AdaptMethods.Select(m, Update, MultiTarget)
+            ?? throw new ConfigException($"adapt.methods '{m}' has no variant for adapt.update '{Update}' with adapt.multi_target {MultiTarget}.")).ToList();
 }

@@ -18,6 +18,12 @@ internal static class ConfigChecks
         if (string.IsNullOrWhiteSpace(value)) throw new ConfigException($"{path} is required.");
     }
 
+    public static void Defined<T>(string path, T value) where T : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+            throw new ConfigException($"{path} must be one of {string.Join(", ", Enum.GetNames<T>().Select(n => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(n)))}, got {value}.");
+    }
+
     public static void OneOf(string path, string value, params string[] allowed)
     {
         if (!allowed.Contains(value, StringComparer.Ordinal))

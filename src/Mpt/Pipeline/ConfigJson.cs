@@ -3,6 +3,8 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Mpt.Serialization;
 
 namespace Mpt.Pipeline;
 
@@ -25,6 +27,17 @@ public static class ConfigJson
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         // A null where the record has a non-nullable member is a config error naming the key, not a crash later.
         RespectNullableAnnotations = true,
+    };
+
+    /// <summary>
+    /// The settings of what a finished run depends on (<c>pipeline_settings.json</c>, compared on --resume): as
+    /// <see cref="Options"/>, but keys added after runs were recorded are left out while they hold the behaviour of
+    /// those runs (<see cref="LegacyValueAttribute"/>), so the older records still match. Not for config files, which
+    /// must read back to the same values.
+    /// </summary>
+    public static readonly JsonSerializerOptions RunSettingsOptions = new(Options)
+    {
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { LegacyValueAttribute.OmitLegacyValues } },
     };
 
     /// <summary>Reads <paramref name="path"/> (or the defaults when null) and applies <paramref name="overrides"/> in order.</summary>

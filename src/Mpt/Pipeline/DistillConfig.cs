@@ -1,3 +1,5 @@
+using Mpt.Prompts;
+using Mpt.Serialization;
 using Mpt.Training;
 
 namespace Mpt.Pipeline;
@@ -7,10 +9,20 @@ namespace Mpt.Pipeline;
 /// Eq. 5). The ablation switches of §4.3 are <see cref="Objective"/>, <see cref="Decomposition"/> and
 /// <see cref="StochasticTaskSampling"/>.
 /// </summary>
+/// <remarks>
+/// The loss and init choices the paper leaves open (temperature, T² factor, hidden layers, reduction, prompt positions,
+/// hidden-state dropout, u, v init) map one to one onto <see cref="DistillationOptions"/>, whose initialisers are their
+/// defaults. Keys added after runs were recorded carry <see cref="LegacyValueAttribute"/>: <c>pipeline_settings.json</c>
+/// leaves them out while they hold what older runs did, so those runs resume (and, for the hidden-state dropout, whose
+/// default changed, are reused only under <c>one_sided</c>).
+/// </remarks>
 public sealed record DistillConfig
 {
     /// <summary>Default epochs over the mixture (paper: 5).</summary>
     public const double DefaultEpochs = 5;
+
+    /// <summary>The library's defaults: the single source of the defaults of the keys that map onto them.</summary>
+    private static readonly DistillationOptions Defaults = new();
 
     /// <summary>Prompt length l; must equal the teachers' (paper: 100).</summary>
     public int PromptLength { get; init; } = 100;
@@ -21,8 +33,35 @@ public sealed record DistillConfig
     /// <summary>λ of Eq. 5 (paper: 0.9).</summary>
     public double Lambda { get; init; } = 0.9;
 
-    /// <summary>KL temperature (unspecified in the paper; 1).</summary>
-    public double Temperature { get; init; } = 1.0;
+    /// <summary>KL temperature T (unspecified in the paper; <see cref="DistillationOptions.Temperature"/>).</summary>
+    public double Temperature { get; init; } = Defaults.Temperature;
+
+    /// <summary>Multiply the KL by T² (<see cref="DistillationOptions.ScaleKlByTemperatureSquared"/>; no effect at T = 1).</summary>
+    [LegacyValue(true)]
+    public bool ScaleKlByTemperatureSquared { get; init; } = Defaults.ScaleKlByTemperatureSquared;
+
+    /// <summary>Hidden states compared: final (each stack's last state) or all (every block output); <see cref="DistillationOptions.HiddenLayers"/>.</summary>
+    [LegacyValue(HiddenLayers.Final)]
+    public HiddenLayers HiddenLayers { get; init; } = Defaults.HiddenLayers;
+
+    /// <summary>Reduction of the KL and hidden losses: token_mean or sum (Eqs. 3-4 literally); <see cref="DistillationOptions.Reduction"/>.</summary>
+    [LegacyValue(LossReduction.TokenMean)]
+    public LossReduction Reduction { get; init; } = Defaults.Reduction;
+
+    /// <summary>Whether the prompt positions count in the encoder hidden loss; <see cref="DistillationOptions.HiddenLossOnPromptPositions"/>.</summary>
+    [LegacyValue(true)]
+    public bool HiddenLossOnPromptPositions { get; init; } = Defaults.HiddenLossOnPromptPositions;
+
+    /// <summary>
+    /// Student hidden states of the hidden loss while the backbone dropout is on: clean_student_pass or one_sided;
+    /// <see cref="DistillationOptions.HiddenStateDropout"/>.
+    /// </summary>
+    [LegacyValue(HiddenStateDropout.OneSided)]
+    public HiddenStateDropout HiddenStateDropout { get; init; } = Defaults.HiddenStateDropout;
+
+    /// <summary>Init of the task factors u, v: ones (P̂_k = P* at step 0) or peft_normal; <see cref="DistillationOptions.TaskVectorInit"/>.</summary>
+    [LegacyValue(TaskVectorInit.Ones)]
+    public TaskVectorInit TaskVectorInit { get; init; } = Defaults.TaskVectorInit;
 
     /// <summary>logits_and_hidden (paper), logits_only, none (no distillation), prompt_mse.</summary>
     public DistillationObjective Objective { get; init; } = DistillationObjective.LogitsAndHidden;
@@ -32,6 +71,9 @@ public sealed record DistillConfig
 
     /// <summary>Stochastic task sampling (false = ablation "w/o stochastic task sampling").</summary>
     public bool StochasticTaskSampling { get; init; } = true;
+
+    /// <summary>Task sampler choices the paper leaves open (batch split, replacement, size cap, κ).</summary>
+    public TaskSamplerConfig Sampler { get; init; } = new();
 
     /// <summary>Learning rate of P* (paper: 0.3).</summary>
     public double SharedLearningRate { get; init; } = 0.3;
@@ -55,6 +97,10 @@ public sealed record DistillConfig
         ConfigChecks.AtLeast($"{path}.rank", Rank, 1);
         ConfigChecks.AtLeast($"{path}.lambda", Lambda, 0);
         ConfigChecks.Positive($"{path}.temperature", Temperature);
+        ConfigChecks.Defined($"{path}.hidden_layers", HiddenLayers);
+        ConfigChecks.Defined($"{path}.reduction", Reduction);
+        ConfigChecks.Defined($"{path}.hidden_state_dropout", HiddenStateDropout);
+        ConfigChecks.Defined($"{path}.task_vector_init", TaskVectorInit);
         ConfigChecks.Positive($"{path}.shared_learning_rate", SharedLearningRate);
         ConfigChecks.Positive($"{path}.task_learning_rate", TaskLearningRate);
         ConfigChecks.AtLeast($"{path}.vocabulary_pool", VocabularyPool, 1);
@@ -69,9 +115,19 @@ public sealed record DistillConfig
         Rank = Rank,
         Lambda = Lambda,
         Temperature = Temperature,
+        ScaleKlByTemperatureSquared = ScaleKlByTemperatureSquared,
+        HiddenLayers = HiddenLayers,
+        Reduction = Reduction,
+        HiddenLossOnPromptPositions = HiddenLossOnPromptPositions,
+        HiddenStateDropout = HiddenStateDropout,
+        TaskVectorInit = TaskVectorInit,
         Objective = Objective,
         Decomposition = Decomposition,
         StochasticTaskSampling = StochasticTaskSampling,
+        BatchSplit = Sampler.BatchSplit,
+        SampleTasksWithReplacement = Sampler.WithReplacement,
+        MixingSizeCap = Sampler.SizeCap,
+        MaxTasksPerBatch = Sampler.MaxTasksPerBatch,
         VocabularyPool = VocabularyPool,
         Rates = new PromptLearningRates { Shared = SharedLearningRate, TaskSpecific = TaskLearningRate },
         Loop = Loop.ToOptions(DefaultEpochs),

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Mpt.Serialization;
 using Mpt.Training;
 
 namespace Mpt.Pipeline;
@@ -31,8 +32,17 @@ public sealed record LoopConfig
     /// <summary>Longest encoder input in tokens (paper: 256).</summary>
     public int MaxSourceLength { get; init; } = 256;
 
-    /// <summary>Linear warm-up steps (ATTEMPT: 500).</summary>
-    public int WarmupSteps { get; init; } = 500;
+    /// <summary>Linear warm-up steps (ATTEMPT: 500), capped by <see cref="MaxWarmupFraction"/>.</summary>
+    public int WarmupSteps { get; init; } = LinearWarmupSchedule.DefaultWarmupSteps;
+
+    /// <summary>
+    /// Cap of the warm-up as a fraction of the run (default 0.1; at least one step): a short run still reaches its nominal
+    /// learning rate (<see cref="TrainingLoopOptions.MaxWarmupFraction"/>). Null = no cap; a warm-up not shorter than the
+    /// run is then refused.
+    /// </summary>
+    /// <remarks>Left out of <c>pipeline_settings.json</c> while null (no cap), the schedule of runs made before the key existed.</remarks>
+    [LegacyValue(null!)]
+    public double? MaxWarmupFraction { get; init; } = WarmupPlan.DefaultMaxWarmupFraction;
 
     /// <summary>AdamW weight decay (ATTEMPT: 1e-5).</summary>
     public double WeightDecay { get; init; } = 1e-5;
@@ -64,6 +74,8 @@ public sealed record LoopConfig
         ConfigChecks.AtLeast($"{path}.length_group_factor", LengthGroupFactor, 0);
         ConfigChecks.AtLeast($"{path}.max_source_length", MaxSourceLength, 2);
         ConfigChecks.AtLeast($"{path}.warmup_steps", WarmupSteps, 0);
+        if (MaxWarmupFraction is double f && !(f > 0 && f <= 1))
+            throw new ConfigException($"{path}.max_warmup_fraction must be in (0, 1] or null (no cap), got {f}.");
         ConfigChecks.AtLeast($"{path}.weight_decay", WeightDecay, 0);
         if (MaxGradNorm is double g) ConfigChecks.Positive($"{path}.max_grad_norm", g);
         ConfigChecks.AtLeast($"{path}.eval_every_steps", EvalEverySteps, 0);
@@ -83,6 +95,7 @@ public sealed record LoopConfig
         LengthGroupFactor = LengthGroupFactor,
         MaxSourceLength = MaxSourceLength,
         WarmupSteps = WarmupSteps,
+        MaxWarmupFraction = MaxWarmupFraction,
         WeightDecay = WeightDecay,
         MaxGradNorm = MaxGradNorm,
         BackboneDropout = BackboneDropout,

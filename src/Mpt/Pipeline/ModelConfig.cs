@@ -5,7 +5,8 @@ namespace Mpt.Pipeline;
 /// <summary>The frozen backbone every stage runs on (section <c>model</c>).</summary>
 public sealed record ModelConfig
 {
-    /// <summary>Hugging Face T5 folder (config.json + weights); required.</summary>
+    /// <summary>The backbone; required: a Hugging Face T5 folder (config.json + weights), or <c>minilm</c> for the embedded
+    /// all-MiniLM-L6-v2 encoder (see <see cref="Backbones.RunBackbones"/>).</summary>
     public string? Path { get; init; }
 
     /// <summary>Tokenizer folder (spiece.model) when the model folder has none.</summary>

@@ -22,6 +22,21 @@ public sealed record PipelineConfig
     /// <summary>Target tasks (adaptation and evaluation).</summary>
     public IReadOnlyList<TaskDataConfig> Targets { get; init; } = [];
 
+    /// <summary>
+    /// Allow a task to be both a source and a target (default false: refused before any training). A target that is also
+    /// a source has its own u, v averaged into its MPT init and can be SPoT's source, so its score includes transfer from
+    /// itself. The paper does this knowingly in its GLUE table (MNLI, QNLI, QQP and SST-2 are sources and targets, §4.1),
+    /// which <c>configs/adapt-glue-large.json</c> reproduces with this switch on; elsewhere an overlap is usually a mistake.
+    /// </summary>
+    public bool AllowSourceTargetOverlap { get; init; }
+
+    /// <summary>
+    /// Derive each teacher's and the distillation's seed from its stage's <c>loop.seed</c>, the stage and the task
+    /// (<see cref="SeedDerivation"/>; default true). False uses <c>loop.seed</c> as is for every run of the stage, so all
+    /// teachers and P* start from the same rows (Mpt's earlier behaviour).
+    /// </summary>
+    public bool DeriveSeeds { get; init; } = true;
+
     /// <summary>Stage 1.</summary>
     public TeachersConfig Teachers { get; init; } = new();
 
@@ -51,7 +66,7 @@ public sealed record PipelineConfig
         for (int i = 0; i < Targets.Count; i++)
             (Targets[i] ?? throw new ConfigException($"targets[{i}] is null; give an object like {{\"task\": \"rte\", \"data\": \"...\"}}.")).Validate($"targets[{i}]");
         bool needSources = (stages & (PipelineStages.Teachers | PipelineStages.Distill)) != 0
-                           || ((stages & PipelineStages.Adapt) != 0 && Adapt.Methods.Contains("spot"));
+                           || ((stages & PipelineStages.Adapt) != 0 && Adapt.SelectedMethods().Any(m => m.Init == Methods.MethodInit.Teacher));
         if (needSources && Sources.Count == 0) throw new ConfigException("sources must list at least one source task.");
         if ((stages & PipelineStages.Adapt) != 0 && Targets.Count == 0) throw new ConfigException("targets must list at least one target task.");
         Unique("sources", Sources);
@@ -59,10 +74,23 @@ public sealed record PipelineConfig
         if ((stages & PipelineStages.Distill) != 0 && Distill.Objective != Training.DistillationObjective.None
             && Distill.PromptLength != Teachers.PromptLength)
             throw new ConfigException($"distill.prompt_length ({Distill.PromptLength}) must equal teachers.prompt_length ({Teachers.PromptLength}): hidden states are compared position by position.");
+        if ((stages & PipelineStages.Distill) != 0)
+            Distill.Sampler.Validate("distill.sampler", Sources.Count, Distill.Loop.BatchSize, Distill.StochasticTaskSampling);
         if (Adapt.SpotSource is { } spot && Sources.All(s => s.Task != spot))
             throw new ConfigException($"adapt.spot_source '{spot}' is not one of the sources ({string.Join(", ", Sources.Select(s => s.Task))}).");
-        if (Adapt.MultiTarget && !Adapt.Methods.Contains("mpt"))
+        if (Adapt.MultiTarget && !Adapt.SelectedMethods().Any(m => m.MultiTarget))
             throw new ConfigException("adapt.multi_target needs the mpt method in adapt.methods.");
+        // Last, so that a field's own error is reported first.
+        if (!AllowSourceTargetOverlap && Targets.FirstOrDefault(t => Sources.Any(s => s.Task == t.Task)) is { } both)
+            throw new ConfigException($"task '{both.Task}' is both a source (sources[{IndexOf(Sources, both.Task)}]) and a target " +
+                $"(targets[{IndexOf(Targets, both.Task)}]): its own task vectors would be averaged into its MPT init and its teacher could be SPoT's source. " +
+                "Remove it from sources or targets, or set allow_source_target_overlap to true to run it anyway.");
+    }
+
+    private static int IndexOf(IReadOnlyList<TaskDataConfig> tasks, string? task)
+    {
+        for (int i = 0; i < tasks.Count; i++) if (tasks[i].Task == task) return i;
+        return -1;
     }
 
     private static void Unique(string path, IReadOnlyList<TaskDataConfig> tasks)

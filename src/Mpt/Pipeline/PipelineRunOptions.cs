@@ -12,6 +12,12 @@ public sealed record PipelineRunOptions
     /// <summary>Early stop (Ctrl+C, simulated kill).</summary>
     public StopSignal Stop { get; init; } = new();
 
+    /// <summary>
+    /// An already loaded backbone to run on instead of loading <c>model.path</c> (the caller keeps ownership; its
+    /// <see cref="Backbones.IRunBackbone.Name"/> should be what <c>model.path</c> says, which resume compares). Null = load.
+    /// </summary>
+    public Backbones.IRunBackbone? Backbone { get; init; }
+
     /// <summary>Report writer called after results.json.</summary>
     public IRunReporter Reporter { get; init; } = RunReporters.Default;
 }

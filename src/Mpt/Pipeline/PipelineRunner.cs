@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Mpt.Backbones;
 using Mpt.Evaluation;
+using Mpt.Methods;
 using Mpt.Model;
 using Mpt.Peft;
 using Mpt.Prompts;
@@ -53,14 +55,13 @@ public sealed class PipelineRunner : IDisposable
     /// <summary>Adaptation folder.</summary>
     public const string AdaptDir = "adapt";
 
-    private readonly PipelineConfig _config;
+    private PipelineConfig _config;
     private readonly PipelineRunOptions _options;
     private readonly string _metricsPath;
     private readonly TaskCatalog _catalog;
     private readonly FormatOptions _format;
     private readonly Dictionary<(string Task, DataSplit Split), IReadOnlyList<TextToTextRow>> _rows = [];
-    private T5ForConditionalGeneration? _backbone;
-    private T5Tokenizer? _tokenizer;
+    private IRunBackbone? _backbone;
 
     /// <summary>Creates a runner for <paramref name="runDir"/> (created if needed).</summary>
     public PipelineRunner(PipelineConfig config, string runDir, PipelineRunOptions? options = null)
@@ -89,7 +90,9 @@ public sealed class PipelineRunner : IDisposable
     public PipelineOutcome Run(PipelineStages stages)
     {
         _config.Validate(stages);
+        _config = Quickstart.BenchmarkTasks.Resolve(_config, _catalog, Progress.Message); // benchmark tasks by name: data built on demand
         foreach (var t in _config.Sources.Concat(_config.Targets)) _catalog.Get(t.Task!); // unknown task → closest name, before any work
+        foreach (var t in _config.Sources.Concat(_config.Targets)) Backbone.EnsureSupports(_catalog.Get(t.Task!)); // e.g. free text on an encoder
         string config = ConfigJson.Serialize(_config);
         File.WriteAllText(Path.Combine(RunDir, ConfigFile), config);
         Dictionary<string, IReadOnlyDictionary<string, MethodResult>>? targets = null;
@@ -112,17 +115,18 @@ public sealed class PipelineRunner : IDisposable
     private void RunTeachers()
     {
         var t = _config.Teachers;
-        var options = new TeacherOptions { PromptLength = t.PromptLength, LearningRate = t.LearningRate, VocabularyPool = t.VocabularyPool, Loop = t.Loop.ToOptions(TeachersConfig.DefaultEpochs) };
         foreach (var source in _config.Sources)
         {
+            ulong seed = RunSeed(StageNames.Teacher, source.Task!, t.Loop.Seed);
+            var options = new TeacherOptions { PromptLength = t.PromptLength, LearningRate = t.LearningRate, VocabularyPool = t.VocabularyPool, Loop = t.Loop.ToOptions(TeachersConfig.DefaultEpochs, seed) };
             string folder = Path.Combine(RunDir, TeachersDir, source.Task!);
             var prompt = TrainOrSkip(folder, $"teacher {source.Task}", StageNames.Teacher, source.Task!, RunFolderRecords.TeacherMethod,
-                RunSettings(new { source, teachers = t }), options.Loop, t.Loop.LogEverySteps, hooks =>
+                RunSettings(_config.DeriveSeeds ? new { source, teachers = t, seed } : new { source, teachers = t }), options.Loop, t.Loop.LogEverySteps, hooks =>
             {
-                var task = _catalog.Get(source.Task!);
-                var train = TrainExamples(source, 0, options.Loop.MaxSourceLength);
+                using var set = Backbone.ForTasks([_catalog.Get(source.Task!)]);
+                var train = TrainExamples(set, source, 0, options.Loop.MaxSourceLength);
                 var dev = DevRows(source);
-                var result = new TeacherTrainer(Backbone, options).Train(train, hooks(train, m => DevScore(m, [(task, dev, 0)], options.Loop.MaxSourceLength)));
+                var result = new TeacherTrainer(set.PromptBackbone, options).Train(train, hooks(train, m => DevScore(m, [(set, 0, dev)], options.Loop.MaxSourceLength)));
                 return (result.Prompt, result.Training);
             });
             prompt.Dispose();
@@ -132,17 +136,20 @@ public sealed class PipelineRunner : IDisposable
     private void RunDistill()
     {
         var d = _config.Distill;
-        var options = d.ToOptions();
+        ulong seed = RunSeed(StageNames.Distill, RunFolderRecords.AllTasks, d.Loop.Seed);
+        var options = d.ToOptions() with { Loop = d.Loop.ToOptions(DistillConfig.DefaultEpochs, seed) };
         string folder = Path.Combine(RunDir, DistillDir);
         var prompt = TrainOrSkip(folder, "distillation", StageNames.Distill, RunFolderRecords.AllTasks, RunFolderRecords.DistillMethod,
-            RunSettings(new { sources = _config.Sources, distill = d, teachers = _config.Teachers }), options.Loop, d.Loop.LogEverySteps, hooks =>
+            RunSettings(_config.DeriveSeeds ? new { sources = _config.Sources, distill = d, teachers = _config.Teachers, seed }
+                : new { sources = _config.Sources, distill = d, teachers = _config.Teachers }), options.Loop, d.Loop.LogEverySteps, hooks =>
         {
             var teachers = options.Objective == DistillationObjective.None ? [] : LoadTeachers(d.TeachersFrom ?? RunDir);
             try
             {
-                var byTask = _config.Sources.Select((s, k) => TrainExamples(s, k, options.Loop.MaxSourceLength)).ToList();
-                var dev = _config.Sources.Select((s, k) => (_catalog.Get(s.Task!), DevRows(s), k)).ToList();
-                var result = new Distiller(Backbone, options).Train(byTask, teachers,
+                using var set = Backbone.ForTasks(_config.Sources.Select(s => _catalog.Get(s.Task!)).ToList());
+                var byTask = _config.Sources.Select((s, k) => TrainExamples(set, s, k, options.Loop.MaxSourceLength)).ToList();
+                var dev = _config.Sources.Select((s, k) => (set, k, DevRows(s))).ToList();
+                var result = new Distiller(set.PromptBackbone, options).Train(byTask, teachers,
                     hooks(byTask.SelectMany(x => x).ToList(), m => DevScore(m, dev, options.Loop.MaxSourceLength)));
                 return (result.Prompt, result.Training);
             }
@@ -154,66 +161,94 @@ public sealed class PipelineRunner : IDisposable
         prompt.Dispose();
     }
 
+    /// <summary>The seed of a teacher or distillation run: derived from the stage's seed, stage and task unless derive_seeds is false.</summary>
+    private ulong RunSeed(string stage, string task, ulong stageSeed) =>
+        _config.DeriveSeeds ? SeedDerivation.Derive(stageSeed, stage, task) : stageSeed;
+
     private Dictionary<string, IReadOnlyDictionary<string, MethodResult>> RunAdapt()
     {
-        var a = _config.Adapt;
         var perTarget = _config.Targets.ToDictionary(t => t.Task!, _ => new Dictionary<string, MethodResult>(StringComparer.Ordinal), StringComparer.Ordinal);
-        using var source = a.Methods.Contains("mpt") ? LoadSourcePrompt() : null;
-        foreach (string method in a.Methods)
+        var methods = _config.Adapt.SelectedMethods();
+        using var source = methods.Any(m => m.Init == MethodInit.DistilledSource) ? LoadSourcePrompt() : null;
+        foreach (var method in methods)
         {
-            if (method == "mpt" && a.MultiTarget)
+            if (!method.Trained)
             {
-                foreach (var (target, result) in RunMultiTarget(source!)) perTarget[target][MultiTargetKey] = result;
+                foreach (var target in _config.Targets) perTarget[target.Task!][method.ResultsKey] = RunBaseline(target, method);
+                continue;
+            }
+            if (method.MultiTarget)
+            {
+                foreach (var (target, result) in RunMultiTarget(method, source!)) perTarget[target][method.ResultsKey] = result;
                 continue;
             }
             foreach (var target in _config.Targets)
-                perTarget[target.Task!][MethodKey(method)] = RunSingleTarget(target, method, source);
+                perTarget[target.Task!][method.ResultsKey] = RunSingleTarget(target, method, source);
         }
         return perTarget.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, MethodResult>)kv.Value, StringComparer.Ordinal);
     }
 
+    /// <summary>
+    /// An untrained baseline on a target's test rows (majority label of the train pool, or the backbone without a
+    /// prompt): cheap, so recomputed on every invocation rather than stored; recorded as one run with seed 0.
+    /// </summary>
+    private MethodResult RunBaseline(TaskDataConfig target, AdaptMethod method)
+    {
+        var clock = Stopwatch.StartNew();
+        var task = _catalog.Get(target.Task!);
+        var test = RowsOf(target, DataSplit.Test);
+        TaskEvaluationResult result;
+        if (method.Init == MethodInit.MajorityLabel) result = MajorityBaseline.Evaluate(task, RowsOf(target, DataSplit.Train), test);
+        else
+        {
+            using var set = Backbone.ForTasks([task]);
+            result = set.EvaluateWithoutPrompt(0, test, _config.Adapt.Loop.MaxSourceLength);
+        }
+        Progress.RunFinished($"{method.ResultsKey} {target.Task}", $"test {result.Average:F2} (untrained baseline)");
+        return RunFolderRecords.Method([0UL], [(result.Average, result.Metrics)], _config.Adapt.FewShot, RowsOf(target, DataSplit.Train).Count,
+            null, clock.Elapsed.TotalSeconds);
+    }
+
     /// <summary>Results key of MPT* (all targets share P*).</summary>
-    public const string MultiTargetKey = "mpt*";
+    public static string MultiTargetKey => AdaptMethods.MptMultiTarget.ResultsKey;
 
-    private string MethodKey(string method) => method == "mpt" && _config.Adapt.Update != "both" ? $"mpt-{_config.Adapt.Update}" : method;
-
-    private MethodResult RunSingleTarget(TaskDataConfig target, string method, PromptEncoder? source)
+    private MethodResult RunSingleTarget(TaskDataConfig target, AdaptMethod method, PromptEncoder? source)
     {
         var a = _config.Adapt;
-        var task = _catalog.Get(target.Task!);
+        using var set = Backbone.ForTasks([_catalog.Get(target.Task!)]);
         var scores = new List<TaskEvaluationSummary>();
         ParameterReport? parameters = null;
         double seconds = 0;
         int trainCount = 0;
         foreach (ulong seed in a.Seeds)
         {
-            var loop = a.Loop.ToOptions(AdaptConfig.DefaultEpochs, seed);
-            var options = new TargetAdaptationOptions { Rates = Rates(method), Loop = loop };
-            string key = MethodKey(method);
+            var loop = a.Loop.ToOptions(AdaptConfig.DefaultEpochs, seed) with { SelectStepZero = a.SelectsStepZero };
+            var options = new TargetAdaptationOptions { Rates = method.Rates(a.SharedLearningRate, a.TaskLearningRate), Loop = loop };
+            string key = method.ResultsKey;
             string folder = Path.Combine(RunDir, AdaptDir, target.Task!, key.Replace('*', '+'), $"seed-{seed}");
             string label = $"{key} {target.Task} seed {seed}";
             var clock = Stopwatch.StartNew();
             var prompt = TrainOrSkip(folder, label, StageNames.Adapt, target.Task!, key,
                 RunSettings(new { target, adapt = a with { Seeds = [], Methods = [] }, evaluate = _config.Evaluate, seed }), loop, a.Loop.LogEverySteps, hooks =>
             {
-                var train = Sample(TrainExamples(target, 0, loop.MaxSourceLength), seed);
+                var train = Sample(TrainExamples(set, target, 0, loop.MaxSourceLength), seed);
                 var dev = DevRows(target);
-                var init = method switch
+                var init = method.Init switch
                 {
-                    "mpt" => TargetPrompts.FromSource(source!),
-                    "pt" => TargetPrompts.VocabularyInit(Backbone, a.PromptLength, seed, _config.Teachers.VocabularyPool),
-                    _ => SpotInit(),
+                    MethodInit.DistilledSource => TargetPrompts.FromSource(source!),
+                    MethodInit.Vocabulary => TargetPrompts.VocabularyInit(set.PromptBackbone, a.PromptLength, seed, _config.Teachers.VocabularyPool),
+                    _ => SpotInit(target, set),
                 };
-                var result = new TargetAdapter(Backbone, options).Train(init, train, hooks(train, m => DevScore(m, [(task, dev, 0)], loop.MaxSourceLength)));
+                var result = new TargetAdapter(set.PromptBackbone, options).Train(init, train, hooks(train, m => DevScore(m, [(set, 0, dev)], loop.MaxSourceLength)));
                 return (result.Prompt, result.Training);
             });
             try
             {
                 if (prompt is MultitaskPrompt m && !Directory.Exists(Path.Combine(folder, "adapter-compressed")))
-                    PeftAdapter.SaveTaskAsPromptTuning(Path.Combine(folder, "adapter-compressed"), m, 0, Backbone, _config.Model.Path);
+                    SaveTaskAdapter(Path.Combine(folder, "adapter-compressed"), m, 0);
                 parameters ??= ReadTraining(folder)?.Parameters;
-                trainCount = ReadTrainCount(target, seed);
-                scores.Add(TestScores(folder, prompt, [(target, 0)])[0]);
+                trainCount = ReadTrainCount(set, target, seed);
+                scores.Add(TestScores(folder, prompt, set, [(target, 0)])[0]);
             }
             finally { prompt.Dispose(); }
             clock.Stop();
@@ -223,26 +258,27 @@ public sealed class PipelineRunner : IDisposable
         return Summarise(scores, a, trainCount, parameters, seconds);
     }
 
-    private IEnumerable<(string Target, MethodResult Result)> RunMultiTarget(PromptEncoder source)
+    private IEnumerable<(string Target, MethodResult Result)> RunMultiTarget(AdaptMethod method, PromptEncoder source)
     {
         var a = _config.Adapt;
         var scoresByTarget = _config.Targets.ToDictionary(t => t.Task!, _ => new List<TaskEvaluationSummary>(), StringComparer.Ordinal);
+        using var set = Backbone.ForTasks(_config.Targets.Select(t => _catalog.Get(t.Task!)).ToList());
         ParameterReport? parameters = null;
         double seconds = 0;
         int trainCount = 0;
         foreach (ulong seed in a.Seeds)
         {
-            var loop = a.Loop.ToOptions(AdaptConfig.DefaultEpochs, seed);
-            var options = new TargetAdaptationOptions { Rates = Rates("mpt"), Loop = loop };
+            var loop = a.Loop.ToOptions(AdaptConfig.DefaultEpochs, seed) with { SelectStepZero = a.SelectsStepZero };
+            var options = new TargetAdaptationOptions { Rates = method.Rates(a.SharedLearningRate, a.TaskLearningRate), Loop = loop };
             string folder = Path.Combine(RunDir, AdaptDir, "_multi", "mpt_multi", $"seed-{seed}");
             var clock = Stopwatch.StartNew();
-            var prompt = TrainOrSkip(folder, $"mpt* seed {seed}", StageNames.Adapt, RunFolderRecords.AllTasks, MultiTargetKey,
+            var prompt = TrainOrSkip(folder, $"mpt* seed {seed}", StageNames.Adapt, RunFolderRecords.AllTasks, method.ResultsKey,
                 RunSettings(new { targets = _config.Targets, adapt = a with { Seeds = [], Methods = [] }, evaluate = _config.Evaluate, seed }), loop, a.Loop.LogEverySteps, hooks =>
             {
-                var train = _config.Targets.SelectMany((t, i) => Sample(TrainExamples(t, i, loop.MaxSourceLength), seed)).ToList();
-                var dev = _config.Targets.Select((t, i) => (_catalog.Get(t.Task!), DevRows(t), i)).ToList();
+                var train = _config.Targets.SelectMany((t, i) => Sample(TrainExamples(set, t, i, loop.MaxSourceLength), seed)).ToList();
+                var dev = _config.Targets.Select((t, i) => (set, i, DevRows(t))).ToList();
                 var init = TargetPrompts.FromSource(source, _config.Targets.Count);
-                var result = new TargetAdapter(Backbone, options).Train(init, train, hooks(train, m => DevScore(m, dev, loop.MaxSourceLength)));
+                var result = new TargetAdapter(set.PromptBackbone, options).Train(init, train, hooks(train, m => DevScore(m, dev, loop.MaxSourceLength)));
                 return (result.Prompt, result.Training);
             });
             try
@@ -251,11 +287,11 @@ public sealed class PipelineRunner : IDisposable
                     for (int i = 0; i < _config.Targets.Count; i++)
                     {
                         string dir = Path.Combine(folder, $"adapter-{_config.Targets[i].Task}");
-                        if (!Directory.Exists(dir)) PeftAdapter.SaveTaskAsPromptTuning(dir, m, i, Backbone, _config.Model.Path);
+                        if (!Directory.Exists(dir)) SaveTaskAdapter(dir, m, i);
                     }
                 parameters ??= ReadTraining(folder)?.Parameters;
-                trainCount = _config.Targets.Sum(t => ReadTrainCount(t, seed));
-                var tests = TestScores(folder, prompt, _config.Targets.Select((t, i) => (t, i)).ToList());
+                trainCount = _config.Targets.Select((t, i) => (t, i)).Sum(x => ReadTrainCount(set, x.t, seed, x.i));
+                var tests = TestScores(folder, prompt, set, _config.Targets.Select((t, i) => (t, i)).ToList());
                 for (int i = 0; i < tests.Count; i++) scoresByTarget[_config.Targets[i].Task!].Add(tests[i]);
             }
             finally { prompt.Dispose(); }
@@ -269,7 +305,7 @@ public sealed class PipelineRunner : IDisposable
 
     // ---- one training run ----
 
-    private delegate TrainingHooks HookFactory(IReadOnlyList<TrainingExample> train, Func<PromptedT5, double> evaluate);
+    private delegate TrainingHooks HookFactory(IReadOnlyList<TrainingExample> train, Func<IPromptedModel, double> evaluate);
 
     private double _trainingSecondsOfLastRun;
 
@@ -303,11 +339,13 @@ public sealed class PipelineRunner : IDisposable
         {
             double meanTokens = TaskDataLoader.MeanTokens(examples);
             long planned = loop.TotalSteps(examples.Count);
+            var warmup = WarmupOf(stage, loop, planned);
+            Progress.Message($"[{label}] {warmup.Describe()}");
             return new TrainingHooks
             {
                 Folder = runFolder,
                 Resume = _options.Resume,
-                Evaluate = evaluate,
+                EvaluateModel = evaluate,
                 StopAfterStep = _options.Stop.KillAfterSteps(),
                 StopRequested = () => _options.Stop.IsRequested,
                 Log = entry =>
@@ -315,7 +353,9 @@ public sealed class PipelineRunner : IDisposable
                     if (!started) { Progress.RunStarted(label, entry.TotalSteps); started = true; }
                     _options.Stop.StepDone();
                     double tps = entry.StepMilliseconds > 0 ? loop.BatchSize * meanTokens / (entry.StepMilliseconds / 1000) : 0;
-                    bool log = entry.Step % logEvery == 0 || entry.DevScore is not null || entry.Step == entry.TotalSteps;
+                    // The end of the warm-up is logged too, so metrics.jsonl shows the peak rate of every run.
+                    bool log = entry.Step % logEvery == 0 || entry.DevScore is not null || entry.Step == entry.TotalSteps
+                               || entry.Step == warmup.PeakStep;
                     if (log) Reports.MetricsLog.Append(_metricsPath, RunFolderRecords.Step(entry, stage, task, method, loop.Seed, tps, before + clock.Elapsed.TotalSeconds));
                     Progress.StepCompleted(label, entry, tps, log);
                 },
@@ -330,11 +370,27 @@ public sealed class PipelineRunner : IDisposable
             prompt.Dispose();
             throw new RunInterruptedException(label, result.StepsDone, folder);
         }
-        PeftAdapter.Save(Path.Combine(folder, AdapterDir), prompt, Backbone, _config.Model.Path);
+        SaveAdapter(Path.Combine(folder, AdapterDir), prompt);
         WriteTextAtomic(settingsFile, settings);
         Progress.RunFinished(label, $"{result.StepsDone} steps, final loss {result.StepLosses.LastOrDefault():F4}" +
             (result.BestScore is { } best ? $", best dev {best:F2} at step {result.BestStep}" : "") + $"; {result.Parameters}");
         return prompt;
+    }
+
+    /// <summary>The warm-up of a run of <paramref name="totalSteps"/>; a warm-up the schedule refuses is a config error naming the stage's keys.</summary>
+    private static WarmupPlan WarmupOf(string stage, TrainingLoopOptions loop, long totalSteps)
+    {
+        try
+        {
+            return loop.Warmup(totalSteps);
+        }
+        catch (ArgumentException e) when (loop.MaxWarmupFraction is null)
+        {
+            string section = stage == StageNames.Teacher ? "teachers" : stage;
+            throw new ConfigException($"{section}.loop.warmup_steps ({loop.WarmupSteps}) is not shorter than the run's {totalSteps} steps and " +
+                $"{section}.loop.max_warmup_fraction is null (no cap): the learning rate would never reach its nominal value. " +
+                $"Lower {section}.loop.warmup_steps or set {section}.loop.max_warmup_fraction (e.g. {WarmupPlan.DefaultMaxWarmupFraction}).", e);
+        }
     }
 
     private double EvaluationSeconds(Stopwatch clock) => Math.Max(0, clock.Elapsed.TotalSeconds - _trainingSecondsOfLastRun);
@@ -354,7 +410,7 @@ public sealed class PipelineRunner : IDisposable
         settings["task_file"] = _config.TaskFile;
         settings["add_prefix"] = _config.AddPrefix;
         settings["stage"] = stage;
-        return JsonSerializer.Serialize(settings, ConfigJson.Options);
+        return JsonSerializer.Serialize(settings, ConfigJson.RunSettingsOptions);
     }
 
     private static void WriteTextAtomic(string path, string text)
@@ -375,16 +431,19 @@ public sealed class PipelineRunner : IDisposable
 
     // ---- inputs ----
 
-    private T5ForConditionalGeneration Backbone => _backbone ??= WithDropoutKernel(T5ForConditionalGeneration.FromPretrained(_config.Model.Path!,
-        DeviceSelection.DType(_config.Model.Dtype), DeviceSelection.Device(_config.Model.Device)));
+    /// <summary>The run's backbone: the one given in the options, else <c>model.path</c> loaded once (<see cref="RunBackbones.Load"/>).</summary>
+    private IRunBackbone Backbone => _backbone ??= _options.Backbone ?? RunBackbones.Load(_config.Model, _config.Evaluate);
 
-    private T5ForConditionalGeneration WithDropoutKernel(T5ForConditionalGeneration backbone)
+    /// <summary>Saves a finished prompt as a PEFT adapter recording the backbone's fingerprint.</summary>
+    private void SaveAdapter(string folder, PromptEncoder prompt) =>
+        PeftAdapter.Save(folder, Backbone.AdapterConfig(prompt), prompt, Backbone.Fingerprint);
+
+    /// <summary>One task of a multitask prompt as a plain PROMPT_TUNING adapter (its composed P̂_k, the paper's footnote 2).</summary>
+    private void SaveTaskAdapter(string folder, MultitaskPrompt prompt, int task)
     {
-        backbone.DropoutKernel = _config.Model.DropoutKernel;
-        return backbone;
+        using var single = prompt.ToSoftPrompt(task);
+        SaveAdapter(folder, single);
     }
-
-    private T5Tokenizer Tokenizer => _tokenizer ??= LoadTokenizer(_config.Model);
 
     /// <summary>The tokenizer of a model section: its tokenizer folder, else the model folder.</summary>
     public static T5Tokenizer LoadTokenizer(ModelConfig model)
@@ -402,16 +461,16 @@ public sealed class PipelineRunner : IDisposable
         return rows;
     }
 
-    private IReadOnlyList<TrainingExample> TrainExamples(TaskDataConfig data, int taskId, int maxSourceLength) =>
-        TaskDataLoader.Tokenize(_catalog.Get(data.Task!), RowsOf(data, DataSplit.Train), Tokenizer, maxSourceLength, taskId, _config.Evaluate.MaxNewTokens);
+    private IReadOnlyList<TrainingExample> TrainExamples(IBackboneTaskSet set, TaskDataConfig data, int taskId, int maxSourceLength) =>
+        set.Examples(RowsOf(data, DataSplit.Train), taskId, maxSourceLength);
 
     private IReadOnlyList<TextToTextRow> DevRows(TaskDataConfig data) => RowsOf(data, DataSplit.Validation);
 
     private IReadOnlyList<TrainingExample> Sample(IReadOnlyList<TrainingExample> train, ulong seed) =>
         _config.Adapt.FewShot is int k ? FewShot.Sample(train, Math.Min(k, train.Count), seed, _config.Adapt.FewShotPerClass) : train;
 
-    private int ReadTrainCount(TaskDataConfig target, ulong seed) =>
-        _config.Adapt.FewShot is int k ? Sample(TrainExamples(target, 0, 2), seed).Count : RowsOf(target, DataSplit.Train).Count;
+    private int ReadTrainCount(IBackboneTaskSet set, TaskDataConfig target, ulong seed, int taskId = 0) =>
+        _config.Adapt.FewShot is int ? Sample(TrainExamples(set, target, taskId, 2), seed).Count : RowsOf(target, DataSplit.Train).Count;
 
     private List<SoftPrompt> LoadTeachers(string runDir)
     {
@@ -435,7 +494,7 @@ public sealed class PipelineRunner : IDisposable
         if (_config.Adapt.SourcePrompt is { } path)
         {
             if (Directory.Exists(path) && File.Exists(Path.Combine(path, PeftAdapter.ConfigFileName)))
-                return PeftAdapter.Load(path, Backbone).Encoder; // refuses a prompt made for another model
+                return PeftAdapter.Load(path, Backbone.Fingerprint).Encoder; // refuses a prompt made for another model
             return PromptFile.Load(path);
         }
         string folder = Path.Combine(RunDir, DistillDir);
@@ -444,48 +503,73 @@ public sealed class PipelineRunner : IDisposable
         return PromptFile.Load(Path.Combine(folder, RunFolder.PromptFile));
     }
 
-    private SoftPrompt SpotInit()
+    /// <summary>
+    /// SPoT's initial prompt for <paramref name="target"/>: a copy of the teacher <see cref="SpotSource"/> picks.
+    /// </summary>
+    private SoftPrompt SpotInit(TaskDataConfig target, IBackboneTaskSet set)
     {
-        string task = _config.Adapt.SpotSource ?? _config.Sources[0].Task!;
-        string folder = Path.Combine(_config.Distill.TeachersFrom ?? RunDir, TeachersDir, task);
-        if (!IsFinished(folder))
-            throw new InvalidOperationException($"SPoT starts from the teacher of '{task}', but {folder} holds no finished teacher: run 'mpt teachers' first.");
-        using var teacher = PromptFile.Load(Path.Combine(folder, RunFolder.PromptFile));
-        return TargetPrompts.Spot(teacher as SoftPrompt ?? throw new InvalidDataException($"{folder}: the teacher is not a plain prompt."));
+        string task = SpotSource(target, set);
+        using var teacher = LoadTeacher(task, "SPoT starts from the teacher of");
+        return TargetPrompts.Spot(teacher);
     }
 
-    private PromptLearningRates Rates(string method)
+    private readonly Dictionary<string, string> _spotSources = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The source whose teacher initialises SPoT on <paramref name="target"/> (<c>adapt.spot_source</c> /
+    /// <c>adapt.spot_rule</c>): a named source; the first source; or (default) the teacher whose prompt scores best on
+    /// the target's dev set before any training — SPoT's own source selection by target performance (Vu et al. 2022,
+    /// §3), picked once per target and shared by every seed; ties keep the earlier source.
+    /// </summary>
+    private string SpotSource(TaskDataConfig target, IBackboneTaskSet set)
     {
         var a = _config.Adapt;
-        if (method != "mpt") return new PromptLearningRates { Shared = a.SharedLearningRate, TaskSpecific = null };
-        return a.Update switch
+        switch (a.EffectiveSpotRule)
         {
-            "shared_only" => new PromptLearningRates { Shared = a.SharedLearningRate, TaskSpecific = null },
-            "task_vectors_only" => new PromptLearningRates { Shared = null, TaskSpecific = a.TaskLearningRate },
-            _ => new PromptLearningRates { Shared = a.SharedLearningRate, TaskSpecific = a.TaskLearningRate },
-        };
+            case AdaptConfig.SpotRuleNamed: return a.SpotSource!;
+            case AdaptConfig.SpotRuleFirst: return _config.Sources[0].Task!;
+        }
+        if (_spotSources.TryGetValue(target.Task!, out var chosen)) return chosen;
+        var dev = DevRows(target);
+        var scores = new List<(string Task, double Score)>();
+        foreach (var source in _config.Sources)
+        {
+            using var teacher = LoadTeacher(source.Task!, "SPoT picks the best teacher on the target's dev set and needs the teacher of");
+            scores.Add((source.Task!, set.Evaluate(set.PromptBackbone.WithPrompt(teacher), 0, dev, a.Loop.MaxSourceLength).Average));
+        }
+        chosen = scores.First(s => s.Score == scores.Max(x => x.Score)).Task;
+        _spotSources[target.Task!] = chosen;
+        Progress.Message($"SPoT on {target.Task}: teacher prompts on its dev set before training: " +
+            string.Join(", ", scores.Select(s => $"{s.Task} {s.Score:F2}")) + $" → from {chosen}");
+        return chosen;
+    }
+
+    private SoftPrompt LoadTeacher(string task, string why)
+    {
+        string folder = Path.Combine(_config.Distill.TeachersFrom ?? RunDir, TeachersDir, task);
+        if (!IsFinished(folder))
+            throw new InvalidOperationException($"{why} '{task}', but {folder} holds no finished teacher: run 'mpt teachers' first.");
+        var prompt = PromptFile.Load(Path.Combine(folder, RunFolder.PromptFile));
+        if (prompt is SoftPrompt soft) return soft;
+        prompt.Dispose();
+        throw new InvalidDataException($"{folder}: the teacher is not a plain prompt.");
     }
 
     // ---- evaluation ----
 
-    private double DevScore(PromptedT5 model, IReadOnlyList<(TaskDefinition Task, IReadOnlyList<TextToTextRow> Rows, int TaskId)> sets, int maxSourceLength)
-    {
-        var options = _config.Evaluate.ToOptions(maxSourceLength);
-        return sets.Average(s => new Evaluator(EvaluationModel.WithPrompt(model, s.TaskId), Tokenizer, options).Evaluate(s.Task, s.Rows).Average);
-    }
+    private static double DevScore(IPromptedModel model, IReadOnlyList<(IBackboneTaskSet Set, int TaskId, IReadOnlyList<TextToTextRow> Rows)> sets, int maxSourceLength) =>
+        sets.Average(s => s.Set.Evaluate(model, s.TaskId, s.Rows, maxSourceLength).Average);
 
     private sealed record TaskEvaluationSummary(double Average, IReadOnlyDictionary<string, double> Metrics);
 
     /// <summary>Test scores of a finished run (read back from test_results.json when a resumed run already has them).</summary>
-    private List<TaskEvaluationSummary> TestScores(string folder, PromptEncoder prompt, IReadOnlyList<(TaskDataConfig Target, int TaskId)> targets)
+    private List<TaskEvaluationSummary> TestScores(string folder, PromptEncoder prompt, IBackboneTaskSet set, IReadOnlyList<(TaskDataConfig Target, int TaskId)> targets)
     {
         string file = Path.Combine(folder, TestResultsFile);
         if (!File.Exists(file))
         {
-            var model = new PromptedT5(Backbone, prompt);
-            var options = _config.Evaluate.ToOptions(_config.Adapt.Loop.MaxSourceLength);
-            var results = targets.Select(t =>
-                new Evaluator(EvaluationModel.WithPrompt(model, t.TaskId), Tokenizer, options).Evaluate(_catalog.Get(t.Target.Task!), RowsOf(t.Target, DataSplit.Test))).ToList();
+            var model = set.PromptBackbone.WithPrompt(prompt);
+            var results = targets.Select(t => set.Evaluate(model, t.TaskId, RowsOf(t.Target, DataSplit.Test), _config.Adapt.Loop.MaxSourceLength)).ToList();
             new EvaluationReport(results, new Dictionary<string, object?> { ["split"] = "test" }).WriteJson(file);
         }
         var tasks = JsonNode.Parse(File.ReadAllText(file))!["tasks"]!.AsObject();
@@ -532,13 +616,7 @@ public sealed class PipelineRunner : IDisposable
     }
 
     /// <summary>The backbone: its folder, and when it was loaded in this process its architecture, fingerprint and size.</summary>
-    private ModelSummary BackboneSummary()
-    {
-        if (_backbone is null) return new ModelSummary(_config.Model.Path!);
-        var fingerprint = ModelFingerprint.Compute(_backbone);
-        return new ModelSummary(_config.Model.Path!, fingerprint.Architecture.ToString(), fingerprint.WeightsSha256,
-            _backbone.parameters().Sum(p => p.numel()));
-    }
+    private ModelSummary BackboneSummary() => _backbone is null ? new ModelSummary(_config.Model.Path!) : _backbone.Summary();
 
     /// <summary>
     /// The prompt files of the task-similarity heatmaps, relative to the run folder: every finished teacher of the
@@ -568,5 +646,8 @@ public sealed class PipelineRunner : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _backbone?.Dispose();
+    public void Dispose()
+    {
+        if (_options.Backbone is null) _backbone?.Dispose();
+    }
 }

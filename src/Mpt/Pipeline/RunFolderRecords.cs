@@ -1,4 +1,5 @@
 using Mpt.Evaluation;
+using Mpt.Methods;
 using Mpt.Prompts;
 using Mpt.Reports;
 using Mpt.Training;
@@ -14,10 +15,10 @@ namespace Mpt.Pipeline;
 public static class RunFolderRecords
 {
     /// <summary>Method of a teacher run: a teacher is plain prompt tuning on one source task (paper §3.2).</summary>
-    public const string TeacherMethod = "pt";
+    public static string TeacherMethod => AdaptMethods.PromptTuning.ResultsKey;
 
     /// <summary>Method of the distillation run: MPT's source training.</summary>
-    public const string DistillMethod = "mpt";
+    public static string DistillMethod => AdaptMethods.Mpt.ResultsKey;
 
     /// <summary>Task name of runs over several tasks (distillation, MPT*).</summary>
     public const string AllTasks = "all";

@@ -10,7 +10,8 @@ public sealed record TaskDataConfig
     /// <summary>Task name from the catalogue (or from <see cref="PipelineConfig.TaskFile"/>); required.</summary>
     public string? Task { get; init; }
 
-    /// <summary>Data file or folder; required.</summary>
+    /// <summary>Data file or folder; required, except for the real-data benchmark's tasks (built on demand when
+    /// omitted), and a built benchmark folder (with manifest.json) stands for its task's folder.</summary>
     public string? Data { get; init; }
 
     /// <summary>At most this many training examples (ATTEMPT n_obs, a seeded subset); null = all.</summary>
@@ -26,7 +27,6 @@ public sealed record TaskDataConfig
     public void Validate(string path)
     {
         ConfigChecks.Required($"{path}.task", Task);
-        ConfigChecks.Required($"{path}.data", Data);
         if (MaxTrainExamples is int a) ConfigChecks.AtLeast($"{path}.max_train_examples", a, 1);
         if (MaxDevExamples is int b) ConfigChecks.AtLeast($"{path}.max_dev_examples", b, 1);
         if (MaxTestExamples is int c) ConfigChecks.AtLeast($"{path}.max_test_examples", c, 1);

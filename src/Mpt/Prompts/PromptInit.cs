@@ -77,7 +77,9 @@ public static class PromptInit
             throw new ArgumentException($"{source}: a prompt must be [l, d], got shape [{string.Join(",", prompt.shape)}].", nameof(prompt));
         if (!prompt.is_floating_point())
             throw new ArgumentException($"{source}: a prompt must be floating point, got {prompt.dtype}.", nameof(prompt));
-        return prompt.detach().to(ScalarType.Float32, torch.CPU).clone();
+        // The detached view and the converted tensor are handles of their own: a scope frees them, so only the copy lives on.
+        using var scope = torch.NewDisposeScope();
+        return prompt.detach().to(ScalarType.Float32, torch.CPU).clone().MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ namespace Mpt.Prompts;
 /// <summary>
 /// Initial values of MPT's task-specific factors u (<c>prefix_task_cols</c>) and v (<c>prefix_task_rows</c>), which the
 /// paper leaves unspecified (docs/method.md §2.3, §7 decision 6).
+/// Config key <c>distill.task_vector_init</c>.
 /// </summary>
 public enum TaskVectorInit
 {

@@ -49,28 +49,8 @@ public static class ClassifierScores
     public static double ZeroShotAccuracy(BertModel model, SimilarityVerbalizer verbalizer, long padTokenId,
         IReadOnlyList<TrainingExample> examples, int batchSize = 64)
     {
-        bool wasTraining = model.training;
-        model.train(false);
-        int correct = 0;
-        try
-        {
-            using var noGrad = torch.no_grad();
-            foreach (var chunk in examples.Chunk(batchSize))
-            {
-                using var scope = torch.NewDisposeScope();
-                var inputs = chunk.Select(e => new EncoderInput(e.InputIds, e.TokenTypeIds ?? new long[e.InputIds.Count])).ToList();
-                var (ids, mask, types) = EncoderBatch.Pad(inputs, padTokenId).ToTensors();
-                var pooled = MeanPooling.Normalized(model.Forward(ids, mask, types).LastHiddenState, mask);
-                var taskIds = torch.tensor(chunk.Select(e => (long)e.TaskId).ToArray());
-                var predicted = verbalizer.Scores(pooled, taskIds).argmax(-1).data<long>().ToArray();
-                for (int i = 0; i < chunk.Length; i++)
-                    if (predicted[i] == chunk[i].LabelIds[0]) correct++;
-            }
-        }
-        finally
-        {
-            model.train(wasTraining);
-        }
+        var scores = ZeroShotScores.Compute(model, verbalizer, padTokenId, examples, batchSize);
+        int correct = examples.Where((e, i) => ZeroShotScores.ArgMax(scores[i]) == e.LabelIds[0]).Count();
         return Fraction(correct, examples.Count);
     }
 

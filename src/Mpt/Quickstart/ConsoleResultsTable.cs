@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Mpt.Methods;
 using Mpt.Reports;
 
 namespace Mpt.Quickstart;
@@ -15,7 +16,7 @@ public static class ConsoleResultsTable
     public static List<string> MethodOrder(IEnumerable<string> methods)
     {
         var all = methods.Distinct(StringComparer.Ordinal).ToList();
-        var untrained = new[] { QuickstartMethods.Majority, QuickstartMethods.NoPrompt }.Where(all.Contains).ToList();
+        var untrained = MethodNames.Order(all.Where(m => AdaptMethods.ByKey(m) is { Trained: false }));
         return [.. untrained, .. MethodNames.Order(all.Except(untrained))];
     }
 
@@ -43,13 +44,8 @@ public static class ConsoleResultsTable
         return markdown ? Markdown(header, rows) : Aligned(header, rows);
     }
 
-    /// <summary>Printed method name: the report's names plus the two untrained baselines.</summary>
-    public static string Display(string method) => method switch
-    {
-        QuickstartMethods.Majority => "majority",
-        QuickstartMethods.NoPrompt => "no prompt",
-        _ => MethodNames.Display(method),
-    };
+    /// <summary>Printed method name (the registry's display name, see <see cref="MethodNames.Display"/>).</summary>
+    public static string Display(string method) => MethodNames.Display(method);
 
     private static string Aligned(List<string> header, List<List<string>> rows)
     {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Mpt.Checkpoints;
 using Mpt.Encoder;
+using Mpt.Methods;
 using Mpt.Prompts;
 using Mpt.RealData;
 using Mpt.Reports;
@@ -105,7 +106,7 @@ public static class QuickstartPipeline
             for (int k = 0; k < sourceTasks.Count; k++)
             {
                 var runClock = Stopwatch.StartNew();
-                var recorder = new MetricsRecorder(metricsPath, StageNames.Teacher, sourceTasks[k].Name, QuickstartMethods.PromptTuning, o.Seed);
+                var recorder = new MetricsRecorder(metricsPath, StageNames.Teacher, sourceTasks[k].Name, AdaptMethods.PromptTuning.ResultsKey, o.Seed);
                 var dev = sourceDev[k];
                 var trainer = new TeacherTrainer(sourceBackbone, new TeacherOptions
                 {
@@ -131,7 +132,7 @@ public static class QuickstartPipeline
 
             // ---- 2. Distillation into P* ∘ (u_k v_k) on K-task batches (paper Eq. 5, λ = 0.9).
             stageClock.Restart();
-            var distillRecorder = new MetricsRecorder(metricsPath, StageNames.Distill, "sources", QuickstartMethods.Mpt, o.Seed);
+            var distillRecorder = new MetricsRecorder(metricsPath, StageNames.Distill, "sources", AdaptMethods.Mpt.ResultsKey, o.Seed);
             var distiller = new Distiller(sourceBackbone, new DistillationOptions
             {
                 PromptLength = o.PromptLength,
@@ -223,16 +224,17 @@ public static class QuickstartPipeline
             foreach (int seed in o.Seeds)
             {
                 var sample = FewShot.Sample(pool, k, (ulong)seed, perClass: true);
-                var inits = new (string Method, Func<PromptEncoder> Init, PromptLearningRates Rates)[]
-                {
-                    (QuickstartMethods.PromptTuning, () => TargetPrompts.VocabularyInit(backbone, o.PromptLength, (ulong)seed), new PromptLearningRates { Shared = o.TargetLearningRate, TaskSpecific = null }),
-                    (QuickstartMethods.Spot, () => TargetPrompts.Spot(teachers[spotSource]), new PromptLearningRates { Shared = o.TargetLearningRate, TaskSpecific = null }),
-                    (QuickstartMethods.Mpt, () => TargetPrompts.FromSource(multitask), new PromptLearningRates { Shared = o.TargetLearningRate, TaskSpecific = o.TargetTaskVectorLearningRate }),
-                };
                 var line = new List<string>();
-                foreach (var (method, init, rates) in inits)
+                foreach (var adaptMethod in new[] { AdaptMethods.PromptTuning, AdaptMethods.Spot, AdaptMethods.Mpt })
                 {
-                    using var prompt = init();
+                    string method = adaptMethod.ResultsKey;
+                    using var prompt = adaptMethod.Init switch
+                    {
+                        MethodInit.Vocabulary => TargetPrompts.VocabularyInit(backbone, o.PromptLength, (ulong)seed),
+                        MethodInit.Teacher => TargetPrompts.Spot(teachers[spotSource]),
+                        _ => TargetPrompts.FromSource(multitask),
+                    };
+                    var rates = adaptMethod.Rates(o.TargetLearningRate, o.TargetTaskVectorLearningRate);
                     var run = AdaptOnce(o, backbone, prompt, rates, sample, dev, test, seed,
                         new MetricsRecorder(metricsPath, StageNames.Adapt, RowKey(o, task.Name, k), method, seed));
                     steps += run.Steps;
@@ -244,8 +246,8 @@ public static class QuickstartPipeline
             }
             var methods = new Dictionary<string, MethodResult>(StringComparer.Ordinal)
             {
-                [QuickstartMethods.Majority] = MethodResult.FromSeeds("accuracy", [new SeedScore(0, majority * 100)], 0),
-                [QuickstartMethods.NoPrompt] = MethodResult.FromSeeds("accuracy", [new SeedScore(0, noPrompt * 100)], 0),
+                [AdaptMethods.Majority.ResultsKey] = MethodResult.FromSeeds("accuracy", [new SeedScore(0, majority * 100)], 0),
+                [AdaptMethods.NoPrompt.ResultsKey] = MethodResult.FromSeeds("accuracy", [new SeedScore(0, noPrompt * 100)], 0),
             };
             foreach (var (method, seedScores) in scores) methods[method] = MethodResult.FromSeeds("accuracy", seedScores, parameters[method]);
             rows.Add((RowKey(o, task.Name, k), methods));
@@ -298,8 +300,8 @@ public static class QuickstartPipeline
         BatchSize = o.BatchSize,
         LengthGroupFactor = o.LengthGroupFactor,
         MaxSourceLength = o.MaxSourceLength,
-        // A tenth of the run, as a short run cannot afford ATTEMPT's 500 warm-up steps.
-        WarmupSteps = Math.Max(1, steps / 10),
+        // The default warm-up: ATTEMPT's 500 steps capped at a tenth of the run (at least one step), which a short run
+        // needs to reach its nominal rate (WarmupPlan).
         BackboneDropout = o.BackboneDropout,
         EvalEverySteps = evalEvery,
         KeepBest = true,
@@ -313,19 +315,8 @@ public static class QuickstartPipeline
     private static (BuiltBenchmark Benchmark, StageSummary Stage) PrepareData(QuickstartOptions o, TextWriter log)
     {
         var clock = Stopwatch.StartNew();
-        var needed = o.Sources.Concat(o.Targets).ToList();
-        if (!o.RebuildData && BuiltBenchmark.IsComplete(o.ResolvedDataDir, needed))
-        {
-            log.WriteLine($"[data] reusing the benchmark in {Path.GetFullPath(o.ResolvedDataDir)} (files match the manifest's sha256)");
-        }
-        else
-        {
-            string cache = o.SourceCacheDir ?? RealDataOptions.DefaultCacheDir;
-            log.WriteLine($"[data] building the real-data benchmark into {Path.GetFullPath(o.ResolvedDataDir)} (package cache {cache})");
-            RealDataBenchmark.BuildAll(o.ResolvedDataDir, cache, new RealDataOptions { IncludeFortunes = o.IncludeFortunes, Log = line => log.WriteLine($"[data]   {line}") });
-        }
-        var benchmark = BuiltBenchmark.Open(o.ResolvedDataDir);
-        foreach (string name in needed) benchmark.Task(name); // fail now, not after the teachers, on a task that is not there
+        var benchmark = BenchmarkTasks.Ensure(o.ResolvedDataDir, o.Sources.Concat(o.Targets).ToList(), line => log.WriteLine($"[data] {line}"),
+            o.SourceCacheDir, o.RebuildData, o.IncludeFortunes);
         log.WriteLine($"[data] ready in {clock.Elapsed.TotalSeconds:F1} s");
         return (benchmark, new StageSummary(clock.Elapsed.TotalSeconds));
     }

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Mpt.Checkpoints;
 using Mpt.Prompts;
+using Mpt.Serialization;
 using Mpt.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -56,6 +58,8 @@ public sealed class RunFolder
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter() },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        // Options added after runs were recorded are left out while they hold the old behaviour (LegacyValueAttribute).
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { LegacyValueAttribute.OmitLegacyValues } },
     };
 
     /// <summary>Opens (and creates) the folder.</summary>

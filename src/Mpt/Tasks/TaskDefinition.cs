@@ -25,6 +25,16 @@ public sealed record TaskDefinition
     /// <summary>Valid target strings (the inverse verbaliser's domain), or null for free-text targets (QA).</summary>
     public IReadOnlyList<string>? Labels { get; init; }
 
+    /// <summary>
+    /// Label → description, what an encoder backbone's similarity verbaliser compares an input with (a label without an
+    /// entry is described by its own text); null = every label by its text. T5 ignores it.
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? LabelDescriptions { get; init; }
+
+    /// <summary>The description of each of <see cref="Labels"/>, in label order (empty for a free-text task).</summary>
+    public IReadOnlyList<string> DescribedLabels() =>
+        (Labels ?? []).Select(l => LabelDescriptions is not null && LabelDescriptions.TryGetValue(l, out var d) ? d : l).ToList();
+
     /// <summary>Turns a raw example into rows.</summary>
     public required ITaskFormatter Formatter { get; init; }
 

@@ -15,6 +15,8 @@ namespace Mpt.Tasks;
 ///   "label_field": "label",                // default "label"
 ///   "label_map": {"entailment": "0", "neutral": "1"},   // optional: label text → target
 ///   "labels": ["0", "1"],                  // valid targets (default: label_map values; omit for free text)
+///   "label_descriptions": {"0": "the hypothesis follows", "1": "it does not"},  // encoder backbones: what each
+///                                          // label means, compared with the input (default: the label text itself)
 ///   "metrics": ["accuracy", "f1_binary"],  // accuracy, f1_binary, f1_macro, matthews_corrcoef, pearson, spearman, squad
 ///   "split_rule": "small",                 // small | large | own (default own)
 ///   "splits": {"train": "train", "validation": "validation", "test": "test"},
@@ -47,7 +49,7 @@ public static class UserTaskFile
     };
 
     private static readonly HashSet<string> KnownKeys =
-        ["name", "prefix", "template", "label_field", "label_map", "labels", "metrics", "split_rule", "splits", "fields"];
+        ["name", "prefix", "template", "label_field", "label_map", "labels", "label_descriptions", "metrics", "split_rule", "splits", "fields"];
 
     /// <summary>The tasks defined in <paramref name="path"/>.</summary>
     /// <exception cref="FormatException">The file is not valid JSON or a task is invalid (message names file and field).</exception>
@@ -124,6 +126,24 @@ public static class UserTaskFile
         if (labels is not null && labelMap is not null && labelMap.Values.FirstOrDefault(v => !labels.Contains(v)) is { } stray)
             throw new FormatException($"{where}: field 'label_map' maps to '{stray}', which is not in 'labels'.");
 
+        Dictionary<string, string>? descriptions = null;
+        if (e.TryGetProperty("label_descriptions", out JsonElement descriptionsJson))
+        {
+            if (descriptionsJson.ValueKind != JsonValueKind.Object)
+                throw new FormatException($"{where}: field 'label_descriptions' must be an object of label → description.");
+            if (labels is null)
+                throw new FormatException($"{where}: field 'label_descriptions' needs 'labels' (or 'label_map'): a free-text task has no labels to describe.");
+            descriptions = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (JsonProperty p in descriptionsJson.EnumerateObject())
+            {
+                if (!labels.Contains(p.Name))
+                    throw new FormatException($"{where}: field 'label_descriptions.{p.Name}' describes a label that is not in 'labels' ({string.Join(", ", labels)}).");
+                descriptions[p.Name] = p.Value.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(p.Value.GetString())
+                    ? p.Value.GetString()!
+                    : throw new FormatException($"{where}: field 'label_descriptions.{p.Name}' must be a non-empty string.");
+            }
+        }
+
         if (!e.TryGetProperty("metrics", out JsonElement metricsJson))
             throw new FormatException($"{where}: field 'metrics' is required (one or more of: {string.Join(", ", MetricByName.Keys)}).");
         var metrics = new List<MetricKind>();
@@ -178,6 +198,7 @@ public static class UserTaskFile
             Prefix = prefix,
             Template = template,
             Labels = labels,
+            LabelDescriptions = descriptions,
             Formatter = new TemplateFormatter(labelField, labelMap),
             Metrics = metrics,
             SplitRule = rule,

@@ -1,4 +1,5 @@
 using Mpt.Prompts;
+using Mpt.Serialization;
 
 namespace Mpt.Training;
 
@@ -30,6 +31,14 @@ public sealed record DistillationOptions
     /// <summary>KL temperature T (unspecified in the paper; 1 = the model's own distributions; see <see cref="DistillationLosses.LogitKl"/>).</summary>
     public double Temperature { get; init; } = 1.0;
 
+    /// <summary>
+    /// Multiply the KL by T² (Hinton et al. 2015; default true, no effect at T = 1), so that its weight next to L_PLM
+    /// stays λ whatever T (see <see cref="DistillationLosses.LogitKl"/>).
+    /// </summary>
+    /// <remarks>Left out of the stored stage options while true, the behaviour of runs made before the option existed.</remarks>
+    [LegacyValue(true)]
+    public bool ScaleKlByTemperatureSquared { get; init; } = true;
+
     /// <summary>Hidden states compared (unspecified; default the final state of each stack).</summary>
     public HiddenLayers HiddenLayers { get; init; } = HiddenLayers.Final;
 
@@ -38,6 +47,16 @@ public sealed record DistillationOptions
 
     /// <summary>Whether the l prompt positions count in the encoder hidden loss (default true; see <see cref="DistillationLosses.EncoderMask"/>).</summary>
     public bool HiddenLossOnPromptPositions { get; init; } = true;
+
+    /// <summary>
+    /// Which student hidden states the hidden loss compares while the backbone dropout is on (unspecified in the paper;
+    /// default <see cref="HiddenStateDropout.CleanStudentPass"/>, a dropout-free student pass, so the term is not biased
+    /// by one-sided dropout noise).
+    /// </summary>
+    /// <remarks>Recorded in the stored stage options unless <see cref="HiddenStateDropout.OneSided"/>, the behaviour of runs
+    /// made before the option existed (which therefore resume only with it).</remarks>
+    [LegacyValue(HiddenStateDropout.OneSided)]
+    public HiddenStateDropout HiddenStateDropout { get; init; } = HiddenStateDropout.CleanStudentPass;
 
     /// <summary>
     /// Cache the frozen teachers' outputs per example and reuse them in later epochs instead of re-running the teacher
@@ -63,6 +82,11 @@ public sealed record DistillationOptions
     /// <summary>Draw the K tasks with replacement (default false; see <see cref="TaskSamplerOptions.WithReplacement"/>).</summary>
     public bool SampleTasksWithReplacement { get; init; }
 
+    /// <summary>How a batch is divided among its drawn tasks (default proportional; see <see cref="TaskSamplerOptions.BatchSplit"/>).</summary>
+    /// <remarks>Left out of the stored stage options while equal, the split of runs made before the option existed.</remarks>
+    [LegacyValue(TaskBatchSplit.Equal)]
+    public TaskBatchSplit BatchSplit { get; init; } = TaskBatchSplit.Proportional;
+
     /// <summary>Stochastic task sampling (default true; false = the ablation "w/o stochastic task sampling").</summary>
     public bool StochasticTaskSampling { get; init; } = true;
 
@@ -79,6 +103,7 @@ public sealed record DistillationOptions
         MaxTasksPerBatch = MaxTasksPerBatch,
         SizeCap = MixingSizeCap,
         WithReplacement = SampleTasksWithReplacement,
+        BatchSplit = BatchSplit,
         StochasticTaskSampling = StochasticTaskSampling,
     };
 }

@@ -112,7 +112,7 @@ public sealed class Distiller
         {
             bool hidden = o.Objective == DistillationObjective.LogitsAndHidden;
             var studentIds = PromptTuningObjective.StudentTaskIds(student.Prompt, batch);
-            var s = student.ForwardWithPrompts(batch, student.Prompt.call(studentIds), hidden);
+            var s = StudentForward(student, batch, student.Prompt.call(studentIds), hidden);
             var task = s.Loss;
             var parts = new Dictionary<string, Tensor> { [PromptTuningObjective.TaskLoss] = task };
             switch (o.Objective)
@@ -133,7 +133,7 @@ public sealed class Distiller
                     var t = cache is null
                         ? TeacherTargets.FromOutput(teachers!.Forward(student, batch, hidden))
                         : cache.Targets(teachers!, student, batch, s);
-                    var kl = DistillationLosses.LogitKl(t.Logits, s.Logits, s.LogitsMask, o.Temperature, o.Reduction);
+                    var kl = DistillationLosses.LogitKl(t.Logits, s.Logits, s.LogitsMask, o.Temperature, o.Reduction, o.ScaleKlByTemperatureSquared);
                     parts[KlLoss] = kl;
                     var hiddenLoss = hidden ? StackedHiddenMse(t.HiddenStates!, s.HiddenStates!) : torch.zeros([], ScalarType.Float32, task.device);
                     if (hidden) parts[HiddenLoss] = hiddenLoss;
@@ -159,5 +159,28 @@ public sealed class Distiller
             total = total is null ? term : total + term;
         }
         return total!;
+    }
+
+    /// <summary>
+    /// The student's pass on <paramref name="batch"/> with <paramref name="prompts"/>: task loss and logits from the
+    /// training pass (backbone dropout as the loop set it); the hidden states, when asked, from the pass
+    /// <see cref="DistillationOptions.HiddenStateDropout"/> names — under <see cref="HiddenStateDropout.CleanStudentPass"/>
+    /// with dropout on, a second pass with the backbone in eval mode (its mode is restored), so that both sides of the
+    /// hidden loss are dropout-free like the teacher's.
+    /// </summary>
+    private PromptedOutput StudentForward(IPromptedModel student, PromptBatch batch, Tensor prompts, bool hidden)
+    {
+        bool cleanPass = hidden && Options.HiddenStateDropout == HiddenStateDropout.CleanStudentPass && student.BackboneTraining;
+        var output = student.ForwardWithPrompts(batch, prompts, hidden && !cleanPass);
+        if (!cleanPass) return output;
+        student.BackboneTraining = false;
+        try
+        {
+            return output with { HiddenStates = student.ForwardWithPrompts(batch, prompts, outputHiddenStates: true).HiddenStates };
+        }
+        finally
+        {
+            student.BackboneTraining = true;
+        }
     }
 }

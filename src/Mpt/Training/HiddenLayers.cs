@@ -3,6 +3,7 @@ namespace Mpt.Training;
 /// <summary>
 /// Which hidden states enter the hidden-state distillation loss (Eq. 4): the paper names "the encoder and decoder of T5"
 /// but not the layers (docs/method.md §7, decision 10).
+/// Config key <c>distill.hidden_layers</c>.
 /// </summary>
 public enum HiddenLayers
 {

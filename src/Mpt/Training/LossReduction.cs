@@ -3,6 +3,7 @@ namespace Mpt.Training;
 /// <summary>
 /// How a distillation loss is reduced over the valid (unmasked) positions of a batch. The paper writes both losses as sums
 /// (Eqs. 3-4) but does not say how they are normalised (docs/method.md §7, decision 11); the choice changes the effective λ.
+/// Config key <c>distill.reduction</c>.
 /// </summary>
 public enum LossReduction
 {

@@ -5,7 +5,7 @@ namespace Mpt.Training;
 /// sampler using it can be checkpointed and resumed exactly — which <see cref="System.Random"/> cannot (its state is
 /// not exposed) — and whose output is the same on every platform and .NET version.
 /// </summary>
-public sealed class Pcg32
+internal sealed class Pcg32
 {
     private const ulong Multiplier = 6364136223846793005UL;
     private ulong _state;

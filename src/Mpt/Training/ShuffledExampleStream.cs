@@ -7,7 +7,7 @@ namespace Mpt.Training;
 /// With a <see cref="LengthGrouping"/>, each epoch's permutation is then length-grouped; the grouping is a pure function of
 /// the permutation, so the state (and the checkpoint format) is the same with or without it.
 /// </summary>
-public sealed class ShuffledExampleStream
+internal sealed class ShuffledExampleStream
 {
     private readonly int _count;
     private readonly int[] _order;

@@ -7,9 +7,11 @@ namespace Mpt.Training;
 /// </summary>
 /// <remarks>
 /// Per batch: K ~ U{2..κ}; K tasks drawn with probability ∝ min(n_k, cap) (without replacement by default: each draw
-/// renormalises over the tasks not yet drawn); each draw gets ⌊batch / K⌋ examples and the remainder goes to one of the K
-/// draws chosen uniformly (the split and replacement are unspecified in the paper; docs/method.md §2.5). The generator is a
-/// seeded <see cref="Pcg32"/>, so runs repeat exactly and <see cref="GetState"/> / <see cref="SetState"/> resume them.
+/// renormalises over the tasks not yet drawn); the batch is then divided among the K draws in proportion to their
+/// (capped) sizes, at least one example each (<see cref="TaskBatchSplit.Proportional"/>), or equally
+/// (<see cref="TaskBatchSplit.Equal"/>). The paper leaves the split and the replacement open (docs/method.md §2.5,
+/// docs/decisions.md row 13). The generator is a seeded <see cref="Pcg32"/>, so runs repeat exactly and
+/// <see cref="GetState"/> / <see cref="SetState"/> resume them (the proportional split draws no random numbers).
 /// </remarks>
 public sealed class TaskSampler
 {
@@ -75,8 +77,16 @@ public sealed class TaskSampler
                 drawn[j] = DrawProportional(used);
                 if (used is not null) used[drawn[j]] = true;
             }
-            foreach (int task in drawn) counts[task] += batch / k;
-            counts[drawn[_rng.NextInt(k)]] += batch % k; // remainder to one chosen draw
+            if (_options.BatchSplit == TaskBatchSplit.Equal)
+            {
+                foreach (int task in drawn) counts[task] += batch / k;
+                counts[drawn[_rng.NextInt(k)]] += batch % k; // remainder to one chosen draw
+            }
+            else
+            {
+                var shares = ProportionalShares(drawn, batch);
+                for (int j = 0; j < k; j++) counts[drawn[j]] += shares[j];
+            }
         }
         _batchesDrawn++;
         return new TaskBatchAllocation(k, counts);
@@ -94,6 +104,30 @@ public sealed class TaskSampler
     {
         _rng = Pcg32.FromState(state.RngState, state.RngIncrement);
         _batchesDrawn = state.BatchesDrawn;
+    }
+
+    /// <summary>
+    /// Largest-remainder division of <paramref name="batch"/> examples among the draws: one each, then the other
+    /// batch − K in proportion to the draws' mixing rates (a task drawn twice, with replacement, weighs twice), the
+    /// leftover examples going to the largest fractional parts, ties to the earlier draw.
+    /// </summary>
+    private int[] ProportionalShares(int[] drawn, int batch)
+    {
+        int k = drawn.Length, rest = batch - k;
+        double weight = drawn.Sum(t => _rates[t]);
+        var shares = new int[k];
+        var fraction = new double[k];
+        int given = 0;
+        for (int j = 0; j < k; j++)
+        {
+            double quota = rest * _rates[drawn[j]] / weight;
+            shares[j] = (int)Math.Floor(quota);
+            fraction[j] = quota - shares[j];
+            given += shares[j];
+        }
+        foreach (int j in Enumerable.Range(0, k).OrderByDescending(j => fraction[j]).ThenBy(j => j).Take(rest - given)) shares[j]++;
+        for (int j = 0; j < k; j++) shares[j]++;
+        return shares;
     }
 
     /// <summary>One task drawn ∝ the mixing rates among the tasks not yet used (all when <paramref name="used"/> is null).</summary>

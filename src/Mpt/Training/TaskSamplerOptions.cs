@@ -24,6 +24,12 @@ public sealed record TaskSamplerOptions
     public bool WithReplacement { get; init; }
 
     /// <summary>
+    /// How a batch is divided among the K drawn tasks (default <see cref="TaskBatchSplit.Proportional"/>; the paper does
+    /// not say). Only used with <see cref="StochasticTaskSampling"/>.
+    /// </summary>
+    public TaskBatchSplit BatchSplit { get; init; } = TaskBatchSplit.Proportional;
+
+    /// <summary>
     /// Stochastic task sampling (default true). False is the paper's ablation "without stochastic task sampling"
     /// (§4.3): plain examples-proportional mixing, every example's task drawn independently from the mixing rates.
     /// </summary>

@@ -47,8 +47,17 @@ public sealed class TeacherPromptBank : IDisposable
     /// <summary>Prompt width d.</summary>
     public int TokenDim => (int)_prompts.shape[2];
 
-    /// <summary>The teacher prompt of every row, [B, l, d] (float32, no gradient).</summary>
-    public Tensor PromptsFor(Tensor taskIds) => _prompts.index_select(0, taskIds);
+    /// <summary>
+    /// The teacher prompt of every row, [B, l, d] (float32, no gradient), on the device of <paramref name="taskIds"/>.
+    /// </summary>
+    /// <remarks>
+    /// The bank stays where its teachers were loaded (the CPU, for prompt files) while a batch's ids live on the
+    /// model's device; index_select needs the index on the indexed tensor's device and of type int32/int64, so the ids
+    /// are moved (and widened) here rather than by every caller, and the rows are returned next to the ids, where the
+    /// caller compares or concatenates them. On one device both moves are no-ops.
+    /// </remarks>
+    public Tensor PromptsFor(Tensor taskIds) =>
+        _prompts.index_select(0, taskIds.to(ScalarType.Int64, _prompts.device)).to(taskIds.device);
 
     /// <summary>
     /// Teacher forward pass on <paramref name="batch"/> (teacher forcing on its labels), no gradients, backbone in eval mode
@@ -62,7 +71,7 @@ public sealed class TeacherPromptBank : IDisposable
         {
             using var noGrad = torch.no_grad();
             var tokens = backbone.EmbedTokens(batch.InputIds);                                         // (B, S, D)
-            var prompts = PromptsFor(batch.TaskIds.to(_prompts.device)).to(tokens.dtype, tokens.device);                                 // (B, l, D)
+            var prompts = PromptsFor(batch.TaskIds).to(tokens.dtype, tokens.device);                                // (B, l, D)
             var embeds = torch.cat([prompts, tokens], 1);                                              // (B, l+S, D)
             var ones = torch.ones(batch.Size, PromptLength, batch.AttentionMask.dtype, batch.AttentionMask.device);
             var mask = torch.cat([ones, batch.AttentionMask], 1);                                      // (B, l+S)
@@ -88,7 +97,7 @@ public sealed class TeacherPromptBank : IDisposable
         try
         {
             using var noGrad = torch.no_grad();
-            return model.ForwardWithPrompts(batch, PromptsFor(batch.TaskIds.to(_prompts.device)), outputHiddenStates);
+            return model.ForwardWithPrompts(batch, PromptsFor(batch.TaskIds), outputHiddenStates);
         }
         finally
         {

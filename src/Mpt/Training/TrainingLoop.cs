@@ -44,10 +44,14 @@ public sealed class TrainingLoop
         _objective = objective;
         _options = options;
         TotalSteps = options.TotalSteps(source.ExampleCount);
+        Warmup = options.Warmup(TotalSteps);
     }
 
     /// <summary>Planned number of optimizer updates.</summary>
     public long TotalSteps { get; }
+
+    /// <summary>The warm-up this run uses (<see cref="TrainingLoopOptions.WarmupSteps"/> under its cap).</summary>
+    public WarmupPlan Warmup { get; }
 
     /// <summary>Trains (or continues training) the prompt; on return the prompt holds the best (or last) values.</summary>
     /// <param name="hooks">Evaluation, run folder, resume, logging, early stop.</param>
@@ -84,6 +88,14 @@ public sealed class TrainingLoop
         else
         {
             torch.random.manual_seed(unchecked((long)_options.Seed));
+            if (_options.SelectStepZero && evaluate is not null)
+            {
+                // Step 0 as a checkpoint candidate: the initial prompt's dev score (eval mode: no dropout, no RNG draws).
+                _model.Train(false);
+                bestScore = evaluate(_model);
+                bestStep = 0;
+                bestPrompt = _model.Prompt.PeftTensors().ToDictionary(kv => kv.Key, kv => kv.Value.DetachFromDisposeScope());
+            }
         }
 
         var losses = new List<double>();
@@ -99,8 +111,9 @@ public sealed class TrainingLoop
             var rates = _optimizer.Groups.ToDictionary(g => g.Name, g => 0.0);
             using (var scope = torch.NewDisposeScope())
             {
-                // 1. LR schedule: linear warm-up, then linear decay to 0 (a function of the step, so nothing to store).
-                _optimizer.ApplySchedule(LinearWarmupSchedule.Multiplier(step, TotalSteps, _options.WarmupSteps));
+                // 1. LR schedule: linear warm-up (capped to a fraction of the run), then linear decay to 0 (a function
+                //    of the step, so nothing to store).
+                _optimizer.ApplySchedule(Warmup.Multiplier(step));
                 foreach (var name in rates.Keys) rates[name] = _optimizer.CurrentLearningRate(name);
                 // 2. Batch: the next examples of the seeded source, padded to this batch's longest row.
                 var batch = _collator.Collate(_source.Next());

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Mpt.Serialization;
 
 namespace Mpt.Training;
 
@@ -31,8 +32,20 @@ public sealed record TrainingLoopOptions
     /// <summary>Longest encoder input in tokens (paper: 256; MultiRC 348; MRQA 512).</summary>
     public int MaxSourceLength { get; init; } = BatchCollator.DefaultMaxSourceLength;
 
-    /// <summary>Linear warm-up steps (ATTEMPT: 500), then linear decay to 0 at the last step.</summary>
+    /// <summary>
+    /// Linear warm-up steps (ATTEMPT: 500), then linear decay to 0 at the last step; capped by
+    /// <see cref="MaxWarmupFraction"/> (the warm-up a run uses is <see cref="Warmup"/>).
+    /// </summary>
     public int WarmupSteps { get; init; } = LinearWarmupSchedule.DefaultWarmupSteps;
+
+    /// <summary>
+    /// The warm-up is at most this fraction of the run (at least one step): default 0.1, so runs of 5000 steps or more
+    /// keep <see cref="WarmupSteps"/> and a short run still reaches its nominal rate (<see cref="WarmupPlan"/>). Null = no
+    /// cap: ATTEMPT's fixed warm-up, and a warm-up not shorter than the run is refused.
+    /// </summary>
+    /// <remarks>Left out of the stored stage options while null (no cap), the schedule of runs made before the option existed.</remarks>
+    [LegacyValue(null!)]
+    public double? MaxWarmupFraction { get; init; } = WarmupPlan.DefaultMaxWarmupFraction;
 
     /// <summary>AdamW decoupled weight decay (ATTEMPT: 1e-5).</summary>
     public double WeightDecay { get; init; } = PromptOptimizer.DefaultWeightDecay;
@@ -69,6 +82,10 @@ public sealed record TrainingLoopOptions
     /// <summary>Seed of the data order, the task sampler and torch's CPU generator (dropout).</summary>
     public ulong Seed { get; init; } = 42;
 
+    /// <summary>The warm-up of a run of <paramref name="totalSteps"/> updates under these options.</summary>
+    /// <exception cref="ArgumentException">No cap and a warm-up not shorter than the run.</exception>
+    public WarmupPlan Warmup(long totalSteps) => WarmupPlan.For(totalSteps, WarmupSteps, MaxWarmupFraction);
+
     /// <summary>Number of optimizer updates for <paramref name="exampleCount"/> training examples.</summary>
     public long TotalSteps(long exampleCount)
     {
@@ -80,4 +97,12 @@ public sealed record TrainingLoopOptions
         if (!(Epochs > 0)) throw new ArgumentOutOfRangeException(nameof(Epochs), $"Epochs must be positive, got {Epochs}.");
         return Math.Max(1, (long)Math.Ceiling(Epochs * exampleCount / BatchSize));
     }
+
+    /// <summary>
+    /// Score the initial prompt on dev before the first update and let it win checkpoint selection (ties keep step 0):
+    /// a transferred prompt can be best before any few-shot update. Needs an evaluation; applies to fresh runs (a resumed
+    /// run restores the best step from its checkpoint).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool SelectStepZero { get; init; } // written only when on, so run folders started before the option still resume
 }

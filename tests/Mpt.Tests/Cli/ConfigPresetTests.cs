@@ -107,7 +107,7 @@ public sealed class ConfigPresetTests
 
     [Theory]
     [InlineData("adapt.few_shot=0", "adapt.few_shot must be >= 1")]
-    [InlineData("adapt.methods=[\"mpt\",\"ptt\"]", "adapt.methods[1] must be one of mpt, pt, spot")]
+    [InlineData("adapt.methods=[\"mpt\",\"ptt\"]", "adapt.methods[1] must be one of majority, mpt, no-prompt, pt, spot")]
     [InlineData("teachers.loop.checkpoint_every_steps=0", "teachers.loop.checkpoint_every_steps must be >= 1")]
     [InlineData("distill.prompt_length=50", "distill.prompt_length (50) must equal teachers.prompt_length (100)")]
     [InlineData("model.dtype=float16", "model.dtype must be one of float32, bfloat16")]

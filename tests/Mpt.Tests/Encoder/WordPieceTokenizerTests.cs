@@ -23,6 +23,13 @@ public sealed class WordPieceTokenizerTests(MiniLMFixture fixture)
     }
 
     [Fact]
+    public void FirstWholeWordIsWhereTheDefaultVocabularyInitStarts()
+    {
+        Assert.Equal(new EncoderPromptOptions().VocabularyInitFirstId, fixture.Tokenizer.FirstWordId);
+        Assert.Equal("the", fixture.Vocabulary[fixture.Tokenizer.FirstWordId]);
+    }
+
+    [Fact]
     public void SingleTextIsLowerCasedSplitOnPunctuationAndWrapped()
     {
         var encoded = fixture.Tokenizer.Encode("Hello, WORLD!");
@@ -44,6 +51,15 @@ public sealed class WordPieceTokenizerTests(MiniLMFixture fixture)
         Assert.Equal("e", AccentStripper.Strip("e\u0301"));               // a combining mark in the input is dropped
         Assert.Equal("\u1112\u1161\u11AB", AccentStripper.Strip("\uD55C")); // Unicode §3.12 example: 한 → ᄒ ᅡ ᆫ
         Assert.Equal("\u8ECA", AccentStripper.Strip("\uF902"));          // CJK compatibility ideograph 車 → unified 車
+    }
+
+    [Fact]
+    public void AsciiSymbolsAndUnderscoresAreSplitOffLikeHuggingFace()
+    {
+        // HF's _is_punctuation counts every ASCII non-alphanumeric as punctuation. The earlier Microsoft.ML.Tokenizers
+        // based tokenizer dropped $ < > + = ^ ` | ~ and glued _ into word pieces.
+        var tokens = fixture.Tokenizer.Tokenize("$5 <b> a_b x+y=z ^ ` | ~").Select(id => fixture.Vocabulary[id]).ToList();
+        Assert.Equal(["$", "5", "<", "b", ">", "a", "_", "b", "x", "+", "y", "=", "z", "^", "`", "|", "~"], tokens);
     }
 
     [Fact]

@@ -61,6 +61,10 @@ public sealed class UserTaskFileTests : IDisposable
     [InlineData("""{"name": "t", "template": [["a:", "a"]], "metrics": ["accuracy"], "fields": {"a": "string"}}""", "does not declare 'label'")]
     [InlineData("""{"name": "t", "template": [["a:", "a"]], "metrics": ["accuracy"], "colour": "red"}""", "unknown field 'colour'")]
     [InlineData("""{"name": "t", "template": [["a:", "a"]], "metrics": ["accuracy"], "labels": ["0"], "label_map": {"x": "1"}}""", "'label_map'")]
+    [InlineData("""{"name": "t", "template": [["a:", "a"]], "metrics": ["accuracy"], "label_descriptions": {"x": "y"}}""", "needs 'labels'")]
+    [InlineData("""{"name": "t", "template": [["a:", "a"]], "metrics": ["accuracy"], "labels": ["0"], "label_descriptions": {"1": "y"}}""", "'label_descriptions.1'")]
+    [InlineData("""{"name": "t", "template": [["a:", "a"]], "metrics": ["accuracy"], "labels": ["0"], "label_descriptions": {"0": ""}}""", "'label_descriptions.0'")]
+    [InlineData("""{"name": "t", "template": [["a:", "a"]], "metrics": ["accuracy"], "labels": ["0"], "label_descriptions": ["0"]}""", "'label_descriptions'")]
     [InlineData("""{"name": 5}""", "'name'")]
     [InlineData("""{ not json""", "not valid JSON")]
     public void Should_Reject_An_Invalid_Task_Naming_The_Field(string json, string mention)
@@ -69,5 +73,19 @@ public sealed class UserTaskFileTests : IDisposable
         var e = Assert.Throws<FormatException>(() => UserTaskFile.Load(path));
         Assert.Contains("bad.json", e.Message);
         Assert.Contains(mention, e.Message);
+    }
+
+    [Fact]
+    public void Should_Describe_Each_Label_By_Its_Description_Or_Else_By_Its_Own_Text()
+    {
+        string path = Write("described.json", """
+        {"name": "reviews", "template": [["review:", "text"]], "labels": ["pos", "neg", "mixed"],
+         "label_descriptions": {"pos": "a positive review", "neg": "a negative review"}, "metrics": ["accuracy"]}
+        """);
+        var task = Assert.Single(UserTaskFile.Load(path));
+        Assert.Equal(["a positive review", "a negative review", "mixed"], task.DescribedLabels());
+
+        string plain = Write("plain.json", """{"name": "t", "template": [["a:", "a"]], "labels": ["yes", "no"], "metrics": ["accuracy"]}""");
+        Assert.Equal(["yes", "no"], Assert.Single(UserTaskFile.Load(plain)).DescribedLabels());
     }
 }

@@ -20,7 +20,7 @@ public sealed class TaskSamplerTests
     {
         // Given: the paper's six source tasks with their (approximate) train sizes, κ = 6
         long[] sizes = [392_702, 362_846, 103_743, 66_349, 87_599, 100_730];
-        var sampler = new TaskSampler(sizes, new TaskSamplerOptions { BatchSize = 32 }, seed: 11);
+        var sampler = new TaskSampler(sizes, new TaskSamplerOptions { BatchSize = 32, BatchSplit = TaskBatchSplit.Equal }, seed: 11);
         const int n = 5000;
         var kCounts = new int[7];
 
@@ -47,7 +47,7 @@ public sealed class TaskSamplerTests
     {
         long[] sizes = [100, 300, 50, 550];
         const int batch = 10, n = 20000;
-        var sampler = new TaskSampler(sizes, new TaskSamplerOptions { BatchSize = batch }, seed: 3);
+        var sampler = new TaskSampler(sizes, new TaskSamplerOptions { BatchSize = batch, BatchSplit = TaskBatchSplit.Equal }, seed: 3);
         var mean = MeanExamples(sampler, n);
 
         // Expected examples per task, by enumerating every ordered draw of K distinct tasks (sequential proportional
@@ -65,13 +65,13 @@ public sealed class TaskSamplerTests
     }
 
     [Theory]
-    [InlineData(true)]   // stochastic, with replacement: each of the K draws is task i with probability p_i
+    [InlineData(true)]   // stochastic, with replacement, equal split: each of the K draws is task i with probability p_i
     [InlineData(false)]  // ablation: plain examples-proportional mixing
     public void Should_Mix_Examples_Proportionally_With_Replacement_Or_Without_Stochastic_Sampling(bool stochastic)
     {
         long[] sizes = [100, 300, 50, 550];
         const int batch = 10, n = 20000;
-        var options = new TaskSamplerOptions { BatchSize = batch, WithReplacement = stochastic, StochasticTaskSampling = stochastic };
+        var options = new TaskSamplerOptions { BatchSize = batch, WithReplacement = stochastic, StochasticTaskSampling = stochastic, BatchSplit = TaskBatchSplit.Equal };
         var sampler = new TaskSampler(sizes, options, seed: 5);
         var mean = MeanExamples(sampler, n);
         // E[examples of i] = p_i · batch in both modes (K·p_i·⌊b/K⌋ + p_i·(b mod K) with replacement).

@@ -1,0 +1,66 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Mpt;
+
+/// <summary>What a saved prompt was trained for beyond PEFT's files: the backbone kind, the task and its labels.</summary>
+/// <param name="Backbone">The model argument of <see cref="PromptTuner.Open"/> the prompt belongs to (<c>minilm</c>, or <c>t5</c> for a folder).</param>
+/// <param name="Task">Task name.</param>
+/// <param name="Labels">The labels, class c at index c (empty for free-text generation).</param>
+/// <param name="Descriptions">The text an encoder compared each label with.</param>
+internal sealed record PromptTask(string Backbone, string Task, IReadOnlyList<string> Labels, IReadOnlyList<string> Descriptions);
+
+/// <summary>
+/// The sidecar <c>mpt_task.json</c> next to a saved adapter (PEFT ignores files it does not know, as it does
+/// <c>mpt_model.json</c>): an encoder prompt is useless without the label descriptions its scores are computed against,
+/// and a T5 prompt's labels give the classes to score. Format:
+/// <c>{"format": "mpt-task-v1", "backbone": ..., "task": ..., "labels": [...], "label_descriptions": [...]}</c>.
+/// </summary>
+internal static class PromptTaskFile
+{
+    public const string FileName = "mpt_task.json";
+
+    private const string Format = "mpt-task-v1";
+
+    public static void Write(string folder, PromptTask task)
+    {
+        var doc = new JsonObject
+        {
+            ["format"] = Format,
+            ["backbone"] = task.Backbone,
+            ["task"] = task.Task,
+            ["labels"] = new JsonArray(task.Labels.Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
+            ["label_descriptions"] = new JsonArray(task.Descriptions.Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
+        };
+        string path = Path.Combine(folder, FileName);
+        File.WriteAllText(path + ".tmp", doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(path + ".tmp", path, overwrite: true);
+    }
+
+    /// <summary>The sidecar of <paramref name="folder"/>, or null when there is none.</summary>
+    /// <exception cref="InvalidDataException">The file exists but is malformed (the key is named).</exception>
+    public static PromptTask? Read(string folder)
+    {
+        string path = Path.Combine(folder, FileName);
+        if (!File.Exists(path)) return null;
+        JsonObject doc;
+        try
+        {
+            doc = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
+        }
+        string Text(string key) => doc[key] is JsonValue v && v.TryGetValue(out string? s) ? s : throw new InvalidDataException($"{path}: '{key}' must be a string.");
+        List<string> List(string key) => doc[key] is JsonArray a && a.All(n => n is JsonValue v && v.TryGetValue(out string? _))
+            ? a.Select(n => n!.GetValue<string>()).ToList()
+            : throw new InvalidDataException($"{path}: '{key}' must be a list of strings.");
+        if (Text("format") != Format) throw new InvalidDataException($"{path}: format '{Text("format")}' is not '{Format}'.");
+        var labels = List("labels");
+        var descriptions = List("label_descriptions");
+        if (descriptions.Count != labels.Count)
+            throw new InvalidDataException($"{path}: 'label_descriptions' has {descriptions.Count} entries but 'labels' has {labels.Count}.");
+        return new PromptTask(Text("backbone"), Text("task"), labels, descriptions);
+    }
+}
