@@ -44,13 +44,16 @@ public static class EvaluateCommand
         var allow = new Option<bool>("--allow-model-mismatch") { Description = "Experts: use a PEFT prompt recorded for another model." };
 
         var threads = CommonOptions.Threads();
+        var numerics = NumericsOptions.Create(defaultOn: false);
         var command = new Command("evaluate", "Evaluate a T5, optionally with a trained prompt, on a task's data; print and save the metrics.")
         {
             model, task, data, prompt, taskId, split, max, batchSize, maxSource, maxNew, rank, noPrefix, output, predictions, taskFile, tokenizerDir, device, dtype, allow, threads,
         };
+        numerics.AddTo(command);
         command.SetAction(parse =>
         {
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            // The log line goes to stderr: stdout carries the metrics or predictions.
+            NumericsOptions.Apply(numerics.Resolve(parse, configValue: null, verbDefault: false), parse.GetValue(threads), context.Error);
             var catalog = TaskCatalog.CreateDefault();
             if (parse.GetValue(taskFile) is { } tasksPath) UserTaskFile.RegisterAll(catalog, tasksPath);
             TaskDefinition definition = catalog.Get(parse.GetValue(task)!);

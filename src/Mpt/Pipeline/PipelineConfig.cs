@@ -49,6 +49,9 @@ public sealed record PipelineConfig
     /// <summary>Evaluation settings.</summary>
     public EvaluateConfig Evaluate { get; init; } = new();
 
+    /// <summary>Run in the reproducible numerics mode (the CLI's <c>--reproducible</c>; docs/reproducibility.md).</summary>
+    public bool Reproducible { get; init; }
+
     /// <summary>Checks what <paramref name="stages"/> need (every section's values, and the task lists those stages use).</summary>
     /// <exception cref="ConfigException">The first problem, naming the field.</exception>
     public void Validate(PipelineStages stages = PipelineStages.All)

@@ -100,7 +100,7 @@ public sealed class PipelineRunner : IDisposable
         if ((stages & PipelineStages.Distill) != 0) RunDistill();
         if ((stages & PipelineStages.Adapt) != 0) targets = RunAdapt();
         var results = new RunResults(Targets: targets, Stages: StageSummaries(), Model: BackboneSummary(), Prompts: PromptFilesOfRun(),
-            Config: JsonNode.Parse(config)!.AsObject());
+            Config: JsonNode.Parse(config)!.AsObject(), Numerics: NumericsSummary.OfThisProcess());
         results.Write(Path.Combine(RunDir, ResultsFile));
         // The single call site of the report writer (see RunReporters.Default); after results.json, so a failing report
         // costs the report only.

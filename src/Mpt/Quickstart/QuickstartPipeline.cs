@@ -174,7 +174,7 @@ public static class QuickstartPipeline
                 Model: new ModelSummary(ModelName, $"BERT encoder, {model.Config.NumLayers} layers, d = {model.Config.HiddenSize}, post-LN, mean pooling; frozen, fp32",
                     $"onnx sha256 {MiniLMPackage.ModelSha256}", model.parameters().Sum(p => p.numel())),
                 Prompts: new PromptFiles(teacherFiles, new MultitaskPromptFile(multitaskFile, sourceTasks.Select(t => t.Name).ToList())),
-                Config: JsonNode.Parse(o.ToJson())!.AsObject());
+                Config: JsonNode.Parse(o.ToJson())!.AsObject(), Numerics: NumericsSummary.OfThisProcess());
             results.Write(Path.Combine(runDir, RunResults.FileName));
             var report = RunReport.Write(runDir, new ReportOptions { Title = "MPT quickstart: all-MiniLM-L6-v2 on the real-data benchmark" });
             string table = ConsoleResultsTable.Format(targets);
