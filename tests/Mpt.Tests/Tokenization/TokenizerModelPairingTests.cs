@@ -79,6 +79,16 @@ public sealed class TokenizerModelPairingTests : IDisposable
     }
 
     [Fact]
+    public void Ids_Outside_The_Vocabulary_Should_Be_Refused_Where_They_Enter_A_Bert()
+    {
+        using var bert = new Mpt.Encoder.BertModel(new Mpt.Encoder.BertConfig { VocabSize = 50, HiddenSize = 16, NumLayers = 1, NumHeads = 4, IntermediateSize = 32, MaxPositions = 24 });
+        using var ids = torch.tensor(new long[] { 3, 50 }).unsqueeze(0);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => bert.WordEmbeddings(ids));
+        Assert.Contains("token id 50", e.Message);
+        Assert.Contains("[0, 50)", e.Message);
+    }
+
+    [Fact]
     public void Every_Verb_That_Pairs_Them_Should_Fail_With_One_Line_Naming_Both_Files()
     {
         using var ws = new PipelineWorkspace();
