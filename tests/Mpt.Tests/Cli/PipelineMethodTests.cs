@@ -88,6 +88,15 @@ public sealed class PipelineMethodTests : IDisposable
         // The heatmaps of run b show run a's teachers.
         var teachers = RunResults.Read(Path.Combine(b, PipelineRunner.ResultsFile)).Prompts!.Teachers!;
         Assert.Equal(Path.Combine(a, PipelineRunner.TeachersDir, "mrpc", RunFolder.PromptFile), Path.GetFullPath(Path.Combine(b, teachers["mrpc"])));
+
+        // Teachers of another prompt length are refused before any work, naming the keys.
+        string c = _ws.PathOf("c");
+        var refused = CliRunner.Run("distill", "--config", config, "--run-dir", c, "--teachers-from", a, "--set", "distill.prompt_length=5",
+            "--set", "teachers.prompt_length=5", "--quiet");
+        Assert.Equal(MptCli.Failed, refused.ExitCode);
+        Assert.Contains("distill.teachers_from", refused.Error);
+        Assert.Contains("prompt length 4, but distill.prompt_length is 5", refused.Error);
+        Assert.False(Directory.Exists(Path.Combine(c, PipelineRunner.DistillDir)));
     }
 
     [Fact]

@@ -23,6 +23,8 @@ public sealed class StagePreconditionTests : IDisposable
         // A plain distilled prompt has no task vectors to train or to share out.
         { "task vectors of a plain prompt", ["--set", "distill.decomposition=false", "--set", "adapt.update=task_vectors_only"], ["adapt.update=task_vectors_only", "distill.decomposition=false"] },
         { "MPT* from a plain prompt", ["--set", "distill.decomposition=false", "--set", "adapt.multi_target=true", "--target", "rte=DATA:rte", "--target", "cola=DATA:cola"], ["adapt.multi_target", "distill.decomposition=false"] },
+        // Teachers read from another run must be there.
+        { "teachers from an empty run", ["--set", "distill.teachers_from=\"DATA:\""], ["distill.teachers_from", "no finished teacher for source 'mrpc'"] },
         // Rank classification scores labels; a free-text task has none.
         { "rank classification of free text", ["--set", "evaluate.rank_classification=true", "--target", "squad=DATA:rte"], ["evaluate.rank_classification", "targets[0] 'squad'"] },
     };
