@@ -45,7 +45,7 @@ public sealed class PipelineMethodTests : IDisposable
     public void Mpt_Star_Should_Share_One_Prompt_Among_All_Targets_Each_With_Its_Task_Vectors()
     {
         string runDir = _ws.PathOf("mpt-star");
-        Ok(["run", "--config", _ws.WriteConfig(), "--run-dir", runDir, "--set", "adapt.multi_target=true", .. Targets("rte", "cola")]);
+        Ok(["run", "--config", _ws.WriteConfig(), "--run-dir", runDir, "--set", "adapt.multi_target=true", .. Targets("rte", "superglue-boolq")]);
 
         // One run over both targets: a multitask prompt with a task-vector pair per target, and per target a PEFT
         // PROMPT_TUNING adapter of its composed prompt.
@@ -57,7 +57,7 @@ public sealed class PipelineMethodTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(runDir, "adapt", "rte", "mpt")), "MPT* must not also run single-target MPT");
         var results = RunResults.Read(Path.Combine(runDir, PipelineRunner.ResultsFile));
         var test = Json(Path.Combine(multi, PipelineRunner.TestResultsFile))["tasks"]!;
-        string[] targets = ["rte", "cola"];
+        string[] targets = ["rte", "superglue-boolq"];
         for (int k = 0; k < targets.Length; k++)
         {
             string target = targets[k];
@@ -140,7 +140,7 @@ public sealed class PipelineMethodTests : IDisposable
     {
         string config = _ws.WriteConfig();
         string straight = _ws.PathOf("straight"), broken = _ws.PathOf("broken");
-        string[] run = ["run", "--config", config, "--set", "adapt.multi_target=true", "--baseline", "pt", .. Targets("rte", "cola")];
+        string[] run = ["run", "--config", config, "--set", "adapt.multi_target=true", "--baseline", "pt", .. Targets("rte", "superglue-boolq")];
         Ok([.. run, "--run-dir", straight]);
 
         // 2 teachers + distillation = 12 steps, then killed at step 3 of MPT* (checkpoint at step 2) and, resumed, at
@@ -153,11 +153,11 @@ public sealed class PipelineMethodTests : IDisposable
         Assert.Contains("pt rte seed 42 stopped after step 3", second.Error);
         Ok([.. run, "--run-dir", broken, "--resume"]);
 
-        foreach (string folder in new[] { "adapt/_multi/mpt_multi/seed-42", "adapt/rte/pt/seed-42", "adapt/cola/pt/seed-42" })
+        foreach (string folder in new[] { "adapt/_multi/mpt_multi/seed-42", "adapt/rte/pt/seed-42", "adapt/superglue-boolq/pt/seed-42" })
             AssertSamePrompt(Path.Combine(straight, folder), Path.Combine(broken, folder));
         var want = RunResults.Read(Path.Combine(straight, PipelineRunner.ResultsFile)).Targets!;
         var got = RunResults.Read(Path.Combine(broken, PipelineRunner.ResultsFile)).Targets!;
-        foreach (string target in new[] { "rte", "cola" })
+        foreach (string target in new[] { "rte", "superglue-boolq" })
             foreach (string method in new[] { PipelineRunner.MultiTargetKey, "pt" })
                 Assert.Equal(want[target][method].Seeds.Select(s => s.Score), got[target][method].Seeds.Select(s => s.Score));
     }

@@ -19,10 +19,10 @@ public sealed class StagePreconditionTests : IDisposable
         // K ~ U{2..κ} needs two sources.
         { "one source", ["--source", "mrpc=DATA:mrpc"], ["distill.stochastic_task_sampling", "sources", "at least 2"] },
         // Every drawn task needs an example of the batch.
-        { "batch below κ", ["--set", "distill.loop.batch_size=1"], ["distill.loop.batch_size (1)", "number of sources (2)"] },
+        { "batch below κ", ["--set", "distill.loop.batch_size=1"], ["distill.loop.batch_size (1)", "κ = 2"] },
         // A plain distilled prompt has no task vectors to train or to share out.
         { "task vectors of a plain prompt", ["--set", "distill.decomposition=false", "--set", "adapt.update=task_vectors_only"], ["adapt.update=task_vectors_only", "distill.decomposition=false"] },
-        { "MPT* from a plain prompt", ["--set", "distill.decomposition=false", "--set", "adapt.multi_target=true", "--target", "rte=DATA:rte", "--target", "cola=DATA:cola"], ["adapt.multi_target", "distill.decomposition=false"] },
+        { "MPT* from a plain prompt", ["--set", "distill.decomposition=false", "--set", "adapt.multi_target=true", "--target", "rte=DATA:rte", "--target", "superglue-boolq=DATA:superglue-boolq"], ["adapt.multi_target", "distill.decomposition=false"] },
         // Teachers read from another run must be there.
         { "teachers from an empty run", ["--set", "distill.teachers_from=\"DATA:\""], ["distill.teachers_from", "no finished teacher for source 'mrpc'"] },
         // Rank classification scores labels; a free-text task has none.
