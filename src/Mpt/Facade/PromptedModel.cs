@@ -1,3 +1,4 @@
+using Mpt.Backbones;
 using Mpt.Peft;
 using Mpt.Prompts;
 using Mpt.Training;
@@ -21,22 +22,22 @@ public sealed class PromptedModel : IDisposable
     private readonly PromptEncoder _prompt;
     private readonly PromptTask _task;
     private readonly int _taskId;
-    private readonly IPromptBackbone _backbone;
+    private readonly IBackboneTaskSet _set;
     private readonly int _maxInputLength;
     private readonly int _batchSize;
     private bool _disposed;
 
     /// <summary>
     /// Takes a reference to <paramref name="model"/> and ownership of <paramref name="prompt"/> and of
-    /// <paramref name="backbone"/> (one serving exactly <paramref name="task"/>; created when null).
+    /// <paramref name="set"/> (the backbone bound to exactly <paramref name="task"/>; created when null).
     /// </summary>
     internal PromptedModel(LoadedModel model, PromptEncoder prompt, PromptTask task, int taskId, int maxInputLength, int batchSize,
-        TrainingResult? training, IPromptBackbone? backbone = null)
+        TrainingResult? training, IBackboneTaskSet? set = null)
     {
         _model = model.AddReference();
         try
         {
-            _backbone = backbone ?? model.CreateBackbone([task]);
+            _set = set ?? model.ForTasks([task]);
         }
         catch
         {
@@ -78,7 +79,7 @@ public sealed class PromptedModel : IDisposable
         ArgumentNullException.ThrowIfNull(promptPath);
         options ??= new PromptTunerOptions();
         options.Validate();
-        var loaded = PromptTuner.LoadModel(model);
+        var loaded = LoadedModel.Load(model);
         try
         {
             var task = PromptTaskFile.Read(promptPath);
@@ -128,7 +129,7 @@ public sealed class PromptedModel : IDisposable
         foreach (var chunk in texts.Chunk(_batchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            predictions.AddRange(_model.Predict(_backbone, _prompt, _task, _taskId, chunk, _maxInputLength, _batchSize));
+            predictions.AddRange(_model.Predict(_set, _prompt, _task, _taskId, chunk, _maxInputLength, _batchSize));
         }
         return predictions;
     }
@@ -153,7 +154,7 @@ public sealed class PromptedModel : IDisposable
         if (_disposed) return;
         _disposed = true;
         _prompt.Dispose();
-        (_backbone as IDisposable)?.Dispose();
+        _set.Dispose();
         _model.Release();
     }
 }
