@@ -13,7 +13,10 @@ public static class MptCli
     /// <summary>Exit code for success.</summary>
     public const int Ok = 0;
 
-    /// <summary>Exit code when the work failed on bad input (missing or corrupt file, wrong shapes, ...).</summary>
+    /// <summary>
+    /// Exit code when the work failed: bad input (missing or corrupt file, wrong shapes, a config that cannot run, ...)
+    /// or any other failure, including errors raised inside libtorch.
+    /// </summary>
     public const int Failed = 1;
 
     /// <summary>Exit code for a command line that does not parse (unknown verb or flag, missing argument).</summary>
@@ -60,8 +63,21 @@ public static class MptCli
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         var context = new CliContext(output, error) { Args = args };
-        var root = BuildRoot(context);
-        var parse = root.Parse(args);
+        return Run(BuildRoot(context), context);
+    }
+
+    /// <summary>
+    /// Parses <see cref="CliContext.Args"/> against <paramref name="root"/> and runs the chosen verb. A command line that
+    /// does not parse exits with <see cref="Usage"/>; any failure of the verb — bad input, an error raised inside
+    /// libtorch, a failed disk, a bug — is one line on the error writer (the stack trace only with <c>--verbose</c>,
+    /// see <see cref="CliErrors"/>) and exit code <see cref="Failed"/>, never an unhandled exception.
+    /// </summary>
+    public static int Run(RootCommand root, CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(context);
+        var error = context.Error;
+        var parse = root.Parse(context.Args.ToArray());
         if (parse.Errors.Count > 0)
         {
             foreach (var e in parse.Errors) error.WriteLine($"error: {e.Message}");
@@ -70,16 +86,14 @@ public static class MptCli
             error.WriteLine("Run 'mpt --help' for the verbs and 'mpt <verb> --help' for their options.");
             return Usage;
         }
-        var config = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
+        var config = new InvocationConfiguration { Output = context.Output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
             return parse.Invoke(config);
         }
-        catch (Exception e) when (CliErrors.IsUserFacing(e))
+        catch (Exception e)
         {
-            error.WriteLine($"error: {CliErrors.Describe(e)}");
-            if (parse.GetValue(Verbose)) error.WriteLine(e.ToString());
-            else error.WriteLine("(run with --verbose for details)");
+            CliErrors.Report(error, e, parse.GetValue(Verbose));
             return Failed;
         }
     }

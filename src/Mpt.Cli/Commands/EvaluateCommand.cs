@@ -44,13 +44,16 @@ public static class EvaluateCommand
         var allow = new Option<bool>("--allow-model-mismatch") { Description = "Experts: use a PEFT prompt recorded for another model." };
 
         var threads = CommonOptions.Threads();
+        var numerics = NumericsOptions.Create(defaultOn: false);
         var command = new Command("evaluate", "Evaluate a T5, optionally with a trained prompt, on a task's data; print and save the metrics.")
         {
             model, task, data, prompt, taskId, split, max, batchSize, maxSource, maxNew, rank, noPrefix, output, predictions, taskFile, tokenizerDir, device, dtype, allow, threads,
         };
+        numerics.AddTo(command);
         command.SetAction(parse =>
         {
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            // The log line goes to stderr: stdout carries the metrics or predictions.
+            NumericsOptions.Apply(numerics.Resolve(parse, configValue: null, verbDefault: false), parse.GetValue(threads), context.Error);
             var catalog = TaskCatalog.CreateDefault();
             if (parse.GetValue(taskFile) is { } tasksPath) UserTaskFile.RegisterAll(catalog, tasksPath);
             TaskDefinition definition = catalog.Get(parse.GetValue(task)!);
@@ -111,7 +114,7 @@ public static class EvaluateCommand
                 Report(context, new EvaluationReport([result], encoderSettings), dataset, parse.GetValue(output), parse.GetValue(predictions));
                 return MptCli.Ok;
             }
-            T5Tokenizer tokenizer = LoadTokenizer(modelDir, parse.GetValue(tokenizerDir));
+            T5Tokenizer tokenizer = Pipeline.PipelineRunner.LoadTokenizer(new Pipeline.ModelConfig { Path = modelDir, Tokenizer = parse.GetValue(tokenizerDir) });
             using var backbone = T5ForConditionalGeneration.FromPretrained(modelDir,
                 Pipeline.DeviceSelection.DType(parse.GetValue(dtype)!), Pipeline.DeviceSelection.Device(parse.GetValue(device)!));
             string? promptPath = parse.GetValue(prompt);
@@ -159,14 +162,6 @@ public static class EvaluateCommand
             report.WritePredictions(predictionsPath);
             context.Output.WriteLine($"predictions written to {predictionsPath}");
         }
-    }
-
-    private static T5Tokenizer LoadTokenizer(string modelDir, string? tokenizerDir)
-    {
-        if (tokenizerDir is not null) return T5Tokenizer.FromFolder(tokenizerDir);
-        if (Directory.Exists(modelDir) && !File.Exists(Path.Combine(modelDir, "spiece.model")))
-            throw new FileNotFoundException($"Model folder '{modelDir}' has no spiece.model: pass the tokenizer folder with --tokenizer DIR.");
-        return T5Tokenizer.FromFolder(modelDir);
     }
 
     private static int ChooseTaskId(PromptEncoder encoder, int? taskId, string promptPath)

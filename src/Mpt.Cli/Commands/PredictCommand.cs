@@ -34,13 +34,16 @@ public static class PredictCommand
         var allow = new Option<bool>("--allow-model-mismatch") { Description = "Experts: use a prompt recorded for another model." };
         var (tokenizer, device, dtype) = CommonOptions.ModelRuntime();
         var threads = CommonOptions.Threads();
+        var numerics = NumericsOptions.Create(defaultOn: false);
         var command = new Command("predict", "Generate outputs for a text file or a task's data with a (prompted) T5, or label them with a prompted encoder.")
         {
             model, input, prompt, taskId, task, taskFile, output, maxNew, batchSize, maxSource, noPrefix, allow, tokenizer, device, dtype, threads,
         };
+        numerics.AddTo(command);
         command.SetAction(parse =>
         {
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            // The log line goes to stderr: stdout carries the metrics or predictions.
+            NumericsOptions.Apply(numerics.Resolve(parse, configValue: null, verbDefault: false), parse.GetValue(threads), context.Error);
             var modelConfig = new ModelConfig { Path = parse.GetValue(model), Tokenizer = parse.GetValue(tokenizer), Device = parse.GetValue(device)!, Dtype = parse.GetValue(dtype)! };
             modelConfig.Validate();
             DeviceSelection.Device(modelConfig.Device); // fail before any work when CUDA is missing

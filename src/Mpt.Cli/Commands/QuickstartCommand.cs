@@ -22,11 +22,13 @@ public static class QuickstartCommand
         var noFortunes = new Option<bool>("--no-fortunes") { Description = "Do not fetch the Debian fortunes package (drops the fortune-topic target)." };
         var threads = new Option<int?>("--threads") { Description = "Torch CPU threads (default: one per core)." };
         var groupByLength = CommonOptions.GroupByLength("length_group_factor");
+        var numerics = NumericsOptions.Create(defaultOn: true);
 
         var command = new Command("quickstart", "Run the whole MPT pipeline on real data with all-MiniLM-L6-v2 and print PT vs SPoT vs MPT per target.")
         {
             full, config, dataDir, cacheDir, runDir, rebuild, noFortunes, threads, groupByLength,
         };
+        numerics.AddTo(command);
         command.SetAction(parse =>
         {
             var options = parse.GetValue(config) is { } path
@@ -42,6 +44,7 @@ public static class QuickstartCommand
                 options = options with { IncludeFortunes = false, Targets = options.Targets.Where(x => x != "fortune-topic").ToList() };
             if (parse.GetValue(config) is not null && parse.GetValue(full))
                 context.Error.WriteLine("note: --config given, so --full is ignored (the config file sets every size).");
+            NumericsOptions.Apply(numerics.Resolve(parse, configValue: null, verbDefault: true), options.Threads, context.Output);
             QuickstartPipeline.Run(options, context.Output);
             return MptCli.Ok;
         });

@@ -34,6 +34,7 @@ public static class StageCommand
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Plain log lines instead of progress bars." };
         var set = new Option<string[]>("--set") { Description = "Override any config key: --set distill.lambda=0.5 (repeatable).", AllowMultipleArgumentsPerToken = false };
         var threads = CommonOptions.Threads();
+        var numerics = NumericsOptions.Create(defaultOn: false, configKey: "reproducible");
         var stopAfter = new Option<long?>("--stop-after-steps") { Description = "Stop as if killed after N training steps (testing resume).", Hidden = true };
 
         var flags = new List<Flag>
@@ -89,6 +90,7 @@ public static class StageCommand
         if (stages is PipelineStages.All or PipelineStages.Adapt) { command.Add(targets); command.Add(baseline); command.Add(seeds); }
         if (stages == PipelineStages.Adapt) command.Add(sources);
         command.Add(stopAfter);
+        numerics.AddTo(command);
 
         command.SetAction(parse =>
         {
@@ -102,7 +104,7 @@ public static class StageCommand
             if (parse.GetValue(sources) is { Length: > 0 } s) overrides.Add(new("sources", TaskList(s, "--source")));
             if (parse.GetValue(targets) is { Length: > 0 } t) overrides.Add(new("targets", TaskList(t, "--target")));
             var cfg = ConfigJson.Load(parse.GetValue(config), overrides);
-            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            NumericsOptions.Apply(numerics.Resolve(parse, cfg.Reproducible, verbDefault: false), parse.GetValue(threads), context.Output);
             if (parse.GetValue(baseline) is { Length: > 0 } extra)
                 cfg = cfg with { Adapt = cfg.Adapt with { Methods = cfg.Adapt.Methods.Concat(extra).Distinct().ToList() } };
             if (parse.GetValue(seeds) is int n)

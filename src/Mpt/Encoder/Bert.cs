@@ -48,7 +48,12 @@ public sealed class BertEmbeddings : nn.Module
     }
 
     /// <summary>Word embeddings only: ids (B, S) → (B, S, D). The rows a soft prompt is concatenated with.</summary>
-    public Tensor WordEmbeddings(Tensor inputIds) => _wordEmbeddings.call(inputIds);
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, vocab_size).</exception>
+    public Tensor WordEmbeddings(Tensor inputIds)
+    {
+        Model.TokenIdRange.Check(inputIds, _config.VocabSize, "BERT");
+        return _wordEmbeddings.call(inputIds);
+    }
 
     /// <summary>
     /// LayerNorm(inputs_embeds + token_type_embeddings + position_embeddings), then dropout in training mode.

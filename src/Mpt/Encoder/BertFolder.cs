@@ -45,9 +45,7 @@ public sealed class BertFolder : IDisposable
         var tokenizer = WordPieceTokenizer.FromHfFolder(path);
         string configPath = System.IO.Path.Combine(path, "config.json");
         var config = BertConfig.FromHfConfigFile(configPath);
-        if (tokenizer.VocabularySize != config.VocabSize)
-            throw new InvalidDataException(
-                $"{System.IO.Path.Combine(path, "vocab.txt")} has {tokenizer.VocabularySize} tokens but {configPath} says vocab_size {config.VocabSize}; the tokenizer and the model must share one vocabulary.");
+        Tokenization.TokenizerModelPairing.Check(tokenizer.VocabularySize, System.IO.Path.Combine(path, "vocab.txt"), config.VocabSize, configPath, exact: true);
         var (model, report) = BertHfWeights.Load(path, dtype);
         return new BertFolder(path, model, tokenizer, report);
     }

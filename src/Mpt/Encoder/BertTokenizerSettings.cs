@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mpt.Serialization;
 
 namespace Mpt.Encoder;
 

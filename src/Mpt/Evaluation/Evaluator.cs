@@ -21,24 +21,26 @@ public sealed class Evaluator
     private readonly EvaluationOptions _options;
 
     /// <summary>Creates an evaluator; the model is switched to eval mode.</summary>
-    /// <exception cref="ArgumentException">The options are invalid, or the tokenizer does not fit the model.</exception>
+    /// <exception cref="ArgumentException">The options are invalid.</exception>
+    /// <exception cref="InvalidDataException">The tokenizer does not belong to the model (see <see cref="TokenizerModelPairing"/>).</exception>
     public Evaluator(EvaluationModel model, T5Tokenizer tokenizer, EvaluationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tokenizer);
         _options = options ?? EvaluationOptions.Default;
         _options.Validate();
-        // A tokenizer may have fewer ids than the embedding table (t5-base: 32100 vs 32128), never more.
-        if (tokenizer.VocabSize > model.Backbone.Config.VocabSize)
-            throw new ArgumentException(
-                $"the tokenizer has {tokenizer.VocabSize} ids but the model's vocabulary has {model.Backbone.Config.VocabSize}: they do not belong together.");
-        if (tokenizer.PadId != model.Backbone.Config.PadTokenId || tokenizer.EosId != model.Backbone.Config.EosTokenId)
-            throw new ArgumentException(
-                $"the tokenizer's pad/eos ids ({tokenizer.PadId}/{tokenizer.EosId}) differ from the model config's ({model.Backbone.Config.PadTokenId}/{model.Backbone.Config.EosTokenId}).");
+        TokenizerModelPairing.Check(tokenizer, model.Backbone.Config, "being evaluated");
         _model = model;
         _tokenizer = tokenizer;
         _model.Eval();
     }
+
+    /// <summary>
+    /// What a generation decodes to when it holds an id the tokenizer does not know (the model's vocabulary may be larger
+    /// than the tokenizer's, e.g. t5-base: 32,128 rows for 32,100 ids). It is an invalid prediction: the empty string
+    /// is no label and matches no reference, so it counts as wrong under every metric (and in <c>invalid_rate</c>).
+    /// </summary>
+    public const string InvalidPrediction = "";
 
     /// <summary>The options in force.</summary>
     public EvaluationOptions Options => _options;
@@ -91,7 +93,8 @@ public sealed class Evaluator
 
     /// <summary>
     /// Greedy generations for <paramref name="sources"/>, decoded with skip_special_tokens and stripped (ATTEMPT's
-    /// post-processor), in the order of <paramref name="sources"/>.
+    /// post-processor), in the order of <paramref name="sources"/>; a generation holding an id the tokenizer does not
+    /// know is <see cref="InvalidPrediction"/>.
     /// </summary>
     public IReadOnlyList<string> Generate(IReadOnlyList<string> sources, int maxNewTokens)
     {
@@ -108,8 +111,10 @@ public sealed class Evaluator
             long[] ids = sequences.cpu().data<long>().ToArray();
             for (int b = 0; b < batch.Length; b++)
             {
-                var row = ids.AsSpan(b * (int)length, (int)length).ToArray().Select(id => (int)id);
-                predictions[batch[b]] = PythonWhitespace.Strip(_tokenizer.Decode(row, skipSpecialTokens: true));
+                int[] row = ids.AsSpan(b * (int)length, (int)length).ToArray().Select(id => (int)id).ToArray();
+                predictions[batch[b]] = row.All(_tokenizer.IsKnownId)
+                    ? PythonWhitespace.Strip(_tokenizer.Decode(row, skipSpecialTokens: true))
+                    : InvalidPrediction;
             }
         }
         return predictions;

@@ -37,7 +37,8 @@ public sealed record ModelFolderSummary
     /// <summary>Inspects a model folder.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">config.json or the weights are missing.</exception>
-    /// <exception cref="InvalidDataException">A file is corrupt or does not match the config.</exception>
+    /// <exception cref="InvalidDataException">A file is corrupt or does not match the config, or the folder's tokenizer
+    /// does not belong to the model (<see cref="TokenizerModelPairing"/>).</exception>
     public static ModelFolderSummary Inspect(string folder)
     {
         if (!Directory.Exists(folder))
@@ -78,6 +79,7 @@ public sealed record ModelFolderSummary
         if (File.Exists(Path.Combine(folder, "spiece.model")))
         {
             var tok = T5Tokenizer.FromFolder(folder);
+            TokenizerModelPairing.Check(tok, config, configPath);
             tokenizer = new TokenizerSummary(tok.VocabSize, tok.SentencePieceSize, tok.ExtraIds, tok.PadId, tok.EosId, tok.UnkId);
         }
         return new ModelFolderSummary

@@ -641,7 +641,12 @@ public sealed class T5ForConditionalGeneration : nn.Module
     private ScalarType ModelDType => _shared.weight!.dtype;
 
     /// <summary>Token embeddings shared.weight[ids]: (B, S) int64 → (B, S, D). No sqrt(d_model) scaling (T5).</summary>
-    public Tensor EmbedTokens(Tensor inputIds) => _shared.call(inputIds);
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside [0, vocab_size).</exception>
+    public Tensor EmbedTokens(Tensor inputIds)
+    {
+        TokenIdRange.Check(inputIds, Config.VocabSize, "T5");
+        return _shared.call(inputIds);
+    }
 
     /// <summary>
     /// Runs the encoder on token ids (B, S) or on embeddings (B, S, D) — exactly one of them; embeddings are how

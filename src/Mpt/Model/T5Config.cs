@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Mpt.Serialization;
 
 namespace Mpt.Model;
 
@@ -120,61 +121,46 @@ public sealed record T5Config
     /// <exception cref="InvalidDataException">Malformed JSON, a missing required field, a wrong type or an unsupported value.</exception>
     public static T5Config FromJson(string json, string source = "config.json")
     {
-        JsonDocument doc;
-        try
-        {
-            doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow });
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{source}: not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}", e);
-        }
-        using (doc)
-        {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-                throw new InvalidDataException($"{source}: expected a JSON object at the top level, found {root.ValueKind}.");
-            var r = new FieldReader(root, source);
+        var r = new HfJsonFields(HfJsonFields.ParseObject(json, source), source);
 
-            int numLayers = r.RequiredInt("num_layers");
-            string feedForwardProj = r.String("feed_forward_proj") ?? "relu";
-            var (derivedAct, derivedGated) = ParseFeedForwardProj(feedForwardProj, source);
+        int numLayers = r.RequiredInt("num_layers");
+        string feedForwardProj = r.String("feed_forward_proj") ?? "relu";
+        var (derivedAct, derivedGated) = ParseFeedForwardProj(feedForwardProj, source);
 
-            var config = new T5Config
-            {
-                VocabSize = r.RequiredInt("vocab_size"),
-                DModel = r.RequiredInt("d_model"),
-                DKv = r.RequiredInt("d_kv"),
-                DFf = r.RequiredInt("d_ff"),
-                NumLayers = numLayers,
-                // HF: num_decoder_layers if num_decoder_layers is not None else num_layers
-                NumDecoderLayers = r.Int("num_decoder_layers") ?? numLayers,
-                NumHeads = r.RequiredInt("num_heads"),
-                RelativeAttentionNumBuckets = r.Int("relative_attention_num_buckets") ?? 32,
-                RelativeAttentionMaxDistance = r.Int("relative_attention_max_distance") ?? 128,
-                DropoutRate = r.Double("dropout_rate") ?? 0.1,
-                LayerNormEpsilon = r.Double("layer_norm_epsilon") ?? 1e-6,
-                InitializerFactor = r.Double("initializer_factor") ?? 1.0,
-                FeedForwardProj = feedForwardProj,
-                // HF's T5Config derives these from feed_forward_proj, then PretrainedConfig.__init__ sets every
-                // left-over kwarg, so explicit keys in the file win (save_pretrained always writes consistent ones).
-                DenseActFn = r.String("dense_act_fn") ?? derivedAct,
-                IsGatedAct = r.Bool("is_gated_act") ?? derivedGated,
-                TieWordEmbeddings = r.Bool("tie_word_embeddings") ?? true,
-                PadTokenId = r.Long("pad_token_id") ?? 0,
-                EosTokenId = r.Long("eos_token_id") ?? 1,
-                DecoderStartTokenId = r.Long("decoder_start_token_id"),
-                UseCache = r.Bool("use_cache") ?? true,
-                ModelType = r.String("model_type") ?? "t5",
-                Architectures = r.StringList("architectures"),
-                TorchDtype = r.String("torch_dtype"),
-                IsEncoderDecoder = r.Bool("is_encoder_decoder") ?? true,
-                ClassifierDropout = r.Double("classifier_dropout") ?? 0.0,
-                TransformersVersion = r.String("transformers_version"),
-            };
-            config.Validate(source);
-            return config;
-        }
+        var config = new T5Config
+        {
+            VocabSize = r.RequiredInt("vocab_size"),
+            DModel = r.RequiredInt("d_model"),
+            DKv = r.RequiredInt("d_kv"),
+            DFf = r.RequiredInt("d_ff"),
+            NumLayers = numLayers,
+            // HF: num_decoder_layers if num_decoder_layers is not None else num_layers
+            NumDecoderLayers = r.Int("num_decoder_layers") ?? numLayers,
+            NumHeads = r.RequiredInt("num_heads"),
+            RelativeAttentionNumBuckets = r.Int("relative_attention_num_buckets") ?? 32,
+            RelativeAttentionMaxDistance = r.Int("relative_attention_max_distance") ?? 128,
+            DropoutRate = r.Double("dropout_rate") ?? 0.1,
+            LayerNormEpsilon = r.Double("layer_norm_epsilon") ?? 1e-6,
+            InitializerFactor = r.Double("initializer_factor") ?? 1.0,
+            FeedForwardProj = feedForwardProj,
+            // HF's T5Config derives these from feed_forward_proj, then PretrainedConfig.__init__ sets every
+            // left-over kwarg, so explicit keys in the file win (save_pretrained always writes consistent ones).
+            DenseActFn = r.String("dense_act_fn") ?? derivedAct,
+            IsGatedAct = r.Bool("is_gated_act") ?? derivedGated,
+            TieWordEmbeddings = r.Bool("tie_word_embeddings") ?? true,
+            PadTokenId = r.Long("pad_token_id") ?? 0,
+            EosTokenId = r.Long("eos_token_id") ?? 1,
+            DecoderStartTokenId = r.Long("decoder_start_token_id"),
+            UseCache = r.Bool("use_cache") ?? true,
+            ModelType = r.String("model_type") ?? "t5",
+            Architectures = r.StringList("architectures"),
+            TorchDtype = r.String("torch_dtype"),
+            IsEncoderDecoder = r.Bool("is_encoder_decoder") ?? true,
+            ClassifierDropout = r.Double("classifier_dropout") ?? 0.0,
+            TransformersVersion = r.String("transformers_version"),
+        };
+        config.Validate(source);
+        return config;
     }
 
     /// <summary>
@@ -311,68 +297,5 @@ public sealed record T5Config
         // HF omits nothing; we drop keys whose value is unknown (null) so a round trip does not invent values.
         var present = fields.Where(kv => kv.Value is not null).ToDictionary(kv => kv.Key, kv => kv.Value);
         return JsonSerializer.Serialize(present, new JsonSerializerOptions { WriteIndented = true }) + "\n";
-    }
-
-    /// <summary>Typed access to optional/required fields with error messages naming the file and key.</summary>
-    private sealed class FieldReader(JsonElement root, string source)
-    {
-        private JsonElement? Get(string key) =>
-            root.TryGetProperty(key, out var v) && v.ValueKind != JsonValueKind.Null ? v : null;
-
-        private InvalidDataException WrongType(string key, JsonElement v, string expected) =>
-            new($"{source}: field '{key}' must be {expected}, found {v.ValueKind} ({Truncate(v.GetRawText())}).");
-
-        private static string Truncate(string s) => s.Length <= 40 ? s : s[..40] + "...";
-
-        public int RequiredInt(string key) =>
-            Int(key) ?? throw new InvalidDataException($"{source}: required field '{key}' is missing.");
-
-        public int? Int(string key)
-        {
-            if (Get(key) is not { } v) return null;
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)) return i;
-            throw WrongType(key, v, "an integer");
-        }
-
-        public long? Long(string key)
-        {
-            if (Get(key) is not { } v) return null;
-            if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long i)) return i;
-            // HF allows a list of eos ids in newer configs; T5 checkpoints use one id.
-            throw WrongType(key, v, "an integer");
-        }
-
-        public double? Double(string key)
-        {
-            if (Get(key) is not { } v) return null;
-            if (v.ValueKind == JsonValueKind.Number) return v.GetDouble();
-            throw WrongType(key, v, "a number");
-        }
-
-        public bool? Bool(string key)
-        {
-            if (Get(key) is not { } v) return null;
-            return v.ValueKind switch
-            {
-                JsonValueKind.True => true,
-                JsonValueKind.False => false,
-                _ => throw WrongType(key, v, "true or false"),
-            };
-        }
-
-        public string? String(string key)
-        {
-            if (Get(key) is not { } v) return null;
-            if (v.ValueKind == JsonValueKind.String) return v.GetString();
-            throw WrongType(key, v, "a string");
-        }
-
-        public IReadOnlyList<string>? StringList(string key)
-        {
-            if (Get(key) is not { } v) return null;
-            if (v.ValueKind == JsonValueKind.Array && v.EnumerateArray().All(x => x.ValueKind == JsonValueKind.String))
-                return v.EnumerateArray().Select(x => x.GetString()!).ToArray();
-            throw WrongType(key, v, "a list of strings");
-        }
     }
 }

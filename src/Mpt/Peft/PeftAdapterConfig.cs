@@ -118,46 +118,36 @@ public sealed record PeftAdapterConfig
     /// </summary>
     /// <exception cref="ModelMismatchException">The encoder's width is not the model's d_model.</exception>
     /// <exception cref="NotSupportedException">The encoder is neither a <see cref="SoftPrompt"/> nor a <see cref="MultitaskPrompt"/>.</exception>
-    public static PeftAdapterConfig ForEncoder(PromptEncoder encoder, T5Config model)
-    {
-        if (encoder.TokenDim != model.DModel)
-            throw new ModelMismatchException(
-                $"the prompt has width {encoder.TokenDim} but the model has d_model {model.DModel}: it was trained for another model.",
-                overridable: false);
-        var config = new PeftAdapterConfig
-        {
-            PeftType = PeftTypeOf(encoder),
-            TaskType = Seq2SeqTaskType,
-            NumVirtualTokens = encoder.NumVirtualTokens,
-            TokenDim = encoder.TokenDim,
-            NumTransformerSubmodules = 1,
-            NumAttentionHeads = model.NumHeads,
-            NumLayers = model.NumLayers,
-            InferenceMode = true,
-        };
-        return encoder is MultitaskPrompt mpt ? config with { NumTasks = mpt.NumTasks, NumRanks = mpt.Rank } : config;
-    }
+    public static PeftAdapterConfig ForEncoder(PromptEncoder encoder, T5Config model) =>
+        For(encoder, Seq2SeqTaskType, model.DModel, "the model has d_model", model.NumHeads, model.NumLayers);
 
     /// <summary>
     /// The config of <paramref name="encoder"/> as a prompt for a BERT encoder of shape <paramref name="model"/>: task type
     /// <see cref="FeatureExtractionTaskType"/>, one transformer submodule (PEFT's default for encoder-only models).
     /// </summary>
     /// <exception cref="ModelMismatchException">The prompt's width differs from the encoder's hidden size.</exception>
-    public static PeftAdapterConfig ForBert(PromptEncoder encoder, Encoder.BertConfig model)
+    public static PeftAdapterConfig ForBert(PromptEncoder encoder, Encoder.BertConfig model) =>
+        For(encoder, FeatureExtractionTaskType, model.HiddenSize, "the encoder has hidden size", model.NumHeads, model.NumLayers);
+
+    /// <summary>
+    /// What <see cref="ForEncoder"/> and <see cref="ForBert"/> share: the encoder's kind, l and d, the model's heads and
+    /// layers, encoder-only placement (one transformer submodule), inference mode; MPT's tasks and ranks.
+    /// </summary>
+    private static PeftAdapterConfig For(PromptEncoder encoder, string taskType, int modelWidth, string widthName, int heads, int layers)
     {
-        if (encoder.TokenDim != model.HiddenSize)
+        if (encoder.TokenDim != modelWidth)
             throw new ModelMismatchException(
-                $"the prompt has width {encoder.TokenDim} but the encoder has hidden size {model.HiddenSize}: it was trained for another model.",
+                $"the prompt has width {encoder.TokenDim} but {widthName} {modelWidth}: it was trained for another model.",
                 overridable: false);
         var config = new PeftAdapterConfig
         {
             PeftType = PeftTypeOf(encoder),
-            TaskType = FeatureExtractionTaskType,
+            TaskType = taskType,
             NumVirtualTokens = encoder.NumVirtualTokens,
             TokenDim = encoder.TokenDim,
             NumTransformerSubmodules = 1,
-            NumAttentionHeads = model.NumHeads,
-            NumLayers = model.NumLayers,
+            NumAttentionHeads = heads,
+            NumLayers = layers,
             InferenceMode = true,
         };
         return encoder is MultitaskPrompt mpt ? config with { NumTasks = mpt.NumTasks, NumRanks = mpt.Rank } : config;

@@ -49,6 +49,9 @@ public sealed record PipelineConfig
     /// <summary>Evaluation settings.</summary>
     public EvaluateConfig Evaluate { get; init; } = new();
 
+    /// <summary>Run in the reproducible numerics mode (the CLI's <c>--reproducible</c>; docs/reproducibility.md).</summary>
+    public bool Reproducible { get; init; }
+
     /// <summary>Checks what <paramref name="stages"/> need (every section's values, and the task lists those stages use).</summary>
     /// <exception cref="ConfigException">The first problem, naming the field.</exception>
     public void Validate(PipelineStages stages = PipelineStages.All)
@@ -82,6 +85,48 @@ public sealed record PipelineConfig
             throw new ConfigException($"task '{both.Task}' is both a source (sources[{IndexOf(Sources, both.Task)}]) and a target " +
                 $"(targets[{IndexOf(Targets, both.Task)}]): its own task vectors would be averaged into its MPT init and its teacher could be SPoT's source. " +
                 "Remove it from sources or targets, or set allow_source_target_overlap to true to run it anyway.");
+        ValidateStagePreconditions(stages);
+    }
+
+    /// <summary>
+    /// Checks the config against the tasks it names: every source and target is a task of <paramref name="catalog"/>
+    /// (an unknown name gets the closest one), and rank classification, which scores each label, only evaluates tasks
+    /// that have a label list. Made before any work, since evaluation first runs after the first training steps.
+    /// </summary>
+    /// <exception cref="ConfigException">A task cannot be evaluated as configured (the key and the task are named).</exception>
+    /// <exception cref="KeyNotFoundException">A task is not in the catalogue (the closest name is suggested).</exception>
+    public void ValidateTasks(Tasks.TaskCatalog catalog, PipelineStages stages = PipelineStages.All)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var named = Sources.Select((t, i) => (Key: $"sources[{i}]", t.Task)).Concat(Targets.Select((t, i) => (Key: $"targets[{i}]", t.Task))).ToList();
+        foreach (var (_, task) in named) catalog.Get(task!);
+        if (!Evaluate.RankClassification) return;
+        // Sources are evaluated on dev while teachers and the distillation train; targets while adapting and on test.
+        bool sourcesEvaluated = (stages & (PipelineStages.Teachers | PipelineStages.Distill)) != 0;
+        bool targetsEvaluated = (stages & PipelineStages.Adapt) != 0;
+        foreach (var (key, task) in named)
+        {
+            if (key.StartsWith("sources", StringComparison.Ordinal) ? !sourcesEvaluated : !targetsEvaluated) continue;
+            if (catalog.Get(task!).Labels is not { Count: > 0 })
+                throw new ConfigException($"evaluate.rank_classification scores each label of a task, but {key} '{task}' has no label list " +
+                                          "(a free-text task): set evaluate.rank_classification=false to evaluate by generation.");
+        }
+    }
+
+    // Preconditions of the adaptation stage (PromptOptimizer, TargetPrompts) that the library only meets when the stage
+    // starts, i.e. after the teachers and the distillation have trained; checked before any work, naming the config keys.
+    // (The task sampler's are checked by distill.sampler's Validate.)
+    private void ValidateStagePreconditions(PipelineStages stages)
+    {
+        // Without decomposition the distilled source prompt is one plain prompt: it has no task vectors u, v to train or
+        // to give each target (unless adapt.source_prompt brings another prompt).
+        bool mptFromPlainSource = (stages & PipelineStages.Adapt) != 0 && Adapt.Methods.Contains("mpt") && Adapt.SourcePrompt is null && !Distill.Decomposition;
+        if (mptFromPlainSource && Adapt.Update == "task_vectors_only")
+            throw new ConfigException("adapt.update=task_vectors_only trains only the task vectors u, v, but with distill.decomposition=false the distilled source prompt has none: " +
+                                      "set adapt.update to both or shared_only, or distill.decomposition=true.");
+        if (mptFromPlainSource && Adapt.MultiTarget && Targets.Count > 1)
+            throw new ConfigException("adapt.multi_target (MPT*) gives each target its own task vectors u, v, but with distill.decomposition=false the distilled source prompt has none: " +
+                                      "set adapt.multi_target=false, or distill.decomposition=true.");
     }
 
     private static int IndexOf(IReadOnlyList<TaskDataConfig> tasks, string? task)

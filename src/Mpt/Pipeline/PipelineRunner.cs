@@ -91,8 +91,10 @@ public sealed class PipelineRunner : IDisposable
     {
         _config.Validate(stages);
         _config = Quickstart.BenchmarkTasks.Resolve(_config, _catalog, Progress.Message); // benchmark tasks by name: data built on demand
-        foreach (var t in _config.Sources.Concat(_config.Targets)) _catalog.Get(t.Task!); // unknown task → closest name, before any work
+        _config.ValidateTasks(_catalog, stages); // unknown task → closest name, rank classification needs labels, before any work
         foreach (var t in _config.Sources.Concat(_config.Targets)) Backbone.EnsureSupports(_catalog.Get(t.Task!)); // e.g. free text on an encoder
+        if (Backbone is T5RunBackbone t5) _ = t5.Tokenizer; // a tokenizer that does not belong to the model is refused before any work
+        CheckTeachersFrom(stages);
         string config = ConfigJson.Serialize(_config);
         File.WriteAllText(Path.Combine(RunDir, ConfigFile), config);
         Dictionary<string, IReadOnlyDictionary<string, MethodResult>>? targets = null;
@@ -100,7 +102,7 @@ public sealed class PipelineRunner : IDisposable
         if ((stages & PipelineStages.Distill) != 0) RunDistill();
         if ((stages & PipelineStages.Adapt) != 0) targets = RunAdapt();
         var results = new RunResults(Targets: targets, Stages: StageSummaries(), Model: BackboneSummary(), Prompts: PromptFilesOfRun(),
-            Config: JsonNode.Parse(config)!.AsObject());
+            Config: JsonNode.Parse(config)!.AsObject(), Numerics: NumericsSummary.OfThisProcess());
         results.Write(Path.Combine(RunDir, ResultsFile));
         // The single call site of the report writer (see RunReporters.Default); after results.json, so a failing report
         // costs the report only.
@@ -445,13 +447,22 @@ public sealed class PipelineRunner : IDisposable
         SaveAdapter(folder, single);
     }
 
-    /// <summary>The tokenizer of a model section: its tokenizer folder, else the model folder.</summary>
+    /// <summary>
+    /// The tokenizer of a model section: its tokenizer folder, else the model folder; checked against the model
+    /// folder's config.json (<see cref="TokenizerModelPairing"/>), so a tokenizer with ids the model has no embedding
+    /// for is refused before any work.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The tokenizer does not belong to the model (both files and sizes named).</exception>
     public static T5Tokenizer LoadTokenizer(ModelConfig model)
     {
-        if (model.Tokenizer is { } dir) return T5Tokenizer.FromFolder(dir);
-        if (Directory.Exists(model.Path) && !File.Exists(Path.Combine(model.Path, "spiece.model")))
+        T5Tokenizer tokenizer;
+        if (model.Tokenizer is { } dir) tokenizer = T5Tokenizer.FromFolder(dir);
+        else if (Directory.Exists(model.Path) && !File.Exists(Path.Combine(model.Path, "spiece.model")))
             throw new FileNotFoundException($"Model folder '{model.Path}' has no spiece.model: set model.tokenizer (--tokenizer DIR).");
-        return T5Tokenizer.FromFolder(model.Path!);
+        else tokenizer = T5Tokenizer.FromFolder(model.Path!);
+        string configFile = Path.Combine(model.Path!, "config.json");
+        if (File.Exists(configFile)) TokenizerModelPairing.Check(tokenizer, T5Config.FromJsonFile(configFile), configFile);
+        return tokenizer;
     }
 
     private IReadOnlyList<TextToTextRow> RowsOf(TaskDataConfig data, DataSplit split)
@@ -487,6 +498,31 @@ public sealed class PipelineRunner : IDisposable
                 ?? throw new InvalidDataException($"{folder}: a teacher must be a plain prompt (prompt_embeddings only)."));
         }
         return teachers;
+    }
+
+    /// <summary>
+    /// With <c>distill.teachers_from</c>, distillation (and SPoT) read another run's teachers; they must be there, finished,
+    /// with the student's prompt length (hidden states are compared position by position) — checked before any work
+    /// rather than when the distillation starts, after this run's own stages have trained.
+    /// </summary>
+    private void CheckTeachersFrom(PipelineStages stages)
+    {
+        if (_config.Distill.TeachersFrom is not { } from) return;
+        bool distill = (stages & PipelineStages.Distill) != 0 && _config.Distill.Objective != DistillationObjective.None;
+        bool spot = (stages & PipelineStages.Adapt) != 0 && _config.Adapt.Methods.Contains("spot");
+        if (!distill && !spot) return;
+        foreach (var source in _config.Sources)
+        {
+            string folder = Path.Combine(from, TeachersDir, source.Task!);
+            if (!IsFinished(folder))
+                throw new ConfigException($"distill.teachers_from '{from}' holds no finished teacher for source '{source.Task}' ({folder}): " +
+                                          "run 'mpt teachers' there first, or unset distill.teachers_from.");
+            if (!distill) continue;
+            using var teacher = PromptFile.Load(Path.Combine(folder, RunFolder.PromptFile));
+            if (teacher.NumVirtualTokens != _config.Distill.PromptLength)
+                throw new ConfigException($"distill.teachers_from: the teacher of '{source.Task}' ({folder}) has prompt length {teacher.NumVirtualTokens}, " +
+                                          $"but distill.prompt_length is {_config.Distill.PromptLength}: hidden states are compared position by position.");
+        }
     }
 
     private PromptEncoder LoadSourcePrompt()

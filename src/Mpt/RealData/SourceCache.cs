@@ -101,15 +101,37 @@ public sealed class SourceCache
         return SingleFile(destination, "*.tgz", $"npm pack {package.Spec}");
     }
 
-    /// <summary><c>apt-get download NAME=VERSION</c> into <paramref name="destination"/> (no install, no root needed for the download itself).</summary>
+    /// <summary>
+    /// <c>apt-get download NAME=VERSION</c> into <paramref name="destination"/> (no install, no root needed for the download
+    /// itself). A fresh Debian machine or container has empty package lists, so apt does not know the package at all;
+    /// then, when <see cref="RealDataOptions.RefreshAptLists"/> allows it (by default: running as root), the lists are
+    /// refreshed once with <c>apt-get update</c> and the download is tried again.
+    /// </summary>
     private string AptDownload(PinnedPackage package, string destination)
     {
         var apt = new ExternalTool(_options.AptGetCommand,
-            "apt-get (Debian/Ubuntu) is needed to fetch the 'fortunes' package; set IncludeFortunes = false to build without T6.");
-        apt.Run(["download", package.Spec], destination,
-            $"apt-get download {package.Spec} (if apt reports an unknown package or version, run 'apt-get update')");
-        return SingleFile(destination, "*.deb", $"apt-get download {package.Spec}");
+            "apt-get (Debian/Ubuntu) is needed to fetch the 'fortunes' package; set IncludeFortunes = false (--no-fortunes) to build without T6.");
+        string what = $"apt-get download {package.Spec}";
+        try
+        {
+            apt.Run(["download", package.Spec], destination, what);
+        }
+        catch (SourceFetchException e) when (AptListsLackPackage(e.Message))
+        {
+            if (!_options.RefreshAptLists)
+                throw new SourceFetchException($"{e.Message}\nThe apt package lists do not know {package.Spec}: run 'sudo apt-get update' once, " +
+                                               "or build without the fortunes source (--no-fortunes).", e);
+            Log($"apt does not know {package.Spec} (empty or stale package lists): running 'apt-get update' once");
+            apt.Run(["update", "-qq"], destination, "apt-get update");
+            apt.Run(["download", package.Spec], destination, what);
+        }
+        return SingleFile(destination, "*.deb", what);
     }
+
+    /// <summary>apt's messages for a package or version missing from its lists (as opposed to a network failure).</summary>
+    internal static bool AptListsLackPackage(string output) =>
+        output.Contains("Unable to locate package", StringComparison.Ordinal)
+        || (output.Contains("Version '", StringComparison.Ordinal) && output.Contains("was not found", StringComparison.Ordinal));
 
     /// <summary>
     /// Unpacks a .deb's data tree. The data member is xz-compressed and .NET has no xz decoder, so

@@ -94,6 +94,7 @@ public static class RunReport
         if (model.Architecture is { } arch) items.Add($"architecture: {arch}");
         if (model.TotalParams is { } total) items.Add($"parameters: {total.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} (frozen)");
         if (model.Fingerprint is { } fingerprint) items.Add($"weights fingerprint: {fingerprint}");
+        if (results.Numerics is { } numerics) items.Add($"numerics: {numerics.Describe()}");
         doc.Add(new ListBlock(items));
     }
 

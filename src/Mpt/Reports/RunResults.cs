@@ -13,7 +13,8 @@ namespace Mpt.Reports;
 ///   "model":   {"name": "t5-base", "architecture": "…", "fingerprint": "…", "total_params": 222903552},
 ///   "prompts": {"teachers": {"mnli": "prompts/teacher-mnli.safetensors", …},
 ///               "multitask": {"path": "prompts/multitask.safetensors", "tasks": ["mnli", …]}},
-///   "config":  {… the resolved pipeline config, verbatim …}
+///   "config":  {… the resolved pipeline config, verbatim …},
+///   "numerics": {"mode": "reproducible", "threads": 2, "environment": {"MKL_CBWR": "AVX2", …}}
 /// }
 /// </code>
 /// Every section is optional, so a partial run (teachers only, one method) still has a valid file.
@@ -24,13 +25,15 @@ namespace Mpt.Reports;
 /// <param name="Model">The backbone.</param>
 /// <param name="Prompts">Prompt files for the task-similarity heatmaps.</param>
 /// <param name="Config">The resolved configuration of the run, free-form.</param>
+/// <param name="Numerics">Which numerics mode ran (docs/reproducibility.md).</param>
 public sealed record RunResults(
     int FormatVersion = RunResults.CurrentFormatVersion,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodResult>>? Targets = null,
     IReadOnlyDictionary<string, StageSummary>? Stages = null,
     ModelSummary? Model = null,
     PromptFiles? Prompts = null,
-    JsonObject? Config = null)
+    JsonObject? Config = null,
+    NumericsSummary? Numerics = null)
 {
     /// <summary>File name inside a run folder.</summary>
     public const string FileName = "results.json";
@@ -78,6 +81,8 @@ public sealed record RunResults(
         foreach (var (stage, summary) in Stages ?? new Dictionary<string, StageSummary>())
             if (!double.IsFinite(summary.WallClockS) || summary.WallClockS < 0)
                 throw new InvalidDataException($"{path}: stages.{stage}.wall_clock_s must be finite and ≥ 0, got {summary.WallClockS}.");
+        if (Numerics is { } numerics && (numerics.Mode is not (NumericsSummary.Reproducible or NumericsSummary.Default) || numerics.Threads < 1))
+            throw new InvalidDataException($"{path}: numerics must have mode '{NumericsSummary.Reproducible}' or '{NumericsSummary.Default}' and threads ≥ 1, got '{numerics.Mode}' and {numerics.Threads}.");
         if (Prompts?.Multitask is { } multitask && multitask.Tasks.Count == 0)
             throw new InvalidDataException($"{path}: prompts.multitask.tasks is empty; it must name every task of {multitask.Path}.");
     }

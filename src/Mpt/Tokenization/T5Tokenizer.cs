@@ -32,6 +32,7 @@ public sealed class T5Tokenizer
 
     private T5Tokenizer(SentencePieceProcessor sp, T5TokenizerConfig config, string source)
     {
+        SourceFile = source;
         Legacy = config.Legacy;
         AddPrefixSpace = config.AddPrefixSpace;
         CleanUpTokenizationSpaces = config.CleanUpTokenizationSpaces;
@@ -122,6 +123,9 @@ public sealed class T5Tokenizer
         var config = new T5TokenizerConfig { ExtraIds = extraIds, Legacy = legacy };
         return new T5Tokenizer(SentencePieceProcessor.Load(spieceModelPath), config, spieceModelPath);
     }
+
+    /// <summary>The <c>spiece.model</c> file the tokenizer was loaded from (named in error messages).</summary>
+    public string SourceFile { get; }
 
     /// <summary>HF <c>legacy</c> mode (true = T5's historical behaviour, the default).</summary>
     public bool Legacy { get; }
@@ -276,6 +280,13 @@ public sealed class T5Tokenizer
         string text = string.Join(" ", subTexts);
         return cleanUpTokenizationSpaces ?? CleanUpTokenizationSpaces ? TokenizationSpaceCleanup.Apply(text) : text;
     }
+
+    /// <summary>
+    /// Whether <paramref name="id"/> is a token of this tokenizer (a SentencePiece id or an added token's id), i.e.
+    /// whether <see cref="Decode"/> accepts it. A model's vocabulary may be larger than its tokenizer's (t5-base: 32,128
+    /// embedding rows for 32,100 ids), so a generated id is not always one.
+    /// </summary>
+    public bool IsKnownId(int id) => (uint)id < (uint)SentencePieceSize || _addedById.ContainsKey(id);
 
     /// <summary>HF <c>convert_ids_to_tokens</c> for one id.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The id is outside [0, <see cref="VocabSize"/>).</exception>

@@ -1,4 +1,5 @@
 using Mpt.Benchmarks;
+using Mpt.Tests.Infrastructure;
 using Xunit;
 
 namespace Mpt.Tests.Benchmarks;
@@ -29,11 +30,9 @@ public sealed class BenchmarkPartsTests
         Assert.True(timer.Phases["b"] > 0);
     }
 
-    [Fact]
+    [LinuxFact]
     public void Should_Read_Peak_Memory_And_Load_From_Proc_On_Linux()
     {
-        if (!OperatingSystem.IsLinux()) return; // /proc only exists on Linux; elsewhere the values are null by design
-
         // A running .NET process with libtorch loaded holds tens of MiB at least; the exact values vary.
         Assert.True(ProcessMemory.ResidentMiB() > 10);
         Assert.True(ProcessMemory.PeakResidentMiB() > 10);

@@ -1,4 +1,5 @@
 using Mpt.Checkpoints;
+using Mpt.Model;
 using Mpt.Tests.Infrastructure;
 using TorchSharp;
 using Xunit;
@@ -375,9 +376,10 @@ public sealed class HfCheckpointTests
     [MemberData(nameof(Models))]
     public void Should_Report_Missing_Unexpected_And_MisShaped_Keys_Together(string model)
     {
-        // Given: the model expects the golden shapes; the "file" lacks two keys, has one extra and one transposed.
+        // Given: the model expects the shapes its golden config implies; the "file" (the golden weights) lacks two keys,
+        // has one extra and one transposed.
         var stateDict = TempModelFolder.GoldenStateDict(model);
-        var expected = stateDict.ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
+        var expected = GoldenConfig(model).ExpectedStateDictShapes();
         var names = stateDict.Keys.Order(StringComparer.Ordinal).ToList();
         string gone1 = names[0], gone2 = names[1];
         string twisted = names.First(n => stateDict[n].shape is [var r, var c] && r != c && n != gone1 && n != gone2);
@@ -402,14 +404,18 @@ public sealed class HfCheckpointTests
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void Should_Accept_A_State_Dict_That_Matches(string model)
+    public void Should_Accept_The_Golden_Weights_Against_The_Shapes_Their_Config_Implies(string model)
     {
+        // The expectation comes from config.json alone (every tensor HF save_pretrained writes for it), the tensors from
+        // model.safetensors: they are independent, so a wrong key, alias or shape rule makes this fail.
         var stateDict = TempModelFolder.GoldenStateDict(model);
-        var expected = stateDict.ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal);
+        var expected = GoldenConfig(model).ExpectedStateDictShapes();
         HfCheckpoint.ValidateAgainst(expected, stateDict, "model.safetensors");
         Assert.True(StateDictMismatch.Compare(expected, stateDict).IsEmpty);
         TempModelFolder.DisposeAll(stateDict.Values);
     }
+
+    private static T5Config GoldenConfig(string model) => T5Config.FromJsonFile(GoldenRoot.Combine("models", model, "config.json"));
 
     [Fact]
     public void Should_List_Only_The_NonEmpty_Groups()

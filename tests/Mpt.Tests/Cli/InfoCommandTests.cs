@@ -42,16 +42,37 @@ public sealed class InfoCommandTests : IDisposable
     [Fact]
     public void Should_Describe_The_Tokenizer_When_The_Folder_Has_One()
     {
-        // Given: a golden model folder plus the golden spiece.model
+        // Given: a T5 folder with the golden tokenizer and a model whose vocabulary holds every tokenizer id
+        using var ws = new Mpt.Tests.Evaluation.TinyEvaluationWorkspace();
+        var tok = ws.Tokenizer;
+        static string N(long n) => n.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
+
+        // When
+        var result = CliRunner.Run("info", ws.ModelDir);
+
+        // Then
+        Assert.True(result.ExitCode == MptCli.Ok, result.Error);
+        Assert.Contains($"{N(tok.SentencePieceSize)} pieces + {tok.ExtraIds} sentinels = vocab {N(tok.VocabSize)}; pad {tok.PadId}, eos {tok.EosId}, unk {tok.UnkId}", result.Output);
+    }
+
+    [Fact]
+    public void Should_Refuse_A_Tokenizer_With_More_Ids_Than_The_Model_Has_Rows()
+    {
+        // Given: a golden model folder plus the golden spiece.model, which has more ids than any golden model's vocabulary
         string dir = CopyGoldenModel();
         File.Copy(GoldenRoot.Combine("tokenizer", "spiece.model"), Path.Combine(dir, "spiece.model"));
+        var tokenizerIds = Mpt.Tokenization.T5Tokenizer.FromFolder(dir).VocabSize;
+        int vocab = Mpt.Model.T5Config.FromJsonFile(Path.Combine(dir, "config.json")).VocabSize;
+        Assert.True(tokenizerIds > vocab, $"the golden tokenizer ({tokenizerIds} ids) must be larger than the golden model ({vocab})");
 
         // When
         var result = CliRunner.Run("info", dir);
 
         // Then
-        Assert.Equal(MptCli.Ok, result.ExitCode);
-        Assert.Contains("1,000 pieces + 100 sentinels = vocab 1,100; pad 0, eos 1, unk 2", result.Output);
+        Assert.Equal(MptCli.Failed, result.ExitCode);
+        Assert.Contains(Path.Combine(dir, "spiece.model"), result.Error);
+        Assert.Contains($"{tokenizerIds} token ids", result.Error);
+        Assert.Contains($"vocabulary of {vocab}", result.Error);
     }
 
     [Fact]
@@ -101,8 +122,7 @@ public sealed class InfoCommandTests : IDisposable
     public void Should_Report_An_Unknown_Feed_Forward_Projection()
     {
         string dir = CopyGoldenModel();
-        string configPath = Path.Combine(dir, "config.json");
-        File.WriteAllText(configPath, File.ReadAllText(configPath).Replace("\"feed_forward_proj\": \"relu\"", "\"feed_forward_proj\": \"swishy\""));
+        EditConfig(dir, c => c["feed_forward_proj"] = "swishy");
         var result = CliRunner.Run("info", dir);
         Assert.Equal(MptCli.Failed, result.ExitCode);
         Assert.Contains("swishy", result.Error);
@@ -112,10 +132,14 @@ public sealed class InfoCommandTests : IDisposable
     [Fact]
     public void Should_Report_Weights_That_Do_Not_Fit_The_Config()
     {
+        // Given: the config's d_ff no longer matches the stored feed-forward weights (whatever d_ff the golden model has)
         string dir = CopyGoldenModel();
-        string configPath = Path.Combine(dir, "config.json");
-        File.WriteAllText(configPath, File.ReadAllText(configPath).Replace("\"d_ff\": 64", "\"d_ff\": 48"));
+        EditConfig(dir, c => c["d_ff"] = c["d_ff"]!.GetValue<int>() + 16);
+
+        // When
         var result = CliRunner.Run("info", dir);
+
+        // Then
         Assert.Equal(MptCli.Failed, result.ExitCode);
         Assert.Contains("DenseReluDense", result.Error);
     }
@@ -144,15 +168,21 @@ public sealed class InfoCommandTests : IDisposable
         Assert.Contains("Did you mean '--json'?", result.Error);
     }
 
-    /// <summary>Copies the relu/tied golden model (the first in name order that is relu) to a scratch folder.</summary>
+    /// <summary>Copies the first golden model (in name order) to a scratch folder.</summary>
     private string CopyGoldenModel()
     {
-        string source = GoldenRoot.ModelNames()
-            .Select(m => GoldenRoot.Combine("models", m))
-            .First(d => File.ReadAllText(Path.Combine(d, "config.json")).Contains("\"feed_forward_proj\": \"relu\""));
+        string source = GoldenRoot.Combine("models", GoldenRoot.ModelNames()[0]);
         string dir = Path.Combine(_tmp, Path.GetFileName(source));
         Directory.CreateDirectory(dir);
         foreach (string f in Directory.GetFiles(source)) File.Copy(f, Path.Combine(dir, Path.GetFileName(f)));
         return dir;
+    }
+
+    private static void EditConfig(string dir, Action<System.Text.Json.Nodes.JsonObject> edit)
+    {
+        string path = Path.Combine(dir, "config.json");
+        var config = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(config);
+        File.WriteAllText(path, config.ToJsonString());
     }
 }

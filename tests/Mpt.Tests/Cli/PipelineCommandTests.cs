@@ -76,10 +76,19 @@ public sealed class PipelineCommandTests : IDisposable
         Assert.Equal(l * d + (l + d), rte["mpt"].TrainableParams);
         Assert.Equal(l * d, rte["pt"].Parameters!.TrainableParameters);
         Assert.Equal(l * d, rte["pt"].TrainableParams);
-        foreach (var m in rte.Values)
+        foreach (var (method, m) in rte)
         {
             Assert.Equal([42L, 43L], m.Seeds.Select(s => s.Seed));
-            Assert.InRange(m.Mean, 0, 100);
+            // Each seed's score is its run's test evaluation (accuracy on n test rows: a multiple of 100/n); the mean
+            // is theirs.
+            foreach (var seed in m.Seeds)
+            {
+                var test = Json(Path.Combine(runDir, "adapt", "rte", method, $"seed-{seed.Seed}", "test_results.json"))["tasks"]!["rte"]!;
+                Assert.Equal(test["average_metrics"]!.GetValue<double>(), seed.Score, 9);
+                double correct = seed.Score * test["n_examples"]!.GetValue<int>() / 100;
+                Assert.Equal(Math.Round(correct), correct, 9);
+            }
+            Assert.Equal(m.Seeds.Average(s => s.Score), m.Mean, 9);
             Assert.Equal("accuracy", m.Metric);
             Assert.Equal(m.Mean, m.Metrics!["accuracy"].Mean, 9); // rte's only score metric is its average
             Assert.Equal(12, m.TrainExamples);

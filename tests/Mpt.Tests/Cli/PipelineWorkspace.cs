@@ -5,8 +5,8 @@ namespace Mpt.Tests.Cli;
 
 /// <summary>
 /// A tiny random T5 folder with the golden tokenizer (<see cref="TinyEvaluationWorkspace"/>) plus GLUE-shaped JSONL data
-/// (HF field names) for two source tasks (mrpc, cola) and one target (rte), each a folder with train.jsonl and
-/// validation.jsonl, and a pipeline config small enough to run in seconds.
+/// (HF field names) for two source tasks (mrpc, cola), the target (rte) and a second target for multi-target runs (superglue-boolq),
+/// each a folder with train.jsonl and validation.jsonl, and a pipeline config small enough to run in seconds.
 /// </summary>
 public sealed class PipelineWorkspace : IDisposable
 {
@@ -17,6 +17,7 @@ public sealed class PipelineWorkspace : IDisposable
         WriteTask("mrpc", i => new() { ["sentence1"] = $"The company said {Words(i)} today.", ["sentence2"] = i % 2 == 0 ? $"The company said {Words(i)}." : "It rained.", ["label"] = (long)(i % 2 == 0 ? 1 : 0), ["idx"] = (long)i });
         WriteTask("cola", i => new() { ["sentence"] = i % 2 == 0 ? $"The cat {Words(i)} sat." : $"Sat cat the {Words(i)}.", ["label"] = (long)(i % 2 == 0 ? 1 : 0), ["idx"] = (long)i });
         WriteTask("rte", i => new() { ["sentence1"] = $"A man {Words(i)} walks in the park.", ["sentence2"] = i % 2 == 0 ? "A man walks." : "Nobody is there.", ["label"] = (long)(i % 2), ["idx"] = (long)i });
+        WriteTask("superglue-boolq", i => new() { ["question"] = i % 2 == 0 ? "is the film good" : "is the film bad", ["passage"] = $"A {Words(i)} wonderful film.", ["label"] = (long)(i % 2 == 0 ? 1 : 0), ["idx"] = (long)i });
     }
 
     public string Root => _model.Root;

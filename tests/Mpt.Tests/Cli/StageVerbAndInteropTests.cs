@@ -5,6 +5,7 @@ using Mpt.Cli;
 using Mpt.Pipeline;
 using Mpt.Reports;
 using Mpt.Runs;
+using Mpt.Tests.Infrastructure;
 using Xunit;
 
 namespace Mpt.Tests.Cli;
@@ -110,10 +111,9 @@ public sealed class StageVerbAndInteropTests : IDisposable
         Assert.Contains("needs --task", noTask.Error);
     }
 
-    [Fact]
+    [WithoutCudaFact]
     public void Cuda_Without_A_Cuda_Libtorch_Should_Fail_With_A_Clear_Message()
     {
-        if (TorchSharp.torch.cuda.is_available()) return; // a CUDA machine runs on the GPU instead
         var r = CliRunner.Run("predict", "--model", _ws.ModelDir, "--input", _ws.WriteConfig(), "--device", "cuda");
         Assert.Equal(MptCli.Failed, r.ExitCode);
         Assert.Contains("CUDA is not available", r.Error);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Mpt.Encoder;
 using Xunit;
 
@@ -13,13 +12,9 @@ public sealed class MiniLMFixture : IDisposable
 {
     public MiniLMFixture()
     {
-        var clock = Stopwatch.StartNew();
         Files = MiniLMPackage.Extract();
-        ExtractSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
         Model = BertModel.FromOnnxFile(Files.ModelPath, BertConfig.AllMiniLmL6V2);
         Model.Freeze();
-        LoadSeconds = clock.Elapsed.TotalSeconds;
         Tokenizer = WordPieceTokenizer.FromVocabFile(Files.VocabPath);
         Vocabulary = File.ReadAllLines(Files.VocabPath);
     }
@@ -30,12 +25,6 @@ public sealed class MiniLMFixture : IDisposable
 
     /// <summary>vocab.txt lines: the token of id i is line i.</summary>
     public string[] Vocabulary { get; }
-
-    /// <summary>Seconds spent finding, extracting (or re-verifying) the cached files.</summary>
-    public double ExtractSeconds { get; }
-
-    /// <summary>Seconds spent parsing the ONNX file and building the TorchSharp model.</summary>
-    public double LoadSeconds { get; }
 
     /// <summary>Id of a vocabulary token (line number), failing the test when absent.</summary>
     public long IdOf(string token)

@@ -74,13 +74,6 @@ public sealed class MiniLMParityTests(MiniLMFixture fixture, ITestOutputHelper o
         Assert.True(pooledDelta <= Tolerance, $"{what}: pooler output differs by {pooledDelta:E3} > {Tolerance:E0}");
     }
 
-    [Fact]
-    public void Should_Load_The_Verified_Model_File()
-    {
-        output.WriteLine($"extract/verify {fixture.ExtractSeconds:F2} s, ONNX parse + TorchSharp build {fixture.LoadSeconds:F2} s");
-        Assert.Equal(MiniLMPackage.ModelSha256, MiniLMPackage.Sha256Of(fixture.Files.ModelPath));
-    }
-
     /// <summary>Runs the package's ONNX graph; returns last_hidden_state (B·S·D) and the other, rank-2 output (the pooler).</summary>
     private (float[] Hidden, float[] Pooled) RunOnnxRuntime(EncoderBatch batch)
     {

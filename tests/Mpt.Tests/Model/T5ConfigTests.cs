@@ -75,14 +75,14 @@ public sealed class T5ConfigTests
     public void Should_Report_A_Missing_Required_Field()
     {
         var e = Assert.Throws<InvalidDataException>(() => T5Config.FromJson(Json(dModel: null), Source));
-        Assert.Equal($"{Source}: required field 'd_model' is missing.", e.Message);
+        Assert.Equal($"{Source}: required key 'd_model' is missing.", e.Message);
     }
 
     [Fact]
     public void Should_Report_A_Field_Of_The_Wrong_Type()
     {
         var e = Assert.Throws<InvalidDataException>(() => T5Config.FromJson(Json(dModel: "\"big\""), Source));
-        Assert.Contains($"{Source}: field 'd_model' must be an integer", e.Message);
+        Assert.Contains($"{Source}: key 'd_model' must be an integer", e.Message);
     }
 
     [Fact]

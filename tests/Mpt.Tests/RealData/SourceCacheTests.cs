@@ -190,6 +190,49 @@ public sealed class SourceCacheTests : IDisposable
         Assert.False(File.Exists(Path.Combine(root, "usr", "share", "games", "fortunes", "link")));
     }
 
+    /// <summary>
+    /// A fake apt-get that knows no package until 'update' has run (a fresh machine's empty lists), then "downloads"
+    /// <paramref name="debPath"/>.
+    /// </summary>
+    private string AptWithEmptyLists(string debPath)
+    {
+        string marker = Path.Combine(_dir, "lists-updated");
+        return Script("apt-get",
+            $"echo \"apt $*\" >> '{CallLog}'\n" +
+            $"if [ \"$1\" = update ]; then touch '{marker}'; exit 0; fi\n" +
+            $"if [ ! -f '{marker}' ]; then echo 'E: Unable to locate package fortunes' >&2; exit 100; fi\n" +
+            $"cp '{debPath}' ./fortunes_1%3a1.0-1_all.deb");
+    }
+
+    [Fact]
+    public void Should_Refresh_Empty_Apt_Lists_Once_And_Retry_When_Allowed()
+    {
+        byte[] deb = Encoding.ASCII.GetBytes("!<arch>\nstand-in deb");
+        string debPath = Path.Combine(_dir, "served.deb");
+        File.WriteAllBytes(debPath, deb);
+        var package = new PinnedPackage(PackageRegistry.Debian, "fortunes", "1:1.0-1", "sha256-" + Convert.ToHexStringLower(SHA256.HashData(deb)), "test");
+
+        string archive = new SourceCache(CacheDir, new RealDataOptions { AptGetCommand = AptWithEmptyLists(debPath), RefreshAptLists = true }).GetArchive(package);
+
+        Assert.Equal(["apt download fortunes=1:1.0-1", "apt update -qq", "apt download fortunes=1:1.0-1"], File.ReadAllLines(CallLog));
+        Assert.Equal(deb, File.ReadAllBytes(archive));
+    }
+
+    [Fact]
+    public void Should_Say_How_To_Refresh_Apt_Lists_When_It_May_Not()
+    {
+        string debPath = Path.Combine(_dir, "served.deb");
+        File.WriteAllBytes(debPath, [1, 2, 3]);
+        var package = new PinnedPackage(PackageRegistry.Debian, "fortunes", "1:1.0-1", "sha256-00", "test");
+
+        var e = Assert.Throws<SourceFetchException>(() =>
+            new SourceCache(CacheDir, new RealDataOptions { AptGetCommand = AptWithEmptyLists(debPath), RefreshAptLists = false }).GetArchive(package));
+
+        Assert.Contains("sudo apt-get update", e.Message);
+        Assert.Contains("--no-fortunes", e.Message);
+        Assert.Equal(["apt download fortunes=1:1.0-1"], File.ReadAllLines(CallLog));
+    }
+
     [Fact]
     public void Should_Compute_Integrity_In_The_Registries_Notations()
     {

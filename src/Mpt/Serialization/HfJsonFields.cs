@@ -1,10 +1,11 @@
 using System.Text.Json;
 
-namespace Mpt.Encoder;
+namespace Mpt.Serialization;
 
 /// <summary>
 /// Typed reads of the top-level keys of a Hugging Face JSON file (config.json, tokenizer_config.json), each error
-/// naming the file and the key. A key set to <c>null</c> reads as absent, as HF treats it.
+/// naming the file and the key. A key set to <c>null</c> reads as absent, as HF treats it. Shared by the T5 and BERT
+/// config readers and the tokenizer settings, so every HF file reports problems the same way.
 /// </summary>
 internal sealed class HfJsonFields(JsonElement root, string source)
 {
@@ -24,6 +25,13 @@ internal sealed class HfJsonFields(JsonElement root, string source)
     {
         if (Get(key) is not { } v) return null;
         if (v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out int i)) return i;
+        throw WrongType(key, v, "an integer");
+    }
+
+    public long? Long(string key)
+    {
+        if (Get(key) is not { } v) return null;
+        if (v.ValueKind == JsonValueKind.Number && v.TryGetInt64(out long i)) return i;
         throw WrongType(key, v, "an integer");
     }
 

@@ -1,0 +1,14 @@
+namespace Mpt.Cli;
+
+/// <summary>What <see cref="ReproducibleRelaunch.Decide"/> found.</summary>
+public enum RelaunchAction
+{
+    /// <summary>Run in this process: the mode is off, or the environment is already in place.</summary>
+    RunHere,
+
+    /// <summary>Re-execute with <see cref="RelaunchDecision.Set"/> added to the environment.</summary>
+    Relaunch,
+
+    /// <summary>The process was already re-executed and the environment is still not in place: stop, do not loop.</summary>
+    LoopDetected,
+}
