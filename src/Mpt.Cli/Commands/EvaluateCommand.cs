@@ -20,7 +20,7 @@ public static class EvaluateCommand
     /// <summary>Builds the verb.</summary>
     public static Command Create(CliContext context)
     {
-        var model = new Option<string>("--model") { Description = "Hugging Face T5 folder (config.json + weights; spiece.model unless --tokenizer), or minilm (the embedded encoder; needs --prompt).", Required = true };
+        var model = new Option<string>("--model") { Description = "Hugging Face T5 folder (config.json + weights; spiece.model unless --tokenizer), a Hugging Face BERT folder, or minilm (the embedded encoder); an encoder needs --prompt.", Required = true };
         var task = new Option<string>("--task") { Description = "Task name from the catalogue (e.g. rte, superglue-boolq) or from --task-file.", Required = true };
         var data = new Option<string>("--data") { Description = "Data file (.parquet, .jsonl, .csv, .tsv) or a folder of split files as the HF hub exports them.", Required = true };
         var prompt = new Option<string?>("--prompt") { Description = "Prompt weights: a .safetensors file (or PEFT adapter folder) with prompt_embeddings, or MPT's three tensors." };
@@ -87,9 +87,9 @@ public static class EvaluateCommand
             }
 
             string modelDir = parse.GetValue(model)!;
-            if (RunBackbones.IsMiniLM(modelDir))
+            if (RunBackbones.IsEncoder(modelDir, "--model"))
             {
-                // The encoder: the similarity verbaliser over the task's label descriptions, the one scorer of the pipeline.
+                // An encoder (minilm or a BERT folder): the similarity verbaliser over the task's label descriptions, the one scorer of the pipeline.
                 using var encoderBackbone = (EncoderRunBackbone)RunBackbones.Load(new Pipeline.ModelConfig { Path = modelDir }, new Pipeline.EvaluateConfig(), "--model");
                 string path = parse.GetValue(prompt)
                     ?? throw new ArgumentException($"the {encoderBackbone.Kind} '{encoderBackbone.Name}' is evaluated with a trained prompt: give --prompt.");

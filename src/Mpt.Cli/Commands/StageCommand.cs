@@ -39,7 +39,7 @@ public static class StageCommand
 
         var flags = new List<Flag>
         {
-            Str(new Option<string?>("--model") { Description = "Hugging Face T5 folder, or minilm for the embedded all-MiniLM-L6-v2 encoder (model.path)." }, "model.path"),
+            Str(new Option<string?>("--model") { Description = "Hugging Face T5 or BERT folder, or minilm for the embedded all-MiniLM-L6-v2 encoder (model.path)." }, "model.path"),
             Str(new Option<string?>("--tokenizer") { Description = "Tokenizer folder when the model folder has no spiece.model (model.tokenizer)." }, "model.tokenizer"),
             Str(Choice(new Option<string?>("--device") { Description = "cpu or cuda[:N] (model.device; cuda needs a CUDA libtorch)." }), "model.device"),
             Str(Choice(new Option<string?>("--dtype") { Description = "Backbone dtype (model.dtype)." }, "float32", "bfloat16"), "model.dtype"),

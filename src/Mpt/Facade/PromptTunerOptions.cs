@@ -55,6 +55,22 @@ public sealed record PromptTunerOptions
     /// </summary>
     public int? Threads { get; init; }
 
+    /// <summary>
+    /// Whether the prompt a target stage starts from (plain prompt tuning's vocabulary init, MPT's transferred prompt)
+    /// is a checkpoint candidate: it is scored on the validation examples before the first update and kept when no
+    /// update beats it (<see cref="TrainingLoopOptions.SelectStepZero"/>, as <c>mpt run</c>'s <c>adapt.select_step_zero</c>).
+    /// Needs validation examples. Null (default): on for few-shot-sized training data, at most
+    /// <see cref="FewShotExamplesPerLabel"/> examples per label, where a few updates can make a transferred prompt worse.
+    /// </summary>
+    public bool? SelectStepZero { get; init; }
+
+    /// <summary>Most training examples per label that count as few-shot for <see cref="SelectStepZero"/>'s default (the paper's largest few-shot setting, k = 32).</summary>
+    public const int FewShotExamplesPerLabel = 32;
+
+    /// <summary><see cref="SelectStepZero"/> with its default resolved for <paramref name="task"/>.</summary>
+    internal bool SelectsStepZero(LabelledTask task) =>
+        SelectStepZero ?? task.Examples.Count <= FewShotExamplesPerLabel * task.Labels.Count;
+
     /// <summary>Checks every value; throws one message naming the option.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range (the option is named).</exception>
     public void Validate()

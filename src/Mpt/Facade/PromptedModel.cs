@@ -1,3 +1,4 @@
+using Mpt.Backbones;
 using Mpt.Peft;
 using Mpt.Prompts;
 using Mpt.Training;
@@ -21,22 +22,22 @@ public sealed class PromptedModel : IDisposable
     private readonly PromptEncoder _prompt;
     private readonly PromptTask _task;
     private readonly int _taskId;
-    private readonly IPromptBackbone _backbone;
+    private readonly IBackboneTaskSet _set;
     private readonly int _maxInputLength;
     private readonly int _batchSize;
     private bool _disposed;
 
     /// <summary>
     /// Takes a reference to <paramref name="model"/> and ownership of <paramref name="prompt"/> and of
-    /// <paramref name="backbone"/> (one serving exactly <paramref name="task"/>; created when null).
+    /// <paramref name="set"/> (the backbone bound to exactly <paramref name="task"/>; created when null).
     /// </summary>
     internal PromptedModel(LoadedModel model, PromptEncoder prompt, PromptTask task, int taskId, int maxInputLength, int batchSize,
-        TrainingResult? training, IPromptBackbone? backbone = null)
+        TrainingResult? training, IBackboneTaskSet? set = null)
     {
         _model = model.AddReference();
         try
         {
-            _backbone = backbone ?? model.CreateBackbone([task]);
+            _set = set ?? model.ForTasks([task]);
         }
         catch
         {
@@ -60,25 +61,28 @@ public sealed class PromptedModel : IDisposable
     /// <summary>Prompt length l.</summary>
     public int PromptLength => _prompt.NumVirtualTokens;
 
-    /// <summary>How the prompt's last training stage went (steps, losses, best validation score); null for a loaded prompt.</summary>
+    /// <summary>
+    /// How the prompt's last training stage went (steps, losses, best validation score: the task's accuracy in %, and
+    /// the step it was reached at, 0 when the starting prompt was kept); null for a loaded prompt.
+    /// </summary>
     public TrainingResult? Training { get; }
 
     /// <summary>
     /// Loads a frozen model and a prompt saved by <see cref="Save"/> (or any PEFT prompt-tuning adapter for a T5 model).
     /// </summary>
-    /// <param name="model"><c>minilm</c> (the embedded all-MiniLM-L6-v2) or a Hugging Face T5 folder.</param>
+    /// <param name="model"><c>minilm</c> (the embedded all-MiniLM-L6-v2), a Hugging Face T5 folder or a Hugging Face BERT folder.</param>
     /// <param name="promptPath">The adapter folder (<c>adapter_config.json</c>, <c>adapter_model.safetensors</c>,
     /// and <c>mpt_task.json</c> with the labels, which an encoder prompt needs).</param>
     /// <param name="taskId">Which task of a multitask prompt to use.</param>
     /// <param name="options">Input length and batch size for prediction (other settings are ignored).</param>
-    /// <exception cref="ModelMismatchException">The prompt was saved for another model.</exception>
+    /// <exception cref="ModelMismatchException">The prompt was saved for another model (its recorded fingerprint or kind differs).</exception>
     /// <exception cref="InvalidDataException">The folder lacks what the model needs (the file is named).</exception>
     public static PromptedModel Load(string model, string promptPath, int taskId = 0, PromptTunerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(promptPath);
         options ??= new PromptTunerOptions();
         options.Validate();
-        var loaded = PromptTuner.LoadModel(model);
+        var loaded = LoadedModel.Load(model);
         try
         {
             var task = PromptTaskFile.Read(promptPath);
@@ -128,15 +132,15 @@ public sealed class PromptedModel : IDisposable
         foreach (var chunk in texts.Chunk(_batchSize))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            predictions.AddRange(_model.Predict(_backbone, _prompt, _task, _taskId, chunk, _maxInputLength, _batchSize));
+            predictions.AddRange(_model.Predict(_set, _prompt, _task, _taskId, chunk, _maxInputLength, _batchSize));
         }
         return predictions;
     }
 
     /// <summary>
-    /// Saves the prompt as a PEFT adapter folder (<c>adapter_config.json</c>, <c>adapter_model.safetensors</c>; for T5
-    /// also <c>mpt_model.json</c>, the model's fingerprint) plus <c>mpt_task.json</c> with the task's labels, which
-    /// PEFT ignores and <see cref="Load"/> reads.
+    /// Saves the prompt as a PEFT adapter folder (<c>adapter_config.json</c>, <c>adapter_model.safetensors</c>, and
+    /// <c>mpt_model.json</c>, the model's fingerprint, for every backbone) plus <c>mpt_task.json</c> with the task's
+    /// labels, which PEFT ignores and <see cref="Load"/> reads.
     /// </summary>
     /// <param name="folder">Created if needed; existing adapter files are replaced.</param>
     public void Save(string folder)
@@ -153,7 +157,7 @@ public sealed class PromptedModel : IDisposable
         if (_disposed) return;
         _disposed = true;
         _prompt.Dispose();
-        (_backbone as IDisposable)?.Dispose();
+        _set.Dispose();
         _model.Release();
     }
 }

@@ -434,7 +434,7 @@ public sealed class PipelineRunner : IDisposable
     // ---- inputs ----
 
     /// <summary>The run's backbone: the one given in the options, else <c>model.path</c> loaded once (<see cref="RunBackbones.Load"/>).</summary>
-    private IRunBackbone Backbone => _backbone ??= _options.Backbone ?? RunBackbones.Load(_config.Model, _config.Evaluate);
+    private IRunBackbone Backbone => _backbone ??= _options.Backbone ?? RunBackbones.Load(_config.Model, _config.Evaluate, log: Progress.Message);
 
     /// <summary>Saves a finished prompt as a PEFT adapter recording the backbone's fingerprint.</summary>
     private void SaveAdapter(string folder, PromptEncoder prompt) =>

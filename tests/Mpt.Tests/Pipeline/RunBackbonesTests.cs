@@ -1,5 +1,7 @@
 using Mpt.Backbones;
 using Mpt.Pipeline;
+using Mpt.Tests.Encoder;
+using TorchSharp;
 using Xunit;
 
 namespace Mpt.Tests.Pipeline;
@@ -34,9 +36,45 @@ public sealed class RunBackbonesTests : IDisposable
     [Fact]
     public void Should_Recognise_A_Bert_Folder()
     {
-        // The BERT folder loader is plugged in here when it lands; until then the folder is recognised and refused.
-        var e = Refused(Folder("bert", """{"model_type": "bert", "hidden_size": 32}"""));
-        Assert.Contains("BERT folder", e.Message);
+        // A BERT folder saved from a masked-LM head: the head tensor is ignored and said so, once, through the log.
+        using var folder = new TinyBertFolder().WriteConfigAndTokenizer();
+        using (var model = TinyBertFolder.RandomModel())
+        {
+            var weights = TinyBertFolder.StateDict(model);
+            weights["cls.predictions.bias"] = torch.zeros(TinyBertFolder.Config.VocabSize);
+            folder.WriteSafetensors(weights);
+        }
+        var log = new List<string>();
+
+        using var backbone = RunBackbones.Load(new ModelConfig { Path = folder.Path }, new EvaluateConfig(), log: log.Add);
+
+        var encoder = Assert.IsType<EncoderRunBackbone>(backbone);
+        Assert.Equal(folder.Path, encoder.Name);
+        Assert.Equal(TinyBertFolder.Config.HiddenSize, encoder.Model.Config.HiddenSize);
+        // The vocabulary init starts at the folder's first whole word, not at MiniLM's 1996 (past this vocabulary's end).
+        Assert.Equal(Array.IndexOf(TinyBertFolder.Vocabulary, "the"), encoder.Options.VocabularyInitFirstId);
+        var line = Assert.Single(log);
+        Assert.Contains("cls.predictions.bias", line);
+        Assert.True(RunBackbones.IsEncoder(folder.Path));
+    }
+
+    [Fact]
+    public void Should_Name_The_Key_When_A_Bert_Folder_Has_No_Weights()
+    {
+        using var folder = new TinyBertFolder().WriteConfigAndTokenizer();
+
+        var e = Refused(folder.Path, "--model");
+
+        Assert.StartsWith($"--model '{folder.Path}'", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void Should_Refuse_A_Folder_Without_A_Model_Type_In_One_Line()
+    {
+        var e = Refused(Folder("untyped", """{"d_model": 8}"""));
+        Assert.Contains("model_type", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
     }
 
     [Fact]
