@@ -52,8 +52,10 @@ public static class EvaluateCommand
         numerics.AddTo(command);
         command.SetAction(parse =>
         {
-            // The log line goes to stderr: stdout carries the metrics or predictions.
-            NumericsOptions.Apply(numerics.Resolve(parse, configValue: null, verbDefault: false), parse.GetValue(threads), context.Error);
+            // stdout carries the metrics or predictions, and stderr is kept for the one-line failure message, so the
+            // numerics line is written (to stderr) only when the reproducible mode was asked for.
+            bool reproducible = numerics.Resolve(parse, configValue: null, verbDefault: false);
+            NumericsOptions.Apply(reproducible, parse.GetValue(threads), reproducible ? context.Error : TextWriter.Null);
             var catalog = TaskCatalog.CreateDefault();
             if (parse.GetValue(taskFile) is { } tasksPath) UserTaskFile.RegisterAll(catalog, tasksPath);
             TaskDefinition definition = catalog.Get(parse.GetValue(task)!);

@@ -42,8 +42,10 @@ public static class PredictCommand
         numerics.AddTo(command);
         command.SetAction(parse =>
         {
-            // The log line goes to stderr: stdout carries the metrics or predictions.
-            NumericsOptions.Apply(numerics.Resolve(parse, configValue: null, verbDefault: false), parse.GetValue(threads), context.Error);
+            // stdout carries the metrics or predictions, and stderr is kept for the one-line failure message, so the
+            // numerics line is written (to stderr) only when the reproducible mode was asked for.
+            bool reproducible = numerics.Resolve(parse, configValue: null, verbDefault: false);
+            NumericsOptions.Apply(reproducible, parse.GetValue(threads), reproducible ? context.Error : TextWriter.Null);
             var modelConfig = new ModelConfig { Path = parse.GetValue(model), Tokenizer = parse.GetValue(tokenizer), Device = parse.GetValue(device)!, Dtype = parse.GetValue(dtype)! };
             modelConfig.Validate();
             DeviceSelection.Device(modelConfig.Device); // fail before any work when CUDA is missing
