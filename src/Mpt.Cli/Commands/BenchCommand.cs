@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Mpt.Benchmarks;
 using Mpt.Model;
+using Mpt.Training;
 
 namespace Mpt.Cli.Commands;
 
@@ -18,7 +19,7 @@ public static class BenchCommand
         bench.Add(SubCommand(context, TrainStepBenchmark.Name,
             "One prompt-tuning step: forward + backward + AdamW on the prompt only (backbone frozen).", TrainStepBenchmark.Run));
         bench.Add(SubCommand(context, DistillStepBenchmark.Name,
-            "One MPT distillation step: no-grad teacher forward, student MultitaskPrompt forward, L_PLM + λ(KL + hidden MSE), backward, AdamW.",
+            "One MPT distillation step as the Distiller runs it: student MultitaskPrompt forward (plus a dropout-free pass for the hidden loss by default), no-grad teacher forward, L_PLM + λ(KL + hidden MSE), backward, AdamW.",
             DistillStepBenchmark.Run));
         bench.Add(SubCommand(context, GenerateBenchmark.Name,
             "Evaluation throughput: greedy generation of up to --target tokens per example with the KV cache.", GenerateBenchmark.Run));
@@ -63,6 +64,12 @@ public static class BenchCommand
             DefaultValueFactory = _ => DropoutKernelNames.Exact,
         };
         dropoutKernel.AcceptOnlyFromAmong([.. DropoutKernelNames.All]);
+        var hiddenStateDropout = new Option<string>("--hidden-state-dropout")
+        {
+            Description = "distill-step: student hidden states of the hidden loss while dropout is on: clean_student_pass (a second, dropout-free student pass) or one_sided (the training pass's). Default the library's, " + BenchmarkSettings.HiddenStateDropoutName(defaults.HiddenStateDropout) + ".",
+            DefaultValueFactory = _ => BenchmarkSettings.HiddenStateDropoutName(defaults.HiddenStateDropout),
+        };
+        hiddenStateDropout.AcceptOnlyFromAmong([.. Enum.GetValues<HiddenStateDropout>().Select(BenchmarkSettings.HiddenStateDropoutName)]);
 
         var command = new Command(name, description) { shape, batch, seq, target, prompt, steps, warmup, threads, bf16, seed };
         var candidates = IntOption("--candidates", "Label strings each example is scored against (rank-classify).", defaults.Candidates);
@@ -83,6 +90,7 @@ public static class BenchCommand
             command.Add(tasks);
             command.Add(rank);
             command.Add(cacheTeachers);
+            command.Add(hiddenStateDropout);
         }
         command.SetAction(parse =>
         {
@@ -102,6 +110,9 @@ public static class BenchCommand
                 Tasks = hasTasks ? parse.GetValue(tasks) : defaults.Tasks,
                 Rank = hasTasks ? parse.GetValue(rank) : defaults.Rank,
                 CacheTeachers = hasTasks && parse.GetValue(cacheTeachers),
+                HiddenStateDropout = hasTasks
+                    ? Enum.GetValues<HiddenStateDropout>().Single(v => BenchmarkSettings.HiddenStateDropoutName(v) == parse.GetValue(hiddenStateDropout))
+                    : defaults.HiddenStateDropout,
                 Seed = parse.GetValue(seed),
                 Candidates = isRank ? parse.GetValue(candidates) : defaults.Candidates,
                 ReuseEncoderOutput = !(isRank && parse.GetValue(reEncode)),

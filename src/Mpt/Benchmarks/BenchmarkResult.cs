@@ -91,6 +91,9 @@ public sealed record BenchmarkResult
     /// <summary>Distillation step with the cache: bytes the cache holds per example (teacher tensors + key).</summary>
     public double? TeacherCacheBytesPerExample { get; init; }
 
+    /// <summary>Distillation step: the hidden-state dropout choice, clean_student_pass or one_sided (null elsewhere).</summary>
+    public string? HiddenStateDropout { get; init; }
+
     /// <summary>Rank classification: label strings each example was scored against (null elsewhere).</summary>
     public int? Candidates { get; init; }
 

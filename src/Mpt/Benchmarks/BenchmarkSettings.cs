@@ -1,4 +1,6 @@
+using System.Text.Json;
 using Mpt.Model;
+using Mpt.Training;
 
 namespace Mpt.Benchmarks;
 
@@ -59,6 +61,16 @@ public sealed record BenchmarkSettings
     /// before the measured steps, i.e. measure a step of the second or later epoch, where every example hits.
     /// </summary>
     public bool CacheTeachers { get; init; }
+
+    /// <summary>
+    /// Distillation step only (<c>--hidden-state-dropout</c>): which student hidden states the hidden loss compares while
+    /// dropout is on; default the library's (<see cref="DistillationOptions.HiddenStateDropout"/>).
+    /// </summary>
+    public HiddenStateDropout HiddenStateDropout { get; init; } = new DistillationOptions().HiddenStateDropout;
+
+    /// <summary>The flag and result spelling of <paramref name="choice"/>: snake_case, as the config key
+    /// <c>distill.hidden_state_dropout</c> spells it.</summary>
+    public static string HiddenStateDropoutName(HiddenStateDropout choice) => JsonNamingPolicy.SnakeCaseLower.ConvertName(choice.ToString());
 
     /// <summary>Rank classification only: label strings each example is scored against (MNLI has 3).</summary>
     public int Candidates { get; init; } = 3;

@@ -105,7 +105,13 @@ public sealed class Distiller
     /// Optional exact cache of the teacher pass (<see cref="CreateTeacherCache"/>): the losses are those of a fresh teacher
     /// pass (see <see cref="TeacherOutputCache"/> for the ulp-level caveat), the teacher forward runs once per example.
     /// </param>
-    public Func<PromptBatch, StepLosses> Objective(IPromptedModel student, TeacherPromptBank? teachers, TeacherOutputCache? cache = null)
+    /// <param name="phaseDone">
+    /// Optional, for timing (<c>mpt bench distill-step</c> measures this very step): called with
+    /// <c>"student_forward"</c> after the student pass(es), <c>"teacher"</c> after the teacher targets and
+    /// <c>"losses"</c> after the loss terms. Training passes null.
+    /// </param>
+    public Func<PromptBatch, StepLosses> Objective(IPromptedModel student, TeacherPromptBank? teachers, TeacherOutputCache? cache = null,
+        Action<string>? phaseDone = null)
     {
         var o = Options;
         return batch =>
@@ -113,6 +119,7 @@ public sealed class Distiller
             bool hidden = o.Objective == DistillationObjective.LogitsAndHidden;
             var studentIds = PromptTuningObjective.StudentTaskIds(student.Prompt, batch);
             var s = StudentForward(student, batch, student.Prompt.call(studentIds), hidden);
+            phaseDone?.Invoke("student_forward");
             var task = s.Loss;
             var parts = new Dictionary<string, Tensor> { [PromptTuningObjective.TaskLoss] = task };
             switch (o.Objective)
@@ -133,11 +140,14 @@ public sealed class Distiller
                     var t = cache is null
                         ? TeacherTargets.FromOutput(teachers!.Forward(student, batch, hidden))
                         : cache.Targets(teachers!, student, batch, s);
+                    phaseDone?.Invoke("teacher");
                     var kl = DistillationLosses.LogitKl(t.Logits, s.Logits, s.LogitsMask, o.Temperature, o.Reduction, o.ScaleKlByTemperatureSquared);
                     parts[KlLoss] = kl;
                     var hiddenLoss = hidden ? StackedHiddenMse(t.HiddenStates!, s.HiddenStates!) : torch.zeros([], ScalarType.Float32, task.device);
                     if (hidden) parts[HiddenLoss] = hiddenLoss;
-                    return new StepLosses(DistillationLosses.TotalLoss(task, kl, hiddenLoss, o.Lambda), parts);
+                    var total = DistillationLosses.TotalLoss(task, kl, hiddenLoss, o.Lambda);
+                    phaseDone?.Invoke("losses");
+                    return new StepLosses(total, parts);
                 }
             }
         };
