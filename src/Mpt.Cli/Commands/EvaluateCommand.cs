@@ -79,6 +79,19 @@ public static class EvaluateCommand
             var formatOptions = FormatOptions.Default with { AddPrefix = !parse.GetValue(noPrefix) };
             string dataPath = parse.GetValue(data)!;
             var dataset = EvaluationData.Load(definition, dataPath, dataSplit, parse.GetValue(max), formatOptions);
+            // What every evaluation report records about its inputs; each backbone adds its own evaluation settings.
+            Dictionary<string, object?> Settings(string model, string? promptFile, object? taskIdUsed) => new()
+            {
+                ["model"] = model,
+                ["prompt"] = promptFile,
+                ["task_id"] = taskIdUsed,
+                ["data_files"] = dataset.Files.Select(Path.GetFullPath).ToList(),
+                ["split"] = splitName,
+                ["source_split"] = dataset.SourceSplit,
+                ["examples"] = dataset.Examples,
+                ["available_examples"] = dataset.AvailableExamples,
+                ["add_prefix"] = formatOptions.AddPrefix,
+            };
             if (dataset.Rows.Count == 0) throw new InvalidDataException($"{dataPath}: no examples to evaluate.");
             if (definition.Labels is { Count: > 0 } labels)
             {
@@ -100,19 +113,8 @@ public static class EvaluateCommand
                 int id = ChooseTaskId(loadedPrompt, parse.GetValue(taskId), path);
                 using var single = loadedPrompt is MultitaskPrompt m && m.NumTasks > 1 ? m.ToSoftPrompt(id) : null;
                 var result = set.Evaluate(set.PromptBackbone.WithPrompt(single ?? loadedPrompt), 0, dataset.Rows, options.MaxSourceLength);
-                var encoderSettings = new Dictionary<string, object?>
-                {
-                    ["model"] = encoderBackbone.Name,
-                    ["prompt"] = Path.GetFullPath(path),
-                    ["task_id"] = id,
-                    ["data_files"] = dataset.Files.Select(Path.GetFullPath).ToList(),
-                    ["split"] = splitName,
-                    ["source_split"] = dataset.SourceSplit,
-                    ["examples"] = dataset.Examples,
-                    ["available_examples"] = dataset.AvailableExamples,
-                    ["add_prefix"] = formatOptions.AddPrefix,
-                    ["max_source_length"] = options.MaxSourceLength,
-                };
+                var encoderSettings = Settings(encoderBackbone.Name, Path.GetFullPath(path), id);
+                encoderSettings["max_source_length"] = options.MaxSourceLength;
                 Report(context, new EvaluationReport([result], encoderSettings), dataset, parse.GetValue(output), parse.GetValue(predictions));
                 return MptCli.Ok;
             }
@@ -125,23 +127,13 @@ public static class EvaluateCommand
                 ? EvaluationModel.Plain(backbone)
                 : EvaluationModel.WithPrompt(new PromptedT5(backbone, encoder), ChooseTaskId(encoder, parse.GetValue(taskId), promptPath!));
 
-            var settings = new Dictionary<string, object?>
-            {
-                ["model"] = Path.GetFullPath(modelDir),
-                ["prompt"] = promptPath is null ? null : Path.GetFullPath(promptPath),
-                ["task_id"] = encoder is null ? null : evaluated.TaskId,
-                ["data_files"] = dataset.Files.Select(Path.GetFullPath).ToList(),
-                ["split"] = splitName,
-                ["source_split"] = dataset.SourceSplit,
-                ["examples"] = dataset.Examples,
-                ["available_examples"] = dataset.AvailableExamples,
-                ["add_prefix"] = formatOptions.AddPrefix,
-                ["batch_size"] = options.BatchSize,
-                ["max_source_length"] = options.MaxSourceLength,
-                ["label_margin"] = options.LabelMargin,
-                ["free_text_max_new_tokens"] = options.FreeTextMaxNewTokens,
-                ["rank_classification"] = options.RankClassification,
-            };
+            var settings = Settings(Path.GetFullPath(modelDir), promptPath is null ? null : Path.GetFullPath(promptPath),
+                encoder is null ? null : evaluated.TaskId);
+            settings["batch_size"] = options.BatchSize;
+            settings["max_source_length"] = options.MaxSourceLength;
+            settings["label_margin"] = options.LabelMargin;
+            settings["free_text_max_new_tokens"] = options.FreeTextMaxNewTokens;
+            settings["rank_classification"] = options.RankClassification;
             var evaluator = new Evaluator(evaluated, tokenizer, options);
             EvaluationReport report = evaluator.EvaluateAll([(definition, dataset.Rows)], settings);
 
