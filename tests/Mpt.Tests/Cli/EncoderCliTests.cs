@@ -19,56 +19,14 @@ public sealed class EncoderCliTests(MiniLMFixture fixture)
     {
         Assert.True(File.Exists(fixture.Files.ModelPath));
         using var data = new UserTaskFolder();
-        string config = Path.Combine(data.Root, "small.json");
-        const string loop = """{"max_steps": 2, "batch_size": 4, "max_source_length": 24, "warmup_steps": 1, "eval_every_steps": 1}""";
-        File.WriteAllText(config, $$"""
-        {"add_prefix": false,
-         "teachers": {"prompt_length": 4, "loop": {{loop}} },
-         "distill": {"prompt_length": 4, "loop": {{loop}} },
-         "adapt": {"methods": ["mpt", "pt", "spot"], "prompt_length": 4, "few_shot": 2, "few_shot_per_class": true, "seeds": [1], "loop": {{loop}} } }
-        """);
-        string run = Path.Combine(data.Root, "R");
-
-        var result = CliRunner.Run("run", "--config", config, "--model", "minilm", "--task-file", data.TaskFile,
-            "--source", $"{UserTaskFolder.Polarity}={data.DataDir(UserTaskFolder.Polarity)}",
-            "--source", $"{UserTaskFolder.Topic}={data.DataDir(UserTaskFolder.Topic)}",
-            "--target", $"{UserTaskFolder.Reviews}={data.DataDir(UserTaskFolder.Reviews)}", "--run-dir", run, "--quiet");
-
-        Assert.True(result.ExitCode == 0, result.Error + result.Output);
+        string run = EncoderUserFlow.Run(data, "minilm", promptLength: 4, maxSourceLength: 24);
         var results = RunResults.Read(Path.Combine(run, PipelineRunner.ResultsFile));
         Assert.Equal(["mpt", "pt", "spot"], results.Targets![UserTaskFolder.Reviews].Keys.Order());
 
-        string input = Path.Combine(data.Root, "new.jsonl");
-        File.WriteAllLines(input, [
-            JsonSerializer.Serialize(new { text = "Lovely and sturdy, I use it every day.", label = "pos" }),
-            JsonSerializer.Serialize(new { text = "Broken on arrival.", label = "neg" }),
-        ]);
-        var predicted = CliRunner.Run("predict", "--model", "minilm", "--prompt", Path.Combine(run, PipelineRunner.AdaptDir, UserTaskFolder.Reviews, "mpt", "seed-1"),
-            "--task", UserTaskFolder.Reviews, "--task-file", data.TaskFile, "--input", input, "--no-task-prefix");
-
-        Assert.True(predicted.ExitCode == 0, predicted.Error + predicted.Output);
-        var lines = predicted.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal(2, lines.Length);
-        foreach (string line in lines)
-        {
-            using var doc = JsonDocument.Parse(line);
-            var scores = doc.RootElement.GetProperty("scores");
-            Assert.Equal(["neg", "pos"], scores.EnumerateObject().Select(p => p.Name).Order());
-            string best = scores.EnumerateObject().OrderByDescending(p => p.Value.GetDouble()).First().Name;
-            Assert.Equal(best, doc.RootElement.GetProperty("prediction").GetString());
-        }
-
-        // evaluate: the same scorer as the pipeline, so the test accuracy is the one results.json holds for that seed.
-        string adapted = Path.Combine(run, PipelineRunner.AdaptDir, UserTaskFolder.Reviews, "mpt", "seed-1");
-        string evaluation = Path.Combine(data.Root, "eval.json");
-        var evaluated = CliRunner.Run("evaluate", "--model", "minilm", "--task", UserTaskFolder.Reviews, "--task-file", data.TaskFile,
-            "--data", data.DataDir(UserTaskFolder.Reviews), "--split", "test", "--prompt", Path.Combine(adapted, PipelineRunner.AdapterDir),
-            "--no-task-prefix", "--max-source-length", "24", "--out", evaluation);
-        Assert.True(evaluated.ExitCode == 0, evaluated.Error + evaluated.Output);
-        using (var report = JsonDocument.Parse(File.ReadAllText(evaluation)))
-        using (var test = JsonDocument.Parse(File.ReadAllText(Path.Combine(adapted, PipelineRunner.TestResultsFile))))
-            Assert.Equal(test.RootElement.GetProperty("tasks").GetProperty(UserTaskFolder.Reviews).GetProperty("metrics").GetProperty("accuracy").GetDouble(),
-                report.RootElement.GetProperty("tasks").GetProperty(UserTaskFolder.Reviews).GetProperty("metrics").GetProperty("accuracy").GetDouble(), 9);
+        string input = EncoderUserFlow.WriteNewRows(data, "Lovely and sturdy, I use it every day.", "Broken on arrival.");
+        string adapted = EncoderUserFlow.AdaptedRun(run);
+        EncoderUserFlow.PredictShouldScoreEveryLabel(data, "minilm", adapted, input);
+        EncoderUserFlow.EvaluateShouldMatchTheRun(data, "minilm", adapted, maxSourceLength: 24);
 
         // export: a PEFT adapter for the encoder, one task compressed, recording the model.
         string exported = Path.Combine(data.Root, "peft");
