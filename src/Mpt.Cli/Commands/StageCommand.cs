@@ -170,6 +170,7 @@ public static class StageCommand
             foreach (var (method, r) in methods)
                 o.WriteLine($"  {method,-24}{$"{F(r.Mean)} ± {F(r.Std)}",18}{r.Parameters?.TrainableParameters.ToString("N0", CultureInfo.InvariantCulture) ?? "-",18}");
         }
+        o.Write(ComparisonLines.Format(results.Comparisons));
         o.WriteLine($"run folder {runDir} ({PipelineRunner.ResultsFile}, {PipelineRunner.MetricsFile})");
     }
 

@@ -13,17 +13,14 @@ namespace Mpt.Quickstart;
 public static class ConsoleResultsTable
 {
     /// <summary>Column order: baselines without training first, then the report's method order (PT, SPoT, MPT, others).</summary>
-    public static List<string> MethodOrder(IEnumerable<string> methods)
-    {
-        var all = methods.Distinct(StringComparer.Ordinal).ToList();
-        var untrained = MethodNames.Order(all.Where(m => AdaptMethods.ByKey(m) is { Trained: false }));
-        return [.. untrained, .. MethodNames.Order(all.Except(untrained))];
-    }
+    public static List<string> MethodOrder(IEnumerable<string> methods) => MethodNames.BaselinesFirst(methods);
 
     /// <summary>Renders the table of <paramref name="targets"/> (task → method → result).</summary>
     /// <param name="targets">The results, as in results.json.</param>
     /// <param name="markdown">Write a Markdown pipe table instead of aligned columns.</param>
-    public static string Format(IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodResult>> targets, bool markdown = false)
+    /// <param name="comparisons">results.json's paired comparisons, printed under the table (<see cref="ComparisonLines"/>).</param>
+    public static string Format(IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodResult>> targets, bool markdown = false,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodComparison>>? comparisons = null)
     {
         var methods = MethodOrder(targets.Values.SelectMany(m => m.Keys));
         var header = new List<string> { "target (accuracy %)" };
@@ -41,7 +38,7 @@ public static class ConsoleResultsTable
                 ? r.TrainableParams.ToString("N0", CultureInfo.InvariantCulture)
                 : ReportTables.None));
         rows.Add(parameters);
-        return markdown ? Markdown(header, rows) : Aligned(header, rows);
+        return (markdown ? Markdown(header, rows) : Aligned(header, rows)) + ComparisonLines.Format(comparisons);
     }
 
     /// <summary>Printed method name (the registry's display name, see <see cref="MethodNames.Display"/>).</summary>
