@@ -12,18 +12,18 @@ namespace Mpt.Evaluation;
 /// </summary>
 /// <param name="Task">Catalogue name of the task.</param>
 /// <param name="Metrics">The task's metrics, in the task's order.</param>
-/// <param name="Labels">The task's label list (accuracy's invalid rate, macro F1 and Matthews read it); null for free text.</param>
 /// <param name="Predictions">Post-processed predictions, one per test row.</param>
 /// <param name="Targets">The targets they were scored against (decoded targets when the evaluation scores those).</param>
+/// <param name="Labels">The task's label list (accuracy's invalid rate, macro F1 and Matthews read it); null for free text.</param>
 /// <param name="Groups">Per row, the question it belongs to, for the grouped metrics (MultiRC: <c>extra_fields.group</c>;
 /// ReCoRD: the query, i.e. the source text); null for other tasks.</param>
 /// <param name="Answers">Per row, every gold answer of its query (ReCoRD's <c>extra_fields.answers</c>); null for other tasks.</param>
 public sealed record TestPredictions(
     string Task,
     IReadOnlyList<MetricKind> Metrics,
-    IReadOnlyList<string>? Labels,
     IReadOnlyList<string> Predictions,
     IReadOnlyList<string> Targets,
+    IReadOnlyList<string>? Labels = null,
     IReadOnlyList<string>? Groups = null,
     IReadOnlyList<IReadOnlyList<string>>? Answers = null)
 {
@@ -45,7 +45,7 @@ public sealed record TestPredictions(
                 ? list.Select(PythonText.Str).ToList()
                 : throw new ArgumentException($"{task.Name}: a row has no extra_fields.answers list."))).ToList();
         }
-        return new TestPredictions(task.Name, task.Metrics, task.Labels, result.Predictions, result.Targets, groups, answers);
+        return new TestPredictions(task.Name, task.Metrics, result.Predictions, result.Targets, task.Labels, groups, answers);
     }
 
     /// <summary>Number of test rows.</summary>
