@@ -10,23 +10,44 @@ namespace Mpt.Evaluation;
 /// to). Enough to rescore any subset — or any resample — of the test set with the very metric code that scored the run
 /// (<see cref="MetricSuite"/>), which is what the paired bootstrap over test examples does (<see cref="PairedBootstrap"/>).
 /// </summary>
-/// <param name="Task">Catalogue name of the task.</param>
-/// <param name="Metrics">The task's metrics, in the task's order.</param>
-/// <param name="Predictions">Post-processed predictions, one per test row.</param>
-/// <param name="Targets">The targets they were scored against (decoded targets when the evaluation scores those).</param>
-/// <param name="Labels">The task's label list (accuracy's invalid rate, macro F1 and Matthews read it); null for free text.</param>
-/// <param name="Groups">Per row, the question it belongs to, for the grouped metrics (MultiRC: <c>extra_fields.group</c>;
+/// <param name="task">Catalogue name of the task.</param>
+/// <param name="metrics">The task's metrics, in the task's order.</param>
+/// <param name="predictions">Post-processed predictions, one per test row.</param>
+/// <param name="targets">The targets they were scored against (decoded targets when the evaluation scores those).</param>
+/// <param name="labels">The task's label list (accuracy's invalid rate, macro F1 and Matthews read it); null for free text.</param>
+/// <param name="groups">Per row, the question it belongs to, for the grouped metrics (MultiRC: <c>extra_fields.group</c>;
 /// ReCoRD: the query, i.e. the source text); null for other tasks.</param>
-/// <param name="Answers">Per row, every gold answer of its query (ReCoRD's <c>extra_fields.answers</c>); null for other tasks.</param>
-public sealed record TestPredictions(
-    string Task,
-    IReadOnlyList<MetricKind> Metrics,
-    IReadOnlyList<string> Predictions,
-    IReadOnlyList<string> Targets,
-    IReadOnlyList<string>? Labels = null,
-    IReadOnlyList<string>? Groups = null,
-    IReadOnlyList<IReadOnlyList<string>>? Answers = null)
+/// <param name="answers">Per row, every gold answer of its query (ReCoRD's <c>extra_fields.answers</c>); null for other tasks.</param>
+public sealed class TestPredictions(
+    string task,
+    IReadOnlyList<MetricKind> metrics,
+    IReadOnlyList<string> predictions,
+    IReadOnlyList<string> targets,
+    IReadOnlyList<string>? labels = null,
+    IReadOnlyList<string>? groups = null,
+    IReadOnlyList<IReadOnlyList<string>>? answers = null)
 {
+    /// <summary>Catalogue name of the task.</summary>
+    public string Task { get; } = task;
+
+    /// <summary>The task's metrics.</summary>
+    public IReadOnlyList<MetricKind> Metrics { get; } = metrics;
+
+    /// <summary>Predictions, one per test row.</summary>
+    public IReadOnlyList<string> Predictions { get; } = predictions;
+
+    /// <summary>Targets, one per test row.</summary>
+    public IReadOnlyList<string> Targets { get; } = targets;
+
+    /// <summary>The task's label list, or null.</summary>
+    public IReadOnlyList<string>? Labels { get; } = labels;
+
+    /// <summary>The question of every row (MultiRC, ReCoRD), or null.</summary>
+    public IReadOnlyList<string>? Groups { get; } = groups;
+
+    /// <summary>The gold answers of every row's query (ReCoRD), or null.</summary>
+    public IReadOnlyList<IReadOnlyList<string>>? Answers { get; } = answers;
+
     /// <summary>The outcomes of <paramref name="result"/>, an evaluation of <paramref name="task"/> on <paramref name="rows"/>.</summary>
     /// <exception cref="ArgumentException">The result does not have one prediction per row.</exception>
     public static TestPredictions Of(TaskDefinition task, IReadOnlyList<TextToTextRow> rows, TaskEvaluationResult result)
@@ -51,14 +72,22 @@ public sealed record TestPredictions(
     /// <summary>Number of test rows.</summary>
     public int Count => Predictions.Count;
 
+    private IReadOnlyList<int[]>? _units;
+    private bool[]? _correct;
+
     /// <summary>
-    /// The units a bootstrap resamples, each a list of row indices: one row each, except for the grouped metrics, whose
-    /// unit is a whole question (its rows in order; questions in order of first appearance) — a question's answers are
-    /// scored together, so they are drawn together.
+    /// Number of units a bootstrap resamples: rows, except for the grouped metrics, whose unit is a whole question (its
+    /// rows in order; questions in order of first appearance) — a question's answers are scored together, so they are
+    /// drawn together.
     /// </summary>
-    public IReadOnlyList<IReadOnlyList<int>> Units()
+    public int UnitCount => Units.Count;
+
+    /// <summary>The rows of every unit (see <see cref="UnitCount"/>).</summary>
+    public IReadOnlyList<int[]> Units => _units ??= MakeUnits();
+
+    private List<int[]> MakeUnits()
     {
-        if (Groups is null) return Enumerable.Range(0, Count).Select(i => (IReadOnlyList<int>)[i]).ToList();
+        if (Groups is null) return Enumerable.Range(0, Count).Select(i => new[] { i }).ToList();
         var byGroup = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var order = new List<List<int>>();
         for (int i = 0; i < Count; i++)
@@ -66,28 +95,26 @@ public sealed record TestPredictions(
             if (!byGroup.TryGetValue(Groups[i], out var rows)) order.Add(byGroup[Groups[i]] = rows = []);
             rows.Add(i);
         }
-        return order;
+        return order.Select(rows => rows.ToArray()).ToList();
     }
 
     /// <summary>
-    /// The task's score (ATTEMPT's <c>average_metrics</c>, <see cref="EvaluationReport.AverageOf"/>) on the rows of
-    /// <paramref name="draw"/>, a list of indices into <paramref name="units"/> that may repeat: a unit drawn twice counts
-    /// twice, and each drawn copy of a question is its own question (numbered by its position in the draw).
+    /// The task's score (ATTEMPT's <c>average_metrics</c>, <see cref="EvaluationReport.AverageOf"/>) on the units of
+    /// <paramref name="draw"/>, indices in [0, <see cref="UnitCount"/>) that may repeat: a unit drawn twice counts twice,
+    /// and each drawn copy of a question is its own question (numbered by its position in the draw).
     /// </summary>
-    public double Score(IReadOnlyList<IReadOnlyList<int>> units, IReadOnlyList<int> draw)
+    public double Score(IReadOnlyList<int> draw)
     {
-        // Accuracy alone is the mean of per-row correctness: counted directly (the same sum AccuracyMetric takes), which
-        // keeps a 10,000-fold resample of a classification task cheap.
+        var units = Units;
+        // Accuracy alone is the mean of per-row correctness (a unit is one row): counted directly — the same count
+        // AccuracyMetric takes — which keeps 10,000 resamples of a classification task cheap.
         if (Groups is null && Metrics is [MetricKind.Accuracy])
         {
-            int correct = 0, n = 0;
-            foreach (int u in draw)
-                foreach (int i in units[u])
-                {
-                    n++;
-                    if (string.Equals(Targets[i], Predictions[i], StringComparison.Ordinal)) correct++;
-                }
-            return 100.0 * correct / n;
+            var correct = _correct ??= Enumerable.Range(0, Count).Select(i => string.Equals(Targets[i], Predictions[i], StringComparison.Ordinal)).ToArray();
+            int hits = 0;
+            for (int k = 0; k < draw.Count; k++)
+                if (correct[draw[k]]) hits++;
+            return 100.0 * hits / draw.Count;
         }
         var rows = new List<TextToTextRow>();
         var predictions = new List<string>();
@@ -105,9 +132,5 @@ public sealed record TestPredictions(
     }
 
     /// <summary>The task's score on the whole test set (every unit once): the run's recorded test score.</summary>
-    public double Score()
-    {
-        var units = Units();
-        return Score(units, Enumerable.Range(0, units.Count).ToList());
-    }
+    public double Score() => Score(Enumerable.Range(0, UnitCount).ToList());
 }

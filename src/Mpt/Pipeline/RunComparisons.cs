@@ -127,20 +127,16 @@ public static class RunComparisons
             notes.Add($"{pair}: the runs were tested on different examples (lengths or targets differ): not compared.");
             return null;
         }
-        var units = first.Units();
-        var scoresA = paired.Select(p => Scorer(p.A, units)).ToList();
-        var scoresB = paired.Select(p => Scorer(p.B, units)).ToList();
-        var interval = bootstrap.Compare(units.Count, scoresA, scoresB);
+        var scoresA = paired.Select(p => (Func<IReadOnlyList<int>, double>)p.A.Score).ToList();
+        var scoresB = paired.Select(p => (Func<IReadOnlyList<int>, double>)p.B.Score).ToList();
+        var interval = bootstrap.Compare(first.UnitCount, scoresA, scoresB);
         if (!double.IsFinite(interval.Mean) || interval.Resamples == 0)
         {
             notes.Add($"{pair}: the score is undefined on the test set or its resamples: not compared.");
             return null;
         }
-        return new MethodComparison(a, b, interval.Mean, interval.Low, interval.High, interval.Resamples, interval.Confidence, paired.Count, units.Count);
+        return new MethodComparison(a, b, interval.Mean, interval.Low, interval.High, interval.Resamples, interval.Confidence, paired.Count, first.UnitCount);
     }
-
-    private static Func<IReadOnlyList<int>, double> Scorer(TestPredictions predictions, IReadOnlyList<IReadOnlyList<int>> units) =>
-        draw => predictions.Score(units, draw);
 
     private static bool SameTest(TestPredictions x, TestPredictions y) =>
         x.Count == y.Count && x.Targets.SequenceEqual(y.Targets, StringComparer.Ordinal)

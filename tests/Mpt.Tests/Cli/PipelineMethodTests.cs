@@ -160,5 +160,10 @@ public sealed class PipelineMethodTests : IDisposable
         foreach (string target in new[] { "rte", "superglue-boolq" })
             foreach (string method in new[] { PipelineRunner.MultiTargetKey, "pt" })
                 Assert.Equal(want[target][method].Seeds.Select(s => s.Score), got[target][method].Seeds.Select(s => s.Score));
+        // MPT* − PT pairs each target's outcomes from the shared MPT* run with PT's: the same intervals after the resume.
+        var wantComparisons = RunResults.Read(Path.Combine(straight, PipelineRunner.ResultsFile)).Comparisons!;
+        var gotComparisons = RunResults.Read(Path.Combine(broken, PipelineRunner.ResultsFile)).Comparisons!;
+        foreach (string target in new[] { "rte", "superglue-boolq" })
+            Assert.Equal(wantComparisons[target]["mpt*-pt"], gotComparisons[target]["mpt*-pt"]);
     }
 }

@@ -43,12 +43,11 @@ public sealed class TestPredictionsTests
         var outcomes = TestPredictions.Of(task, rows, result);
 
         Assert.Equal(result.Average, outcomes.Score());
-        var units = outcomes.Units();
-        Assert.Equal(40, units.Count);
+        Assert.Equal(40, outcomes.UnitCount);
         int[] draw = [3, 3, 7, 0, 39, 12, 12, 12, 5, 20, 21, 22, 8, 9, 1];
         var drawnRows = draw.Select(i => rows[i]).ToList();
         double expected = EvaluationReport.AverageOf(MetricSuite.Score(task, drawnRows, draw.Select(i => predictions[i]).ToList()));
-        Assert.Equal(expected, outcomes.Score(units, draw));
+        Assert.Equal(expected, outcomes.Score(draw));
     }
 
     [Fact]
@@ -59,14 +58,14 @@ public sealed class TestPredictionsTests
         var outcomes = TestPredictions.Of(task, rows, result);
 
         Assert.Equal(result.Average, outcomes.Score());
-        var units = outcomes.Units();
-        Assert.Equal([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]], units.Select(u => u.ToArray()));
+        var units = outcomes.Units;
+        Assert.Equal([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]], units);
         // Questions 1, 1, 3: six answers and three questions for exact match, question 1 twice under two names.
         int[] draw = [1, 1, 3];
         var copies = draw.SelectMany((q, position) => units[q].Select(i => rows[i] with
             { ExtraFields = new Dictionary<string, object?> { ["group"] = $"copy {position}" } })).ToList();
         double expected = EvaluationReport.AverageOf(MetricSuite.Score(task, copies, draw.SelectMany(q => units[q].Select(i => predictions[i])).ToList()));
-        Assert.Equal(expected, outcomes.Score(units, draw));
+        Assert.Equal(expected, outcomes.Score(draw));
     }
 
     [Theory]
