@@ -42,6 +42,11 @@ public static class ComparisonLines
     public static string Verdict(MethodComparison c) =>
         c.Distinguishable ? $"distinguishable from 0 ({MethodNames.Display(c.Mean > 0 ? c.A : c.B)} better)" : "not distinguishable from 0";
 
+    /// <summary>What the report says under the results table of a run without comparisons.</summary>
+    public const string NoneRecorded =
+        "No paired comparisons in results.json (its runs have no per-example test predictions): the differences above carry no " +
+        "intervals, so none of them can be told apart from seed and test-sample noise (docs/statistics.md).";
+
     /// <summary>
     /// The report's section: every comparison as a table, and one sentence naming the differences that are
     /// distinguishable from 0 (or saying that none is).

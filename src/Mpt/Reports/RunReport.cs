@@ -108,8 +108,7 @@ public static class RunReport
                                        "The best method of each row is in bold."));
             doc.Add(ReportTables.Results(targets, options.ScoreDecimals));
             if (results.Comparisons is { } comparisons) ComparisonLines.AddTo(doc, comparisons);
-            else if (methods.Count > 1)
-                missing.Add($"{RunResults.FileName} has no paired comparisons (runs without per-example test predictions): no intervals on the method differences.");
+            else if (methods.Count > 1) doc.Add(new ParagraphBlock(ComparisonLines.NoneRecorded));
             if (methods.Count == 1)
                 missing.Add($"only one method ({MethodNames.Display(methods[0])}) in {RunResults.FileName}: the results table compares nothing.");
             foreach (var (task, byMethod) in targets)
