@@ -35,18 +35,18 @@ internal static class EncoderUserFlow
     /// <summary>The folder of the MPT target run of seed 1.</summary>
     public static string AdaptedRun(string run) => Path.Combine(run, PipelineRunner.AdaptDir, UserTaskFolder.Reviews, "mpt", "seed-1");
 
-    /// <summary>Writes two new rows to label; returns the input file.</summary>
+    /// <summary>Writes two new rows to label, without the label column (a user labelling new text has none); returns the input file.</summary>
     public static string WriteNewRows(UserTaskFolder data, string positive, string negative)
     {
         string input = Path.Combine(data.Root, "new.jsonl");
-        File.WriteAllLines(input, [
-            JsonSerializer.Serialize(new { text = positive, label = "pos" }),
-            JsonSerializer.Serialize(new { text = negative, label = "neg" }),
-        ]);
+        File.WriteAllLines(input, [JsonSerializer.Serialize(new { text = positive }), JsonSerializer.Serialize(new { text = negative })]);
         return input;
     }
 
-    /// <summary><c>mpt predict</c> prints one line per row with the score of every label, and the prediction is the best-scored label.</summary>
+    /// <summary>
+    /// <c>mpt predict</c> prints one line per (unlabelled) row with the score of every label and no target, and the
+    /// prediction is the best-scored label.
+    /// </summary>
     public static void PredictShouldScoreEveryLabel(UserTaskFolder data, string model, string adapted, string input)
     {
         var predicted = CliRunner.Run("predict", "--model", model, "--prompt", adapted,
@@ -61,6 +61,7 @@ internal static class EncoderUserFlow
             Assert.Equal(["neg", "pos"], scores.EnumerateObject().Select(p => p.Name).Order());
             string best = scores.EnumerateObject().OrderByDescending(p => p.Value.GetDouble()).First().Name;
             Assert.Equal(best, doc.RootElement.GetProperty("prediction").GetString());
+            Assert.False(doc.RootElement.TryGetProperty("target", out _), line);
         }
     }
 
