@@ -21,7 +21,7 @@ public static class PredictCommand
     public static Command Create(CliContext context)
     {
         var model = new Option<string>("--model") { Description = $"The backbone: {RunBackbones.Supported}.", Required = true };
-        var input = new Option<string>("--input") { Description = "A .txt file (one input per line) or a task data file (.jsonl, .parquet, .csv, .tsv; needs --task).", Required = true };
+        var input = new Option<string>("--input") { Description = "A .txt file (one input per line) or a task data file (.jsonl, .parquet, .csv, .tsv; needs --task; the label column is optional).", Required = true };
         var prompt = new Option<string?>("--prompt") { Description = "Prompt: PEFT adapter folder, run folder or .safetensors file." };
         var taskId = new Option<int?>("--task-id") { Description = "Which task prompt of a multitask prompt to use." };
         var task = new Option<string?>("--task") { Description = "Task whose format the data file's rows get (and whose labels bound generation)." };
