@@ -95,6 +95,7 @@ public sealed class PipelineRunner : IDisposable
         foreach (var t in _config.Sources.Concat(_config.Targets)) Backbone.EnsureSupports(_catalog.Get(t.Task!)); // e.g. free text on an encoder
         if (Backbone is T5RunBackbone t5) _ = t5.Tokenizer; // a tokenizer that does not belong to the model is refused before any work
         CheckTeachersFrom(stages);
+        DataPreflight.Check(_config, stages, (data, split) => RowsOf(data, split)); // every split the stages read, before any work
         string config = ConfigJson.Serialize(_config);
         File.WriteAllText(Path.Combine(RunDir, ConfigFile), config);
         Dictionary<string, IReadOnlyDictionary<string, MethodResult>>? targets = null;
