@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Mpt.Methods;
 using Mpt.Pipeline;
+using Mpt.Quickstart;
 using Mpt.Reports;
 
 namespace Mpt.Cli.Commands;
@@ -134,7 +135,10 @@ public static class StageCommand
         Console.CancelKeyPress += onCancel;
         try
         {
-            using var runner = new PipelineRunner(cfg, runDir, new PipelineRunOptions { Resume = resume, Progress = progress, Stop = stop });
+            using var runner = new PipelineRunner(cfg, runDir, new PipelineRunOptions
+            {
+                Resume = resume, Progress = progress, Stop = stop, TaskData = BenchmarkTaskResolver.Instance, Reporter = new MarkdownRunReporter(),
+            });
             PipelineOutcome outcome = spectre is not null ? spectre.Run(() => runner.Run(stages)) : runner.Run(stages);
             WriteSummary(context.Output, outcome.Results, runner.RunDir);
             if (outcome.Report is { } report) context.Output.WriteLine($"report {report}");

@@ -24,6 +24,12 @@ public sealed record PipelineRunOptions
     /// </summary>
     public int BootstrapResamples { get; init; } = Metrics.PairedBootstrap.DefaultResamples;
 
-    /// <summary>Report writer called after results.json.</summary>
-    public IRunReporter Reporter { get; init; } = RunReporters.Default;
+    /// <summary>Report writer called after results.json; none by default (the mpt CLI passes its markdown report).</summary>
+    public IRunReporter Reporter { get; init; } = RunReporters.None;
+
+    /// <summary>
+    /// Gives data to task entries without <c>data</c> before the run validates its tasks; by default none does, and such an
+    /// entry is refused (<see cref="TaskDataResolvers.None"/>). The mpt CLI passes its benchmark builder.
+    /// </summary>
+    public ITaskDataResolver TaskData { get; init; } = TaskDataResolvers.None;
 }

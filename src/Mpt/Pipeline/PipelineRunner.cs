@@ -26,7 +26,7 @@ namespace Mpt.Pipeline;
 /// config.json                            the resolved config of the last invocation
 /// metrics.jsonl                          logged steps of every run (<see cref="StepMetrics"/>, <see cref="Reports.MetricsLog"/>)
 /// results.json                           <see cref="RunResults"/> (targets, stages, model, prompts, config)
-/// report/                                report.md, report.html, PNG plots (<see cref="RunReport"/>)
+/// report/                                report.md, report.html, PNG plots (<see cref="PipelineRunOptions.Reporter"/>)
 /// teachers/TASK/                         RunFolder of a teacher; adapter/ = PEFT PROMPT_TUNING + mpt_model.json
 /// distill/                               RunFolder of source training; adapter/ = PEFT MULTITASK_PROMPT_TUNING
 /// adapt/TARGET/METHOD/seed-S/            RunFolder of a target run; adapter/, test_results.json, test_predictions.json
@@ -92,11 +92,12 @@ public sealed class PipelineRunner : IDisposable
     public PipelineOutcome Run(PipelineStages stages)
     {
         _config.Validate(stages);
-        _config = Quickstart.BenchmarkTasks.Resolve(_config, _catalog, Progress.Message); // benchmark tasks by name: data built on demand
+        _config = _options.TaskData.Resolve(_config, _catalog, Progress.Message); // e.g. benchmark tasks by name: data built on demand by the CLI
         _config.ValidateTasks(_catalog, stages); // unknown task → closest name, rank classification needs labels, before any work
         foreach (var t in _config.Sources.Concat(_config.Targets)) Backbone.EnsureSupports(_catalog.Get(t.Task!)); // e.g. free text on an encoder
         if (Backbone is T5RunBackbone t5) _ = t5.Tokenizer; // a tokenizer that does not belong to the model is refused before any work
         CheckTeachersFrom(stages);
+        DataPreflight.Check(_config, stages, (data, split) => RowsOf(data, split)); // every split the stages read, before any work
         string config = ConfigJson.Serialize(_config);
         File.WriteAllText(Path.Combine(RunDir, ConfigFile), config);
         Dictionary<string, IReadOnlyDictionary<string, MethodResult>>? targets = null;
@@ -106,7 +107,7 @@ public sealed class PipelineRunner : IDisposable
         var results = new RunResults(Targets: targets, Stages: StageSummaries(), Model: BackboneSummary(), Prompts: PromptFilesOfRun(),
             Config: JsonNode.Parse(config)!.AsObject(), Numerics: NumericsSummary.OfThisProcess(), Comparisons: Comparisons(targets));
         results.Write(Path.Combine(RunDir, ResultsFile));
-        // The single call site of the report writer (see RunReporters.Default); after results.json, so a failing report
+        // The single call site of the report writer (PipelineRunOptions.Reporter); after results.json, so a failing report
         // costs the report only.
         string? report = null, reportError = null;
         try { report = _options.Reporter.Write(RunDir); }
