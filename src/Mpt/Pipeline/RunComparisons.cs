@@ -37,9 +37,8 @@ public static class RunComparisons
     /// <summary>
     /// Compares, per target of <paramref name="targets"/> (results.json's <c>targets</c>), every later method of
     /// <see cref="MethodNames.BaselinesFirst"/> with every earlier one (MPT − PT, MPT − SPoT, SPoT − PT, PT − majority, …),
-    /// trained pairs first.
+    /// trained pairs first. A method whose per-example file is missing or damaged is left out with a note naming the file.
     /// </summary>
-    /// <exception cref="InvalidDataException">A damaged predictions file (named).</exception>
     public static Outcome Compute(string runDir, IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodResult>> targets, PairedBootstrap bootstrap)
     {
         var comparisons = new Dictionary<string, IReadOnlyDictionary<string, MethodComparison>>(StringComparer.Ordinal);
@@ -50,7 +49,15 @@ public static class RunComparisons
             var outcomes = new Dictionary<string, IReadOnlyList<(long Seed, TestPredictions Predictions)>>(StringComparer.Ordinal);
             foreach (string method in methods)
             {
-                if (Load(runDir, target, method, byMethod[method]) is { } loaded) outcomes[method] = loaded;
+                List<(long, TestPredictions)>? loaded;
+                // A damaged file costs its method's comparisons, not the run: results.json is written after this.
+                try { loaded = Load(runDir, target, method, byMethod[method]); }
+                catch (InvalidDataException e)
+                {
+                    notes.Add($"{target}: {MethodNames.Display(method)}: {e.Message} Its comparisons are left out.");
+                    continue;
+                }
+                if (loaded is not null) outcomes[method] = loaded;
                 else notes.Add($"{target}: {MethodNames.Display(method)} has no per-example test predictions ({TestPredictionsFile.FileName} " +
                                $"in {TargetRunFolder(runDir, target, method, byMethod[method].Seeds[0].Seed)}; runs made before they were recorded): " +
                                "its comparisons are left out.");
@@ -78,7 +85,7 @@ public static class RunComparisons
     /// was. A folder without per-example predictions (made before they were recorded) keeps its results.json; the notes say why.
     /// </summary>
     /// <returns>The comparisons and notes; null when the folder has no results.json or it has no target results.</returns>
-    /// <exception cref="InvalidDataException">A damaged results.json or predictions file (named).</exception>
+    /// <exception cref="InvalidDataException">A damaged results.json (named).</exception>
     public static Outcome? Refresh(string runDir, PairedBootstrap bootstrap)
     {
         string path = Path.Combine(runDir, RunResults.FileName);

@@ -70,6 +70,20 @@ public sealed class ReportComparisonsCommandTests : IDisposable
     }
 
     [Fact]
+    public void Should_Leave_Out_A_Method_Whose_Predictions_File_Is_Damaged_Naming_The_File()
+    {
+        WriteRun(predictions: true);
+        string damaged = Path.Combine(RunComparisons.TargetRunFolder(_dir, "rte", "pt", 2), TestPredictionsFile.FileName);
+        File.WriteAllText(damaged, "{\"format_version\": 1, \"tasks\": [");
+
+        var result = CliRunner.Run("report", _dir);
+
+        Assert.Equal(MptCli.Ok, result.ExitCode);
+        Assert.Contains($"comparisons: rte: PT: {damaged}: not a valid test_predictions.json", result.Output);
+        Assert.DoesNotContain("MPT − PT", result.Output);
+    }
+
+    [Fact]
     public void Should_Refuse_Fewer_Than_One_Resample()
     {
         WriteRun(predictions: true);
