@@ -50,17 +50,17 @@ public static class RunComparisons
             foreach (string method in methods)
             {
                 List<(long, TestPredictions)>? loaded;
+                string? missing;
                 // A damaged file costs its method's comparisons, not the run: results.json is written after this.
-                try { loaded = Load(runDir, target, method, byMethod[method]); }
+                try { loaded = Load(runDir, target, method, byMethod[method], out missing); }
                 catch (InvalidDataException e)
                 {
                     notes.Add($"{target}: {MethodNames.Display(method)}: {e.Message} Its comparisons are left out.");
                     continue;
                 }
                 if (loaded is not null) outcomes[method] = loaded;
-                else notes.Add($"{target}: {MethodNames.Display(method)} has no per-example test predictions ({TestPredictionsFile.FileName} " +
-                               $"in {TargetRunFolder(runDir, target, method, byMethod[method].Seeds[0].Seed)}; runs made before they were recorded): " +
-                               "its comparisons are left out.");
+                else notes.Add($"{target}: {MethodNames.Display(method)} has no per-example test predictions ({missing} not found; " +
+                               "runs made before they were recorded): its comparisons are left out.");
             }
             var pairs = new List<(string A, string B)>();
             for (int j = methods.Count - 1; j >= 0; j--)
@@ -97,14 +97,19 @@ public static class RunComparisons
         return outcome;
     }
 
-    /// <summary>The outcomes of every seed of a method on a target, or null when a seed's file is missing.</summary>
-    private static List<(long Seed, TestPredictions Predictions)>? Load(string runDir, string target, string method, MethodResult result)
+    /// <summary>The outcomes of every seed of a method on a target, or null when a seed's file is missing (<paramref name="missing"/>).</summary>
+    private static List<(long Seed, TestPredictions Predictions)>? Load(string runDir, string target, string method, MethodResult result, out string? missing)
     {
         var runs = new List<(long, TestPredictions)>();
+        missing = null;
         foreach (var seed in result.Seeds)
         {
             string file = Path.Combine(TargetRunFolder(runDir, target, method, seed.Seed), TestPredictionsFile.FileName);
-            if (!File.Exists(file)) return null;
+            if (!File.Exists(file))
+            {
+                missing = file;
+                return null;
+            }
             var tasks = TestPredictionsFile.Read(file);
             runs.Add((seed.Seed, tasks.TryGetValue(target, out var p) ? p
                 : throw new InvalidDataException($"{file}: no predictions for task '{target}'.")));

@@ -64,7 +64,7 @@ public sealed class ReportComparisonsCommandTests : IDisposable
         var result = CliRunner.Run("report", _dir);
 
         Assert.Equal(MptCli.Ok, result.ExitCode);
-        Assert.Contains("comparisons: rte: MPT has no per-example test predictions (test_predictions.json", result.Output);
+        Assert.Contains($"comparisons: rte: MPT has no per-example test predictions ({Path.Combine(RunComparisons.TargetRunFolder(_dir, "rte", "mpt", 1), TestPredictionsFile.FileName)} not found", result.Output);
         Assert.Contains(ComparisonLines.NoneRecorded, File.ReadAllText(Path.Combine(_dir, "report", "report.md")));
         Assert.Equal(before, File.ReadAllText(Path.Combine(_dir, RunResults.FileName)));
     }

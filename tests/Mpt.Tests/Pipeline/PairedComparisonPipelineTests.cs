@@ -95,10 +95,11 @@ public sealed class PairedComparisonPipelineTests(MiniLMFixture fixture)
         Assert.Equal(comparisons.Values, again.Comparisons[UserTaskFolder.Reviews].Values);
 
         // A run without its per-example file loses its comparisons, with a note naming method and file.
-        File.Delete(Path.Combine(RunComparisons.TargetRunFolder(run, UserTaskFolder.Reviews, "pt", 2), TestPredictionsFile.FileName));
+        string deleted = Path.Combine(RunComparisons.TargetRunFolder(run, UserTaskFolder.Reviews, "pt", 2), TestPredictionsFile.FileName);
+        File.Delete(deleted);
         var partial = RunComparisons.Refresh(run, new PairedBootstrap(Resamples))!;
         Assert.Equal(["mpt-spot", "mpt-majority", "spot-majority"], partial.Comparisons[UserTaskFolder.Reviews].Keys);
-        Assert.Contains(partial.Notes, n => n.Contains("PT has no per-example test predictions") && n.Contains(TestPredictionsFile.FileName));
+        Assert.Contains(partial.Notes, n => n.Contains($"PT has no per-example test predictions ({deleted} not found"));
 
         // An old folder (no per-example files at all): notes, no comparisons, results.json left as it was.
         foreach (string file in Directory.EnumerateFiles(run, TestPredictionsFile.FileName, SearchOption.AllDirectories)) File.Delete(file);
