@@ -58,6 +58,7 @@ public static class QuickstartCommand
             bool fortunes = !parse.GetValue(noFortunes);
             if (!fortunes)
                 cfg = cfg with { Sources = [.. cfg.Sources.Where(t => t.Task != FortuneTask)], Targets = [.. cfg.Targets.Where(t => t.Task != FortuneTask)] };
+            cfg.Validate(PipelineStages.All); // a config error is one line before the benchmark is built or a model loaded
             cfg = WithBenchmarkData(context, cfg, parse.GetValue(dataDir) ?? BenchmarkTasks.DefaultDataDir, parse.GetValue(cacheDir), parse.GetValue(rebuild), fortunes);
             NumericsOptions.Apply(numerics.Resolve(parse, cfg.Reproducible, verbDefault: true), parse.GetValue(threads), context.Output);
             string run = parse.GetValue(runDir) ?? Path.Combine("runs", isFull && parse.GetValue(config) is null ? "full" : "quickstart");
