@@ -59,8 +59,9 @@ public static class QuickstartCommand
             if (!fortunes)
                 cfg = cfg with { Sources = [.. cfg.Sources.Where(t => t.Task != FortuneTask)], Targets = [.. cfg.Targets.Where(t => t.Task != FortuneTask)] };
             cfg.Validate(PipelineStages.All); // a config error is one line before the benchmark is built or a model loaded
-            cfg = WithBenchmarkData(context, cfg, parse.GetValue(dataDir) ?? BenchmarkTasks.DefaultDataDir, parse.GetValue(cacheDir), parse.GetValue(rebuild), fortunes);
+            // Before the data work: the reproducible mode re-executes the process, which must not check the benchmark twice.
             NumericsOptions.Apply(numerics.Resolve(parse, cfg.Reproducible, verbDefault: true), parse.GetValue(threads), context.Output);
+            cfg = WithBenchmarkData(context, cfg, parse.GetValue(dataDir) ?? BenchmarkTasks.DefaultDataDir, parse.GetValue(cacheDir), parse.GetValue(rebuild), fortunes);
             string run = parse.GetValue(runDir) ?? Path.Combine("runs", isFull && parse.GetValue(config) is null ? "full" : "quickstart");
             return StageCommand.Execute(context, cfg, PipelineStages.All, run, parse.GetValue(resume), parse.GetValue(quiet), parse.GetValue(stopAfter), "quickstart");
         });
