@@ -48,11 +48,17 @@ public sealed class RunPresetSelectionTests(MiniLMFixture fixture)
     }
 
     [Fact]
-    public void A_T5_Folder_Should_Keep_The_Paper_Recipe_And_An_Encoder_Take_The_Quickstart()
+    public void A_T5_Folder_Should_Keep_The_Paper_Recipe_And_Minilm_Or_A_Bert_Folder_Take_The_Quickstart()
     {
         using var ws = new PipelineWorkspace();
         Assert.Equal(RunPresets.Paper, RunPresets.ForModel(ws.ModelDir));
         Assert.Equal(RunPresets.Quickstart, RunPresets.ForModel("minilm"));
+        using (var bert = new TinyBertFolder().WriteConfigAndTokenizer())
+        {
+            using var model = TinyBertFolder.RandomModel(seed: 1);
+            bert.WriteSafetensors(TinyBertFolder.StateDict(model));
+            Assert.Equal(RunPresets.Quickstart, RunPresets.ForModel(bert.Path));
+        }
         Assert.Equal(RunPresets.Paper, RunPresets.ForModel(null));
         Assert.Equal(100, RunPresets.Load(RunPresets.Paper).Teachers.PromptLength);
         Assert.Null(RunPresets.Load(RunPresets.Paper).Preset);
