@@ -23,7 +23,9 @@ public static class ConsoleResultsTable
         IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodComparison>>? comparisons = null)
     {
         var methods = MethodOrder(targets.Values.SelectMany(m => m.Keys));
-        var header = new List<string> { "target (accuracy %)" };
+        // The cells are each method's average metric (results.json "metric"): accuracy for the benchmark's tasks.
+        var metrics = targets.Values.SelectMany(m => m.Values).Select(r => r.Metric).Distinct(StringComparer.Ordinal).ToList();
+        var header = new List<string> { metrics is ["accuracy"] ? "target (accuracy %)" : "target (score)" };
         header.AddRange(methods.Select(Display));
         var rows = new List<List<string>>();
         foreach (var (task, byMethod) in targets)
