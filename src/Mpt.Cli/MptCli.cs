@@ -48,6 +48,7 @@ public static class MptCli
         DataCommand.Create(context),
         InfoCommand.Create(context),
         BenchCommand.Create(context),
+        ServeCommand.Create(context),
     ];
 
     /// <summary>Builds the root command.</summary>

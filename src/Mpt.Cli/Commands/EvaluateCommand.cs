@@ -4,6 +4,7 @@ using Mpt.Data;
 using Mpt.Backbones;
 using Mpt.Evaluation;
 using Mpt.Model;
+using Mpt.Peft;
 using Mpt.Prompts;
 using Mpt.Tasks;
 using Mpt.Tokenization;

@@ -4,6 +4,7 @@ using Mpt.Backbones;
 using Mpt.Encoder;
 using Mpt.Evaluation;
 using Mpt.Model;
+using Mpt.Peft;
 using Mpt.Pipeline;
 using Mpt.Prompts;
 using Mpt.Tasks;

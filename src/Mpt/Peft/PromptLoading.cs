@@ -1,12 +1,11 @@
 using Mpt.Evaluation;
 using Mpt.Model;
-using Mpt.Peft;
 using Mpt.Prompts;
 using Mpt.Runs;
 
-namespace Mpt.Cli;
+namespace Mpt.Peft;
 
-/// <summary>Loads the prompt a verb is given: a PEFT adapter folder (checked against the model), a run folder, or a file.</summary>
+/// <summary>Loads the prompt a CLI verb or <c>mpt serve</c> is given: a PEFT adapter folder (checked against the model), a run folder, or a file.</summary>
 public static class PromptLoading
 {
     /// <summary>

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using System.Net;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Mpt.Backbones;
+using Mpt.Pipeline;
+using Mpt.Serving;
+using Mpt.Tasks;
+
+namespace Mpt.Cli.Commands;
+
+/// <summary>
+/// <c>mpt serve --model minilm|DIR --prompts PATH... [--host 127.0.0.1] [--port N]</c>: one frozen encoder answering every
+/// registered task over HTTP, rows of different tasks batched into one forward (docs/serving.md). Runs until Ctrl+C or
+/// SIGTERM, which stop taking connections, finish the requests in flight and exit 0.
+/// </summary>
+public static class ServeCommand
+{
+    /// <summary>Builds the verb.</summary>
+    public static Command Create(CliContext context)
+    {
+        var model = new Option<string>("--model") { Description = "The backbone: minilm or a BERT folder (T5 is not served yet).", Required = true };
+        var prompts = new Option<string[]>("--prompts")
+        {
+            Description = "What to serve: run folders (every target prompt, as TARGET/METHOD/seed-S, TARGET/METHOD and TARGET), PEFT adapter folders or prompt files, each optionally as NAME=PATH.",
+            Required = true,
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var taskFile = new Option<string[]>("--task-file") { Description = "JSON files with the definitions (labels, descriptions) of your own tasks." };
+        var host = new Option<string>("--host") { Description = "The IP address to bind (loopback by default; 0.0.0.0 exposes the server to the network).", DefaultValueFactory = _ => "127.0.0.1" };
+        var port = new Option<int>("--port") { Description = "The port (0 = any free port, printed at start).", DefaultValueFactory = _ => 8080 };
+        var maxBatch = new Option<int>("--max-batch") { Description = "Most rows of any tasks in one forward (1 = no batching).", DefaultValueFactory = _ => 32 };
+        var maxWait = new Option<int>("--max-wait-ms") { Description = "How long a batch waits for more rows after its first, in ms.", DefaultValueFactory = _ => 5 };
+        var queue = new Option<int>("--queue-capacity") { Description = "Most rows waiting; beyond, requests get 429.", DefaultValueFactory = _ => 1024 };
+        var maxInputs = new Option<int>("--max-inputs") { Description = "Most inputs per request.", DefaultValueFactory = _ => 64 };
+        var maxChars = new Option<int>("--max-input-chars") { Description = "Most characters per input.", DefaultValueFactory = _ => 4096 };
+        var maxSource = new Option<int>("--max-source-length") { Description = "Input tokens (cut beyond), as mpt predict.", DefaultValueFactory = _ => 256 };
+        var threads = CommonOptions.Threads();
+        var command = new Command("serve", "Serve prompts over HTTP: one frozen encoder, many tasks, mixed-task batches (docs/serving.md).")
+        {
+            model, prompts, taskFile, host, port, maxBatch, maxWait, queue, maxInputs, maxChars, maxSource, threads,
+        };
+        command.SetAction(parse =>
+        {
+            if (!IPAddress.TryParse(parse.GetValue(host), out var address))
+                throw new ArgumentException($"--host '{parse.GetValue(host)}' is not an IP address (e.g. 127.0.0.1, or 0.0.0.0 for every interface).");
+            int portValue = parse.GetValue(port);
+            if (portValue is < 0 or > 65535) throw new ArgumentException($"--port {portValue} is not a port (0..65535).");
+            var batching = new BatchingOptions
+            {
+                MaxBatch = parse.GetValue(maxBatch),
+                MaxWait = TimeSpan.FromMilliseconds(parse.GetValue(maxWait)),
+                QueueCapacity = parse.GetValue(queue),
+                MaxSourceLength = parse.GetValue(maxSource),
+            };
+            try { batching.Validate(); }
+            catch (ArgumentOutOfRangeException e) { throw new ArgumentException($"--{OptionName(e.ParamName)}: {e.Message.Split(" (Parameter")[0]}", e); }
+            var limits = new ServingLimits { MaxInputsPerRequest = Positive(parse.GetValue(maxInputs), "--max-inputs"), MaxInputCharacters = Positive(parse.GetValue(maxChars), "--max-input-chars") };
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
+            bool verbose = parse.GetValue(MptCli.Verbose);
+            var serve = new ServeOptions
+            {
+                Host = address,
+                Port = portValue,
+                Limits = limits,
+                // Warnings and errors of the host; with --verbose one line per batch (debug) as well.
+                Logging = logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+                    .AddFilter("Mpt.Serving", verbose ? LogLevel.Debug : LogLevel.Warning),
+            };
+            return Serve(context, parse.GetValue(model)!, parse.GetValue(prompts)!, parse.GetValue(taskFile) ?? [], batching, serve).GetAwaiter().GetResult();
+        });
+        return command;
+    }
+
+    private static async Task<int> Serve(CliContext context, string model, IReadOnlyList<string> sources, IReadOnlyList<string> taskFiles,
+        BatchingOptions batching, ServeOptions serve)
+    {
+        var catalog = TaskCatalog.CreateDefault();
+        foreach (string file in taskFiles) UserTaskFile.RegisterAll(catalog, file);
+        using var backbone = RunBackbones.Load(new ModelConfig { Path = model }, new EvaluateConfig(), "--model");
+        BatchingPredictor.EnsureServable(backbone); // before any prompt is loaded
+        using var registry = new PromptRegistry(backbone, catalog);
+        foreach (string source in sources) registry.Add(source);
+        using var loggers = LoggerFactory.Create(b => serve.Logging?.Invoke(b));
+        await using var predictor = new BatchingPredictor(registry, batching, loggers.CreateLogger<BatchingPredictor>());
+        await using var app = MptServer.Create(predictor, serve);
+        await app.StartAsync().ConfigureAwait(false);
+        var url = MptServer.Address(app);
+        context.Output.WriteLine($"mpt serve: {registry.Tasks.Count} task(s) on {backbone.Name}, listening on {url} (POST {url}v1/tasks/TASK/predict; Ctrl+C stops)");
+        foreach (var task in registry.Tasks)
+            context.Output.WriteLine($"  {task.Name}{(task.Aliases.Count > 0 ? $" (also {string.Join(", ", task.Aliases)})" : "")}: {string.Join(", ", task.Labels)}");
+        await predictor.WarmUpAsync().ConfigureAwait(false);
+        context.Output.WriteLine("ready");
+        context.Output.Flush();
+        // The host's console lifetime turns SIGTERM / Ctrl+C into a graceful stop: no new connections, requests in flight finish.
+        await app.WaitForShutdownAsync().ConfigureAwait(false);
+        await predictor.StopAsync().ConfigureAwait(false);
+        context.Output.WriteLine($"mpt serve: stopped after {predictor.Statistics.Rows} row(s) in {predictor.Statistics.Batches} batch(es).");
+        return MptCli.Ok;
+    }
+
+    private static int Positive(int value, string option) =>
+        value >= 1 ? value : throw new ArgumentException($"{option} must be at least 1, not {value}.");
+
+    private static string OptionName(string? parameter) => parameter switch
+    {
+        nameof(BatchingOptions.MaxBatch) => "max-batch",
+        nameof(BatchingOptions.MaxWait) => "max-wait-ms",
+        nameof(BatchingOptions.QueueCapacity) => "queue-capacity",
+        _ => "max-source-length",
+    };
+}

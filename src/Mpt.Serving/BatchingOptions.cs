@@ -1,0 +1,27 @@
+namespace Mpt.Serving;
+
+/// <summary>How a <see cref="BatchingPredictor"/> forms batches.</summary>
+public sealed record BatchingOptions
+{
+    /// <summary>Most rows (inputs, of any tasks) in one forward pass; 1 = no batching.</summary>
+    public int MaxBatch { get; init; } = 32;
+
+    /// <summary>How long the worker waits for more rows after the first row of a batch arrived.</summary>
+    public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Most rows waiting in the queue; a request that would exceed it is refused whole (<see cref="QueueFullException"/>).</summary>
+    public int QueueCapacity { get; init; } = 1024;
+
+    /// <summary>Input tokens per row (cut beyond), as <c>mpt predict --max-source-length</c>.</summary>
+    public int MaxSourceLength { get; init; } = 256;
+
+    /// <summary>Checks the values.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range (its name is given).</exception>
+    public void Validate()
+    {
+        if (MaxBatch < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatch), MaxBatch, "max batch must be at least 1.");
+        if (MaxWait < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxWait), MaxWait, "max wait must not be negative.");
+        if (QueueCapacity < MaxBatch) throw new ArgumentOutOfRangeException(nameof(QueueCapacity), QueueCapacity, $"queue capacity must be at least max batch ({MaxBatch}).");
+        if (MaxSourceLength < 2) throw new ArgumentOutOfRangeException(nameof(MaxSourceLength), MaxSourceLength, "max source length must leave room for [CLS] and [SEP].");
+    }
+}

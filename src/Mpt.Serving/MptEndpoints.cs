@@ -1,0 +1,161 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Mpt.Serving;
+
+/// <summary>
+/// The HTTP API of a <see cref="BatchingPredictor"/> as minimal-API endpoints, for <c>mpt serve</c> or any ASP.NET Core
+/// app: <c>services.AddMptPredictor(predictor)</c> then <c>app.MapMptEndpoints()</c>. Every error is an RFC 7807
+/// problem (<c>application/problem+json</c>) with a detail naming the field or limit; never a stack trace.
+/// </summary>
+/// <remarks>
+/// <list type="bullet">
+/// <item><c>POST /v1/tasks/{task}/predict</c> <c>{"inputs": ["...", ...]}</c> → <c>{"task", "results": [{"label", "scores": {label: score}}]}</c>,
+/// one result per input in order. A task name with slashes (<c>TARGET/METHOD/seed-S</c>) may be given as is or URL-encoded.
+/// 404 unknown task, 400 bad body (the field is named), 400 too many or too long inputs (the limit is named), 413 body
+/// too large, 429 queue full (with <c>Retry-After</c>), 503 not ready or stopping.</item>
+/// <item><c>GET /v1/tasks</c>: every task's name, aliases, backbone, labels, prompt length and parameter count.</item>
+/// <item><c>GET /healthz</c>: the process is alive. <c>GET /readyz</c>: the model is loaded and warmed up (503 before and while stopping).</item>
+/// </list>
+/// </remarks>
+public static class MptEndpoints
+{
+    private const string PredictSuffix = "/predict";
+
+    /// <summary>Registers <paramref name="predictor"/>, the request <paramref name="limits"/> and problem details.</summary>
+    public static IServiceCollection AddMptPredictor(this IServiceCollection services, BatchingPredictor predictor, ServingLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(predictor);
+        services.AddSingleton(predictor);
+        services.AddSingleton(limits ?? new ServingLimits());
+        services.AddProblemDetails();
+        return services;
+    }
+
+    /// <summary>Maps the endpoints (see the remarks) on <paramref name="app"/>.</summary>
+    public static IEndpointRouteBuilder MapMptEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", () => Results.Ok(new { status = "alive" }));
+        app.MapGet("/readyz", (BatchingPredictor predictor, ServingLimits limits, HttpContext http) => predictor.IsReady
+            ? Results.Ok(new { status = "ready" })
+            : Unavailable(http, limits, "the model is not warmed up yet, or the server is stopping."));
+        app.MapGet("/v1/tasks", (BatchingPredictor predictor) => Results.Ok(new
+        {
+            tasks = predictor.Registry.Tasks.Select(t => new
+            {
+                name = t.Name,
+                aliases = t.Aliases,
+                backbone = predictor.Registry.Backbone.Name,
+                labels = t.Labels,
+                prompt_length = t.PromptLength,
+                parameters = t.Parameters,
+            }),
+        }));
+        // A catch-all, so that run names with slashes (TARGET/METHOD/seed-S) need no encoding.
+        app.MapPost("/v1/tasks/{**path}", PredictAsync);
+        return app;
+    }
+
+    private static async Task<IResult> PredictAsync(string path, HttpContext http, BatchingPredictor predictor, ServingLimits limits, ILoggerFactory loggers)
+    {
+        if (!path.EndsWith(PredictSuffix, StringComparison.Ordinal) || path.Length == PredictSuffix.Length)
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"POST /v1/tasks/{{task}}/predict; '/v1/tasks/{path}' is not an endpoint.");
+        // Kestrel leaves an encoded slash (%2F) encoded in the path; names never contain '%' (PromptRegistry), so this is exact.
+        string task = Uri.UnescapeDataString(path[..^PredictSuffix.Length]);
+        if (predictor.Registry.Find(task) is null)
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown task",
+                detail: $"task '{task}' is not served; GET /v1/tasks lists the served tasks.", extensions: new Dictionary<string, object?> { ["task"] = task });
+        var (inputs, problem) = await ReadInputsAsync(http, limits).ConfigureAwait(false);
+        if (problem is not null) return problem;
+        try
+        {
+            var predictions = await predictor.PredictAsync(task, inputs!, http.RequestAborted).ConfigureAwait(false);
+            return Results.Ok(new { task, results = predictions.Select(p => new { label = p.Label, scores = p.Scores }) });
+        }
+        catch (QueueFullException e)
+        {
+            http.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return Results.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Queue full", detail: e.Message,
+                extensions: new Dictionary<string, object?> { ["limit"] = "queue_capacity", ["queue_capacity"] = e.Capacity });
+        }
+        catch (PredictorUnavailableException e)
+        {
+            return Unavailable(http, limits, e.Message);
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; its queued rows were dropped. Nobody reads this status (nginx's "client closed request").
+            return Results.StatusCode(499);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            loggers.CreateLogger(typeof(MptEndpoints)).LogError(e, "prediction of task {Task} failed", task);
+            return Results.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "Prediction failed", detail: e.Message);
+        }
+    }
+
+    /// <summary>The inputs of a predict body, or the 400 / 413 problem that names what is wrong.</summary>
+    private static async Task<(IReadOnlyList<string>? Inputs, IResult? Problem)> ReadInputsAsync(HttpContext http, ServingLimits limits)
+    {
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(http.Request.Body, default, http.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large",
+                detail: $"the body exceeds {limits.MaxRequestBodyBytes} bytes (limit max_request_body_bytes).",
+                extensions: new Dictionary<string, object?> { ["limit"] = "max_request_body_bytes", ["max_request_body_bytes"] = limits.MaxRequestBodyBytes }));
+        }
+        catch (JsonException e)
+        {
+            return (null, BadRequest("body", $"the body is not valid JSON ({e.Message}); send {{\"inputs\": [\"...\"]}}."));
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                return (null, BadRequest("body", "the body must be a JSON object {\"inputs\": [\"...\"]}."));
+            if (!root.TryGetProperty("inputs", out var array))
+                return (null, BadRequest("inputs", "'inputs' is required: a list of strings."));
+            if (array.ValueKind != JsonValueKind.Array)
+                return (null, BadRequest("inputs", "'inputs' must be a list of strings."));
+            int count = array.GetArrayLength();
+            if (count == 0) return (null, BadRequest("inputs", "'inputs' is empty; give at least one string."));
+            if (count > limits.MaxInputsPerRequest)
+                return (null, TooLarge("inputs", "max_inputs_per_request", limits.MaxInputsPerRequest,
+                    $"'inputs' has {count} entries; at most {limits.MaxInputsPerRequest} per request (limit max_inputs_per_request)."));
+            var inputs = new List<string>(count);
+            foreach (var item in array.EnumerateArray())
+            {
+                string field = $"inputs[{inputs.Count}]";
+                if (item.ValueKind != JsonValueKind.String) return (null, BadRequest(field, $"'{field}' must be a string, not {item.ValueKind.ToString().ToLowerInvariant()}."));
+                string text = item.GetString()!;
+                if (text.Length > limits.MaxInputCharacters)
+                    return (null, TooLarge(field, "max_input_characters", limits.MaxInputCharacters,
+                        $"'{field}' has {text.Length} characters; at most {limits.MaxInputCharacters} (limit max_input_characters)."));
+                inputs.Add(text);
+            }
+            return (inputs, null);
+        }
+    }
+
+    private static IResult BadRequest(string field, string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Bad request body", detail: detail,
+            extensions: new Dictionary<string, object?> { ["field"] = field });
+
+    private static IResult TooLarge(string field, string limit, int value, string detail) =>
+        Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Request exceeds a limit", detail: detail,
+            extensions: new Dictionary<string, object?> { ["field"] = field, ["limit"] = limit, [limit] = value });
+
+    private static IResult Unavailable(HttpContext http, ServingLimits limits, string detail)
+    {
+        http.Response.Headers.RetryAfter = limits.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Not ready", detail: detail);
+    }
+}

@@ -1,0 +1,45 @@
+using Mpt.Prompts;
+using Mpt.Tasks;
+
+namespace Mpt.Serving;
+
+/// <summary>One task a server answers: its name, the task definition (labels and label descriptions), and its prompt.</summary>
+/// <remarks>The prompt is a single-task prompt (a multitask prompt is served one task at a time, see <see cref="PromptRegistry"/>)
+/// and is owned by the registry that loaded it.</remarks>
+public sealed class ServedTask
+{
+    internal ServedTask(string name, TaskDefinition definition, string source, PromptEncoder prompt)
+    {
+        Name = name;
+        Definition = definition;
+        Source = source;
+        Prompt = prompt;
+    }
+
+    /// <summary>The name requests use (<c>POST /v1/tasks/{name}/predict</c>).</summary>
+    public string Name { get; }
+
+    /// <summary>The task: its labels (class c at index c) and the descriptions the encoder compares inputs with.</summary>
+    public TaskDefinition Definition { get; }
+
+    /// <summary>The labels, class c at index c.</summary>
+    public IReadOnlyList<string> Labels => Definition.Labels ?? [];
+
+    /// <summary>The adapter folder or prompt file the prompt was loaded from.</summary>
+    public string Source { get; }
+
+    /// <summary>Prompt length l.</summary>
+    public int PromptLength => Prompt.NumVirtualTokens;
+
+    /// <summary>The prompt's parameter count (l × d for a soft prompt).</summary>
+    public long Parameters => Prompt.parameters().Sum(p => p.numel());
+
+    /// <summary>Other names that resolve to this task (e.g. <c>TARGET</c> and <c>TARGET/METHOD</c> of a run folder).</summary>
+    public IReadOnlyList<string> Aliases => _aliases;
+
+    internal PromptEncoder Prompt { get; }
+
+    private readonly List<string> _aliases = [];
+
+    internal void AddAlias(string alias) => _aliases.Add(alias);
+}
