@@ -115,12 +115,19 @@ public sealed class BatchingPredictor : IAsyncDisposable
 
     /// <summary>
     /// Runs one row of every prompt length through the model (first calls of libtorch's kernels allocate and tune), then
-    /// takes requests (<see cref="IsReady"/>).
+    /// takes requests (<see cref="IsReady"/>). Runs on the calling thread: no request is queued before it, so the worker is idle.
     /// </summary>
-    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
+    /// <exception cref="Exception">The forward fails (e.g. out of memory): the predictor stays not ready.</exception>
+    public async Task WarmUpAsync()
     {
-        foreach (var task in _groups.Keys.Select(l => _slots.First(s => s.Value.Length == l).Key))
-            await EnqueueAsync(task, [WarmUpText], cancellationToken).ConfigureAwait(false);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_ready) return;
+        foreach (int length in _groups.Keys)
+        {
+            var row = new QueuedRow(new PendingRequest(_slots.First(s => s.Value.Length == length).Key, [WarmUpText]), 0);
+            Run([row]);
+            await row.Request.Completion.ConfigureAwait(false);
+        }
         _ready = true;
     }
 
@@ -138,11 +145,6 @@ public sealed class BatchingPredictor : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(inputs);
         var served = _registry.Find(task) ?? throw new UnknownTaskException(task, _registry.Tasks.Select(t => t.Name));
         if (!_ready) throw new PredictorUnavailableException("the model is still warming up; retry when /readyz answers 200.");
-        return EnqueueAsync(served, inputs, cancellationToken);
-    }
-
-    private Task<IReadOnlyList<ServedPrediction>> EnqueueAsync(ServedTask task, IReadOnlyList<string> inputs, CancellationToken cancellationToken)
-    {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_stopping) throw new PredictorUnavailableException("the server is shutting down.");
         int blank = inputs.ToList().FindIndex(i => i is null);
@@ -155,7 +157,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
             Interlocked.Add(ref _queuedRows, -inputs.Count);
             throw new QueueFullException(_options.QueueCapacity, inputs.Count);
         }
-        var request = new PendingRequest(task, inputs);
+        var request = new PendingRequest(served, inputs);
         request.CancelWith(cancellationToken);
         for (int i = 0; i < inputs.Count; i++)
             if (!_queue.Writer.TryWrite(new QueuedRow(request, i)))

@@ -112,7 +112,7 @@ public sealed class PromptRegistry : IDisposable
             definition = _catalog.Get(taskName);
         }
         _backbone.EnsureSupports(definition);
-        var prompt = PromptLoading.Load(path, _backbone.Fingerprint, allowMismatch: false);
+        var prompt = PromptLoading.Load(Directory.Exists(path) ? AdapterFolderOf(path) : path, _backbone.Fingerprint, allowMismatch: false);
         try
         {
             if (prompt.NumTasks != 1)
