@@ -77,6 +77,8 @@ public static class ServeCommand
     {
         var catalog = TaskCatalog.CreateDefault();
         foreach (string file in taskFiles) UserTaskFile.RegisterAll(catalog, file);
+        // A run folder's own tasks (its task file, the benchmark tasks of mpt quickstart) need no --task-file.
+        foreach (string source in sources.Where(RunFolderPrompts.IsRunFolder)) RunTaskDefinitions.Register(catalog, source);
         using var backbone = RunBackbones.Load(new ModelConfig { Path = model }, new EvaluateConfig(), "--model");
         BatchingPredictor.EnsureServable(backbone); // before any prompt is loaded
         using var registry = new PromptRegistry(backbone, catalog);

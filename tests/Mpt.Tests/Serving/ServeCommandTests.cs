@@ -39,10 +39,11 @@ public sealed class ServeCommandTests(ServingFixture fixture)
     [LinuxFact]
     public async Task Should_Serve_Until_Sigterm_Then_Finish_The_Request_In_Flight_And_Exit_0()
     {
-        // Given: the server as a child process; a batch waits up to 3 s for more rows, so a lone request is still in flight
+        // Given: the server as a child process (its tasks' labels from the run's config); a batch waits up to 3 s for more rows, so a lone request is still in flight
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Mpt.Cli.dll"));
-        foreach (string a in (string[])["serve", "--model", "minilm", "--task-file", fixture.Data.TaskFile, "--port", "0", "--threads", "1",
+        // No --task-file: the run folder's config.json names the task file the run was trained with.
+        foreach (string a in (string[])["serve", "--model", "minilm", "--port", "0", "--threads", "1",
                      "--max-batch", "8", "--max-wait-ms", "3000", "--prompts", .. fixture.Sources])
             start.ArgumentList.Add(a);
         using var process = Process.Start(start)!;

@@ -41,6 +41,12 @@ public sealed class ServingFixture : IDisposable
         SaveSoft(Path.Combine(RunFolder, PipelineRunner.AdaptDir, UserTaskFolder.Reviews, "mpt", "seed-2", PipelineRunner.AdapterDir), Random(Length, d, 2));
         SaveSoft(Path.Combine(RunFolder, PipelineRunner.AdaptDir, UserTaskFolder.Reviews, "pt", "seed-1", PipelineRunner.AdapterDir), Random(Length, d, 3));
         Directory.CreateDirectory(Path.Combine(RunFolder, PipelineRunner.AdaptDir, UserTaskFolder.Reviews, "majority", "seed-1"));
+        // What mpt run records of its tasks: the task file and every target's data (mpt serve reads the definitions from it).
+        File.WriteAllText(Path.Combine(RunFolder, PipelineRunner.ConfigFile), JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["task_file"] = Data.TaskFile,
+            ["targets"] = new[] { new Dictionary<string, string> { ["task"] = UserTaskFolder.Reviews, ["data"] = Data.DataDir(UserTaskFolder.Reviews) } },
+        }));
         TopicFile = Path.Combine(Data.Root, "topic.safetensors");
         using (var topic = new SoftPrompt(Random(TopicLength, d, 4)))
             Mpt.Checkpoints.SafetensorsFile.Write(TopicFile, topic.PeftTensors());
