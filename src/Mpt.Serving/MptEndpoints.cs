@@ -19,6 +19,7 @@ namespace Mpt.Serving;
 /// 404 unknown task, 400 bad body (the field is named), 400 too many or too long inputs (the limit is named), 413 body
 /// too large, 429 queue full (with <c>Retry-After</c>), 503 not ready or stopping.</item>
 /// <item><c>GET /v1/tasks</c>: every task's name, aliases, backbone, labels, prompt length and parameter count.</item>
+/// <item><c>GET /openapi/v1.json</c>: the OpenAPI document of these endpoints.</item>
 /// <item><c>GET /healthz</c>: the process is alive. <c>GET /readyz</c>: the model is loaded and warmed up (503 before and while stopping).</item>
 /// </list>
 /// </remarks>
@@ -33,39 +34,48 @@ public static class MptEndpoints
         services.AddSingleton(predictor);
         services.AddSingleton(limits ?? new ServingLimits());
         services.AddProblemDetails();
+        services.AddOpenApi();
         return services;
     }
 
     /// <summary>Maps the endpoints (see the remarks) on <paramref name="app"/>.</summary>
     public static IEndpointRouteBuilder MapMptEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => Results.Ok(new { status = "alive" }));
+        app.MapOpenApi(); // GET /openapi/v1.json
+        app.MapGet("/healthz", () => TypedResults.Ok(new StatusResponse("alive")))
+            .WithName("Health").WithSummary("The process is alive.");
         app.MapGet("/readyz", (BatchingPredictor predictor, ServingLimits limits, HttpContext http) => predictor.IsReady
-            ? Results.Ok(new { status = "ready" })
-            : Unavailable(http, limits, "the model is not warmed up yet, or the server is stopping."));
-        app.MapGet("/v1/tasks", (BatchingPredictor predictor) => Results.Ok(new
-        {
-            tasks = predictor.Registry.Tasks.Select(t => new
-            {
-                name = t.Name,
-                aliases = t.Aliases,
-                backbone = predictor.Registry.Backbone.Name,
-                labels = t.Labels,
-                prompt_length = t.PromptLength,
-                parameters = t.Parameters,
-            }),
-        }));
-        // A catch-all, so that run names with slashes (TARGET/METHOD/seed-S) need no encoding.
-        app.MapPost("/v1/tasks/{**path}", PredictAsync);
+                ? Results.Ok(new StatusResponse("ready"))
+                : Unavailable(http, limits, "the model is not warmed up yet, or the server is stopping."))
+            .WithName("Ready").WithSummary("The model is loaded and warmed up.")
+            .Produces<StatusResponse>().ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        app.MapGet("/v1/tasks", (BatchingPredictor predictor) => TypedResults.Ok(new TaskListResponse(predictor.Registry.Tasks
+                .Select(t => new TaskInfo(t.Name, t.Aliases, predictor.Registry.Backbone.Name, t.Labels, t.PromptLength, t.Parameters)).ToList())))
+            .WithName("ListTasks").WithSummary("Every served task: name, aliases, backbone, labels, prompt length, parameters.");
+        app.MapPost("/v1/tasks/{task}/predict", (string task, HttpContext http, BatchingPredictor predictor, ServingLimits limits, ILoggerFactory loggers) =>
+                PredictAsync(Uri.UnescapeDataString(task), http, predictor, limits, loggers))
+            .WithName("Predict").WithSummary("The label and every label's score for each input, with the task's prompt.")
+            .Accepts<PredictRequest>("application/json")
+            .Produces<PredictResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        // Run names have slashes (TARGET/METHOD/seed-S): a catch-all takes them unencoded; the route above documents the API.
+        app.MapPost("/v1/tasks/{**path}", (string path, HttpContext http, BatchingPredictor predictor, ServingLimits limits, ILoggerFactory loggers) =>
+                path.EndsWith(PredictSuffix, StringComparison.Ordinal) && path.Length > PredictSuffix.Length
+                    ? PredictAsync(Uri.UnescapeDataString(path[..^PredictSuffix.Length]), http, predictor, limits, loggers)
+                    : Task.FromResult(Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found",
+                        detail: $"POST /v1/tasks/{{task}}/predict; '/v1/tasks/{path}' is not an endpoint.")))
+            .ExcludeFromDescription();
         return app;
     }
 
-    private static async Task<IResult> PredictAsync(string path, HttpContext http, BatchingPredictor predictor, ServingLimits limits, ILoggerFactory loggers)
+    // Kestrel leaves an encoded slash (%2F) encoded in the path, so the task is unescaped; names never contain '%'
+    // (PromptRegistry), so this is exact.
+    private static async Task<IResult> PredictAsync(string task, HttpContext http, BatchingPredictor predictor, ServingLimits limits, ILoggerFactory loggers)
     {
-        if (!path.EndsWith(PredictSuffix, StringComparison.Ordinal) || path.Length == PredictSuffix.Length)
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not found", detail: $"POST /v1/tasks/{{task}}/predict; '/v1/tasks/{path}' is not an endpoint.");
-        // Kestrel leaves an encoded slash (%2F) encoded in the path; names never contain '%' (PromptRegistry), so this is exact.
-        string task = Uri.UnescapeDataString(path[..^PredictSuffix.Length]);
         if (predictor.Registry.Find(task) is null)
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown task",
                 detail: $"task '{task}' is not served; GET /v1/tasks lists the served tasks.", extensions: new Dictionary<string, object?> { ["task"] = task });
@@ -74,7 +84,7 @@ public static class MptEndpoints
         try
         {
             var predictions = await predictor.PredictAsync(task, inputs!, http.RequestAborted).ConfigureAwait(false);
-            return Results.Ok(new { task, results = predictions.Select(p => new { label = p.Label, scores = p.Scores }) });
+            return TypedResults.Ok(new PredictResponse(task, predictions.Select(p => new PredictResult(p.Label, p.Scores)).ToList()));
         }
         catch (QueueFullException e)
         {

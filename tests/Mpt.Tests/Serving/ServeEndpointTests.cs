@@ -38,6 +38,21 @@ public sealed class ServeEndpointTests(ServingFixture fixture)
         Assert.Equal(ServingFixture.TopicLength * 384, byName[UserTaskFolder.Topic].GetProperty("parameters").GetInt64());
     }
 
+    [Fact]
+    public async Task Should_Describe_The_Api_In_An_OpenApi_Document()
+    {
+        await using var server = await fixture.StartAsync();
+
+        using var document = JsonDocument.Parse(await server.Client.GetStringAsync("openapi/v1.json"));
+
+        var paths = document.RootElement.GetProperty("paths");
+        Assert.Equal(["/healthz", "/readyz", "/v1/tasks", "/v1/tasks/{task}/predict"], paths.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        var predict = paths.GetProperty("/v1/tasks/{task}/predict").GetProperty("post");
+        Assert.Equal(["200", "400", "404", "413", "429", "503"], predict.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
+        var request = document.RootElement.GetProperty("components").GetProperty("schemas").GetProperty(nameof(PredictRequest));
+        Assert.True(request.GetProperty("properties").TryGetProperty("inputs", out _), request.ToString());
+    }
+
     [Theory]
     [InlineData("my-task/mpt/seed-1", "mpt", 1)]
     [InlineData("my-task%2Fmpt%2Fseed-2", "mpt", 2)] // encoded slashes name the same tasks

@@ -1,0 +1,44 @@
+using System.Text.Json.Serialization;
+
+namespace Mpt.Serving;
+
+/// <summary>The body of <c>POST /v1/tasks/{task}/predict</c>.</summary>
+/// <param name="Inputs">The texts to label, one result each.</param>
+public sealed record PredictRequest([property: JsonPropertyName("inputs")] IReadOnlyList<string> Inputs);
+
+/// <summary>The answer of <c>POST /v1/tasks/{task}/predict</c>: one result per input, in order.</summary>
+/// <param name="Task">The task as the request named it.</param>
+/// <param name="Results">The label and every label's score per input.</param>
+public sealed record PredictResponse(
+    [property: JsonPropertyName("task")] string Task,
+    [property: JsonPropertyName("results")] IReadOnlyList<PredictResult> Results);
+
+/// <summary>One input's answer.</summary>
+/// <param name="Label">The best-scored label.</param>
+/// <param name="Scores">Every label's similarity score, cos / τ (see <see cref="ServedPrediction"/>).</param>
+public sealed record PredictResult(
+    [property: JsonPropertyName("label")] string Label,
+    [property: JsonPropertyName("scores")] IReadOnlyDictionary<string, double> Scores);
+
+/// <summary>The answer of <c>GET /v1/tasks</c>.</summary>
+/// <param name="Tasks">Every served task.</param>
+public sealed record TaskListResponse([property: JsonPropertyName("tasks")] IReadOnlyList<TaskInfo> Tasks);
+
+/// <summary>A served task as <c>GET /v1/tasks</c> describes it.</summary>
+/// <param name="Name">The task name.</param>
+/// <param name="Aliases">Other names of it.</param>
+/// <param name="Backbone">The model the prompt is for.</param>
+/// <param name="Labels">Its labels, class c at index c.</param>
+/// <param name="PromptLength">Prompt length l.</param>
+/// <param name="Parameters">The prompt's parameter count.</param>
+public sealed record TaskInfo(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("aliases")] IReadOnlyList<string> Aliases,
+    [property: JsonPropertyName("backbone")] string Backbone,
+    [property: JsonPropertyName("labels")] IReadOnlyList<string> Labels,
+    [property: JsonPropertyName("prompt_length")] int PromptLength,
+    [property: JsonPropertyName("parameters")] long Parameters);
+
+/// <summary>The answer of <c>GET /healthz</c> and <c>GET /readyz</c>.</summary>
+/// <param name="Status"><c>alive</c> or <c>ready</c>.</param>
+public sealed record StatusResponse([property: JsonPropertyName("status")] string Status);
