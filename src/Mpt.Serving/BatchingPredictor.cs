@@ -223,48 +223,61 @@ public sealed class BatchingPredictor : IAsyncDisposable
         }
     }
 
-    /// <summary>One drained batch: a forward per prompt length, each row's scores narrowed to its task's labels.</summary>
+    /// <summary>
+    /// One drained batch: a forward per prompt length, each row's scores narrowed to its task's labels. The counters are
+    /// updated before any request is completed, so a caller that got its answer sees the batch in <see cref="Statistics"/>.
+    /// </summary>
     private void Run(List<QueuedRow> batch)
     {
         var clock = Stopwatch.StartNew();
+        var answers = new List<(QueuedRow Row, ServedPrediction? Prediction, Exception? Error)>(batch.Count);
         foreach (var byLength in batch.GroupBy(r => _slots[r.Request.Task].Length))
         {
             var rows = byLength.ToList();
             try
             {
-                var group = _groups[byLength.Key];
-                using var noGrad = torch.no_grad();
-                using var scope = NewDisposeScope();
-                var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder.Tokenizer, r.Request.Inputs[r.Index], null, 0,
-                    _slots[r.Request.Task].TaskId, _options.MaxSourceLength)).ToList();
-                PromptBatch input = group.Collator.Collate(examples);
-                var positions = torch.tensor(rows.Select(r => (long)_slots[r.Request.Task].TablePosition).ToArray(), device: group.Table.device);
-                var prompts = group.Table.index_select(0, positions);                       // (B, l, d): row b's own task prompt
-                var scores = group.Model.Score(input, prompts).Scores.to(ScalarType.Float32).cpu(); // (B, Cmax)
-                long width = scores.shape[1];
-                float[] values = scores.data<float>().ToArray();
-                for (int b = 0; b < rows.Count; b++)
-                {
-                    var labels = _slots[rows[b].Request.Task].Labels;
-                    var own = new ArraySegment<float>(values, (int)(b * width), labels.Count);
-                    var byLabel = new Dictionary<string, double>(StringComparer.Ordinal);
-                    for (int c = 0; c < labels.Count; c++) byLabel[labels[c]] = own[c];
-                    int best = ZeroShotScores.ArgMax(own);
-                    rows[b].Request.SetResult(rows[b].Index, new ServedPrediction(labels[best], byLabel));
-                }
+                answers.AddRange(Forward(_groups[byLength.Key], rows).Select((p, b) => (rows[b], (ServedPrediction?)p, (Exception?)null)));
                 Interlocked.Increment(ref _batches);
             }
             catch (Exception e)
             {
-                foreach (var r in rows) r.Request.Fail(e);
+                answers.AddRange(rows.Select(r => (r, (ServedPrediction?)null, (Exception?)e)));
             }
         }
         Interlocked.Add(ref _rows, batch.Count);
         if (batch.Count > _largest) Volatile.Write(ref _largest, batch.Count);
         int tasks = batch.Select(r => r.Request.Task).Distinct().Count();
         if (tasks > 1) Interlocked.Increment(ref _mixed);
+        foreach (var (row, prediction, error) in answers)
+            if (error is null) row.Request.SetResult(row.Index, prediction!);
+            else row.Request.Fail(error);
         _logger.LogDebug("batch of {Rows} rows, {Tasks} tasks, {Forwards} forwards in {Milliseconds:F1} ms; {Queued} rows queued",
             batch.Count, tasks, batch.Select(r => _slots[r.Request.Task].Length).Distinct().Count(), clock.Elapsed.TotalMilliseconds, Volatile.Read(ref _queuedRows));
+    }
+
+    /// <summary>One no-grad forward of rows sharing a prompt length, row b with its own task's prompt rows and labels.</summary>
+    private List<ServedPrediction> Forward(LengthGroup group, List<QueuedRow> rows)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = NewDisposeScope();
+        var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder.Tokenizer, r.Request.Inputs[r.Index], null, 0,
+            _slots[r.Request.Task].TaskId, _options.MaxSourceLength)).ToList();
+        PromptBatch input = group.Collator.Collate(examples);
+        var positions = torch.tensor(rows.Select(r => (long)_slots[r.Request.Task].TablePosition).ToArray(), device: group.Table.device);
+        var prompts = group.Table.index_select(0, positions);                       // (B, l, d): row b's own task prompt
+        var scores = group.Model.Score(input, prompts).Scores.to(ScalarType.Float32).cpu(); // (B, Cmax)
+        long width = scores.shape[1];
+        float[] values = scores.data<float>().ToArray();
+        var predictions = new List<ServedPrediction>(rows.Count);
+        for (int b = 0; b < rows.Count; b++)
+        {
+            var labels = _slots[rows[b].Request.Task].Labels;
+            var own = new ArraySegment<float>(values, (int)(b * width), labels.Count);
+            var byLabel = new Dictionary<string, double>(StringComparer.Ordinal);
+            for (int c = 0; c < labels.Count; c++) byLabel[labels[c]] = own[c];
+            predictions.Add(new ServedPrediction(labels[ZeroShotScores.ArgMax(own)], byLabel));
+        }
+        return predictions;
     }
 
     private readonly record struct QueuedRow(PendingRequest Request, int Index);
