@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Text.Json;
 
 namespace Mpt.Checkpoints;
@@ -27,8 +28,8 @@ public sealed record ShardIndex(string Path, IReadOnlyDictionary<string, string>
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: shard index not found.", path);
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllBytes(path)); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: shard index is not valid JSON ({e.Message.ReplaceLineEndings(" ")})."); }
+        try { doc = UntrustedJson.Parse(File.ReadAllBytes(path)); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: shard index is not valid JSON ({UntrustedJson.Describe(e)})."); }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object

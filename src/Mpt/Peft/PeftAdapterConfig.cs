@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Numerics;
 using System.Text.Json;
 using Mpt.Model;
@@ -180,14 +181,14 @@ public sealed record PeftAdapterConfig
         Dictionary<string, object?> fields;
         try
         {
-            using var doc = JsonDocument.Parse(json);
+            using var doc = UntrustedJson.Parse(json);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new InvalidDataException($"{source}: an adapter config must be a JSON object, found {doc.RootElement.ValueKind}.");
             fields = (Dictionary<string, object?>)PythonJson.FromJsonElement(doc.RootElement)!;
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source}: not valid JSON: {e.Message}", e);
+            throw new InvalidDataException($"{source}: not valid JSON: {UntrustedJson.Describe(e)}", e);
         }
         var r = new FieldReader(fields, source);
         if (!fields.TryGetValue("peft_type", out var typeValue) || typeValue is null)

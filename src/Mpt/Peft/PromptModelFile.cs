@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Text.Json;
 
 namespace Mpt.Peft;
@@ -57,7 +58,7 @@ public static class PromptModelFile
         if (!File.Exists(path)) return null;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = UntrustedJson.Parse(File.ReadAllText(path));
             var root = doc.RootElement;
             string format = Str(root, "format", path);
             if (format != Format)
@@ -75,7 +76,7 @@ public static class PromptModelFile
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON: {e.Message}", e);
+            throw new InvalidDataException($"{path}: not valid JSON: {UntrustedJson.Describe(e)}", e);
         }
     }
 

@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Text.Json;
 using Mpt.Metrics;
 using Mpt.Tasks.Formatters;
@@ -59,11 +60,11 @@ public static class UserTaskFile
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllText(path));
+            doc = UntrustedJson.Parse(File.ReadAllText(path));
         }
         catch (JsonException e)
         {
-            throw new FormatException($"{path}: not valid JSON: {e.Message}", e);
+            throw new FormatException($"{path}: not valid JSON: {UntrustedJson.Describe(e)}", e);
         }
         using (doc)
         {

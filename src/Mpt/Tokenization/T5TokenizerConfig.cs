@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Text.Json;
 
 namespace Mpt.Tokenization;
@@ -41,7 +42,7 @@ internal sealed record T5TokenizerConfig
         if (!File.Exists(path)) return new T5TokenizerConfig();
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var doc = UntrustedJson.Parse(File.ReadAllBytes(path));
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}: expected a JSON object.");
             var config = new T5TokenizerConfig();
@@ -59,9 +60,9 @@ internal sealed record T5TokenizerConfig
                 config = config with { CleanUpTokenizationSpaces = clean.GetBoolean() };
             config = config with
             {
-                EosToken = TokenText(root, "eos_token") ?? config.EosToken,
-                PadToken = TokenText(root, "pad_token") ?? config.PadToken,
-                UnkToken = TokenText(root, "unk_token") ?? config.UnkToken,
+                EosToken = TokenText(root, "eos_token", path) ?? config.EosToken,
+                PadToken = TokenText(root, "pad_token", path) ?? config.PadToken,
+                UnkToken = TokenText(root, "unk_token", path) ?? config.UnkToken,
             };
             if (root.TryGetProperty("added_tokens_decoder", out var decoder) && decoder.ValueKind == JsonValueKind.Object)
             {
@@ -83,7 +84,7 @@ internal sealed record T5TokenizerConfig
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
         {
-            throw new InvalidDataException($"{path}: not a valid tokenizer_config.json ({e.Message}).", e);
+            throw new InvalidDataException($"{path}: not a valid tokenizer_config.json ({ErrorText.OneLine(e.Message)}).", e);
         }
     }
 
@@ -91,7 +92,7 @@ internal sealed record T5TokenizerConfig
         token.TryGetProperty(name, out var value) && value.GetBoolean();
 
     // A special token is written either as a string or as a serialized AddedToken {"content": ...}.
-    private static string? TokenText(JsonElement root, string name)
+    private static string? TokenText(JsonElement root, string name, string path)
     {
         if (!root.TryGetProperty(name, out var value)) return null;
         return value.ValueKind switch
@@ -99,7 +100,7 @@ internal sealed record T5TokenizerConfig
             JsonValueKind.String => value.GetString(),
             JsonValueKind.Object => value.GetProperty("content").GetString(),
             JsonValueKind.Null => null,
-            _ => throw new InvalidDataException($"{name} must be a string or an object with 'content'."),
+            _ => throw new InvalidDataException($"{path}: {name} must be a string or an object with 'content'."),
         };
     }
 }

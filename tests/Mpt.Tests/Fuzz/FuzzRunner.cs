@@ -62,7 +62,7 @@ internal sealed class FuzzRunner : IDisposable
             throw new FuzzFailure($"{_target.Name}: took {elapsed.TotalSeconds:F1} s on a {file.Length}-byte input");
         if (allocated > AllocationBound(file.Length))
             throw new FuzzFailure($"{_target.Name}: allocated {allocated} managed bytes for a {file.Length}-byte input (bound {AllocationBound(file.Length)})");
-        if (tensors > file.Length)
+        if (tensors > file.Length * _target.TensorBytesPerFileByte)
             throw new FuzzFailure($"{_target.Name}: built {tensors} bytes of tensors from a {file.Length}-byte file");
         if (error is null)
         {

@@ -15,6 +15,8 @@ namespace Mpt.Tests.Fuzz;
 /// <param name="PrepareFolder">Writes the valid companion files of a folder parser (e.g. spiece.model next to a mutated
 /// tokenizer_config.json), once per campaign.</param>
 /// <param name="NamesFolder">True when a rejection may name the folder instead of the file (folder-level parsers).</param>
+/// <param name="TensorBytesPerFileByte">Tensor bytes one file byte may legitimately become: 1 for uncompressed formats,
+/// the deflate limit for zip archives (<see cref="Mpt.Checkpoints.PyTorchCheckpointFile.MaxDeflateRatio"/>).</param>
 internal sealed record FuzzTarget(
     string Name,
     string FileName,
@@ -23,7 +25,8 @@ internal sealed record FuzzTarget(
     IReadOnlyList<Type> Rejections,
     Func<byte[], byte[]>? Frame = null,
     Action<string>? PrepareFolder = null,
-    bool NamesFolder = false)
+    bool NamesFolder = false,
+    long TensorBytesPerFileByte = 1)
 {
     public override string ToString() => Name;
 }

@@ -58,11 +58,12 @@ internal static class FuzzTargets
             new("safetensors-header", "model.safetensors", [safetensorsParts[1].Header],
                 p => Consume(SafetensorsFile.Read(p)), Invalid,
                 Frame: header => [.. BitConverter.GetBytes((ulong)header.Length), .. header, .. safetensorsParts[1].Data]),
-            new("pytorch-bin", "pytorch_model.bin", bin, p => Consume(PyTorchCheckpointFile.Read(p)), InvalidOrUnsupported),
+            new("pytorch-bin", "pytorch_model.bin", bin, p => Consume(PyTorchCheckpointFile.Read(p)), InvalidOrUnsupported,
+                TensorBytesPerFileByte: PyTorchCheckpointFile.MaxDeflateRatio),
             // data.pkl mutated inside an intact zip with the seed's storages, so mutations reach the unpickler.
             new("pytorch-pickle", "pytorch_model.bin", [FuzzSeeds.ReadEntry(bin[1], FuzzSeeds.PickleEntry)],
                 p => Consume(PyTorchCheckpointFile.Read(p)), InvalidOrUnsupported,
-                Frame: pickle => FuzzSeeds.ReplacePickle(bin[1], pickle)),
+                Frame: pickle => FuzzSeeds.ReplacePickle(bin[1], pickle), TensorBytesPerFileByte: PyTorchCheckpointFile.MaxDeflateRatio),
             new("spiece-model", "spiece.model", FuzzSeeds.SentencePiece(), p => Count(SentencePieceProcessor.Load(p).EncodeIds("ab c")), InvalidOrUnsupported),
             new("onnx", "model.onnx", FuzzSeeds.Onnx(), p =>
             {
@@ -77,22 +78,22 @@ internal static class FuzzTargets
             new("t5-config", "config.json", FuzzSeeds.T5ConfigJson(), p => Count(T5Config.FromJsonFile(p).ExpectedStateDictShapes()), Invalid),
             new("bert-config", "config.json", FuzzSeeds.BertConfigJson(), p => Count([BertConfig.FromHfConfigFile(p)]), Invalid),
             // mpt info on a folder whose config.json is mutated and whose weights are a valid tiny T5 (the 1e9 layers case).
-            new("t5-folder-info", "config.json", [FuzzSeeds.T5ConfigJson()[0]], p => Count([ModelFolderSummary.Inspect(Path.GetDirectoryName(p)!)]), Invalid,
+            new("t5-folder-info", "config.json", [FuzzSeeds.T5ConfigJson()[0]], p => Count([ModelFolderSummary.Inspect(Path.GetDirectoryName(p)!)]), Invalid, NamesFolder: true,
                 PrepareFolder: FuzzSeeds.WriteTinyT5Folder),
             new("adapter-config", "adapter_config.json", FuzzSeeds.AdapterConfigJson(), p =>
             {
                 var adapter = PeftAdapter.Load(Path.GetDirectoryName(p)!);
                 adapter.Encoder.Dispose();
                 return 0;
-            }, InvalidOrUnsupported, PrepareFolder: FuzzSeeds.WriteAdapterFolder),
+            }, InvalidOrUnsupported, PrepareFolder: FuzzSeeds.WriteAdapterFolder, NamesFolder: true),
             new("mpt-model-json", PromptModelFile.FileName, FuzzSeeds.PromptModelJson(), p => Count([PromptModelFile.Read(Path.GetDirectoryName(p)!)]), Invalid),
             new("t5-tokenizer-config", "tokenizer_config.json", FuzzSeeds.T5TokenizerConfigJson(),
                 p => Count(T5Tokenizer.FromFolder(Path.GetDirectoryName(p)!).Encode("ab c")), Invalid, NamesFolder: true,
                 PrepareFolder: dir => File.WriteAllBytes(Path.Combine(dir, "spiece.model"), FuzzSeeds.SentencePiece()[0])),
-            new("bert-vocab", "vocab.txt", FuzzSeeds.BertVocab(), p => Count(WordPieceTokenizer.FromHfFolder(Path.GetDirectoryName(p)!).Tokenize("the cats!")), Invalid,
+            new("bert-vocab", "vocab.txt", FuzzSeeds.BertVocab(), p => Count(WordPieceTokenizer.FromHfFolder(Path.GetDirectoryName(p)!).Tokenize("the cats!")), Invalid, NamesFolder: true,
                 PrepareFolder: dir => File.WriteAllBytes(Path.Combine(dir, "tokenizer_config.json"), FuzzSeeds.BertTokenizerConfigJson()[0])),
             new("bert-tokenizer-config", "tokenizer_config.json", FuzzSeeds.BertTokenizerConfigJson(),
-                p => Count(WordPieceTokenizer.FromHfFolder(Path.GetDirectoryName(p)!).Tokenize("the cats!")), Invalid,
+                p => Count(WordPieceTokenizer.FromHfFolder(Path.GetDirectoryName(p)!).Tokenize("the cats!")), Invalid, NamesFolder: true,
                 PrepareFolder: dir => File.WriteAllBytes(Path.Combine(dir, "vocab.txt"), FuzzSeeds.BertVocab()[0])),
             new("jsonl", "data.jsonl", FuzzSeeds.Jsonl(), p => Count(DataFiles.Read(p)), [typeof(DataFormatException)]),
             new("csv", "data.csv", FuzzSeeds.Csv(), p => Count(DataFiles.Read(p)), [typeof(DataFormatException)]),

@@ -101,8 +101,8 @@ internal readonly record struct Mutation(int Kind, uint Position, ulong Value)
             case 9: // splice: a range of another seed
                 var other = seeds[(int)(Value % (ulong)seeds.Count)];
                 if (other.Length == 0) break;
-                int from = (int)(Value >> 8) % other.Length;
-                bytes.InsertRange(at, other.AsSpan(from, Math.Min(other.Length - from, 1 + (int)(Value >> 40) % 64)).ToArray());
+                int from = (int)((Value >> 8) % (ulong)other.Length);
+                bytes.InsertRange(at, other.AsSpan(from, Math.Min(other.Length - from, 1 + (int)((Value >> 40) % 64))).ToArray());
                 break;
             case 10 when n > 0: // set a varint-looking byte run to a long varint (protobuf lengths and tags)
                 bytes.InsertRange(at, Varint(InterestingIntegers[(int)(Value % (ulong)InterestingIntegers.Length)]));
