@@ -217,7 +217,7 @@ internal static class StateDictPickle
             _ => false,
         };
         if (!ok)
-            throw bad($"refers to {module}.{name}, which a state dict of tensors does not need (only collections.OrderedDict, " +
+            throw bad($"refers to {Mpt.Serialization.ErrorText.OneLine(module)}.{Mpt.Serialization.ErrorText.OneLine(name)}, which a state dict of tensors does not need (only collections.OrderedDict, " +
                 "torch._utils._rebuild_tensor_v2/_rebuild_parameter and torch.*Storage are allowed, as torch.load(weights_only=True) does)");
         return new Global(module, name);
     }

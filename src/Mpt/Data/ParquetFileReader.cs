@@ -16,6 +16,7 @@ internal static class ParquetFileReader
     public static IEnumerable<DataRow> Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        ParquetFooter.Check(path);
         int groups;
         try
         {

@@ -102,6 +102,19 @@ public sealed record BertConfig
     }
 
     /// <summary>
+    /// Number of parameters of a <see cref="BertModel"/> of this config (embeddings with their LayerNorm, every layer,
+    /// the pooler when <see cref="AddPoolingLayer"/>), from the sizes alone: constant time, and a double so that a corrupt
+    /// config cannot overflow it.
+    /// </summary>
+    public double ParameterCount()
+    {
+        double h = HiddenSize, i = IntermediateSize;
+        double embeddings = ((double)VocabSize + MaxPositions + TypeVocabSize) * h + 2 * h;
+        double layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
+        return embeddings + (double)NumLayers * layer + (AddPoolingLayer ? h * h + h : 0);
+    }
+
+    /// <summary>
     /// Throws naming the first inconsistent field by its config.json key: <see cref="ArgumentException"/> when
     /// <paramref name="source"/> is null (a config built in code), else <see cref="InvalidDataException"/> prefixed
     /// with the file.

@@ -211,6 +211,23 @@ public sealed record T5Config
     }
 
     /// <summary>
+    /// Number of values in <see cref="ExpectedStateDictShapes"/>, computed from the sizes alone (constant time, and a
+    /// double so that a corrupt config cannot overflow it): the count to compare with a checkpoint before listing or
+    /// allocating that many layers.
+    /// </summary>
+    public double ParameterCount()
+    {
+        double d = DModel, inner = InnerDim, ff = DFf, bias = (double)RelativeAttentionNumBuckets * NumHeads;
+        double attention = 4 * inner * d;
+        double feedForward = (IsGatedAct ? 3 : 2) * ff * d + d;           // wi (or wi_0, wi_1), wo, layer_norm
+        double encoderBlock = attention + d + feedForward;
+        double decoderBlock = 2 * attention + 2 * d + feedForward;
+        return (TieWordEmbeddings ? 1 : 2) * (double)VocabSize * d
+            + (double)NumLayers * encoderBlock + bias + d
+            + (double)NumDecoderLayers * decoderBlock + bias + d;
+    }
+
+    /// <summary>
     /// Every tensor HF <c>save_pretrained</c> writes for this config, with its shape: tied duplicates removed
     /// (<c>shared.weight</c> always, <c>lm_head.weight</c> only when untied, never <c>*.embed_tokens.weight</c>).
     /// </summary>

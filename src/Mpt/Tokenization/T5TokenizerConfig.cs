@@ -34,6 +34,13 @@ internal sealed record T5TokenizerConfig
     /// <summary><c>added_tokens_decoder</c> (id → token), or null when the file does not list them.</summary>
     public IReadOnlyDictionary<int, AddedToken>? AddedTokensDecoder { get; init; }
 
+    /// <summary>
+    /// Most sentinels a folder may ask for. T5 uses 100; each sentinel is an added token built from nothing but this
+    /// number, so a corrupt <c>extra_ids</c> (1,000,000,000) would otherwise make loading the tokenizer build a billion
+    /// tokens. The bound is far above any published T5-family tokenizer and far below what hurts.
+    /// </summary>
+    public const int MaxExtraIds = 1 << 16;
+
     /// <summary>Reads <c>tokenizer_config.json</c> of <paramref name="folder"/>, or the defaults when it is absent.</summary>
     /// <exception cref="InvalidDataException">The file is not valid JSON or a field has the wrong type.</exception>
     public static T5TokenizerConfig Read(string folder)
@@ -49,7 +56,8 @@ internal sealed record T5TokenizerConfig
             if (root.TryGetProperty("extra_ids", out var extra) && extra.ValueKind != JsonValueKind.Null)
             {
                 int value = extra.GetInt32();
-                if (value < 0) throw new InvalidDataException($"{path}: extra_ids must be >= 0, got {value}.");
+                if (value is < 0 or > MaxExtraIds)
+                    throw new InvalidDataException($"{path}: extra_ids must be in [0, {MaxExtraIds}], got {value}.");
                 config = config with { ExtraIds = value };
             }
             if (root.TryGetProperty("legacy", out var legacy) && legacy.ValueKind != JsonValueKind.Null)

@@ -155,6 +155,16 @@ internal static class FuzzSeeds
             """),
     ];
 
+    /// <summary>model.safetensors of a BERT with the config of <see cref="BertConfigJson"/> (zeros; the values do not matter).</summary>
+    public static void WriteTinyBertWeights(string folder)
+    {
+        var config = Mpt.Encoder.BertConfig.FromHfJson(Encoding.UTF8.GetString(BertConfigJson()[0]));
+        using var model = new Mpt.Encoder.BertModel(config);
+        var tensors = model.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().clone(), StringComparer.Ordinal);
+        try { SafetensorsFile.Write(Path.Combine(folder, HfCheckpoint.SafetensorsName), tensors); }
+        finally { foreach (var t in tensors.Values) t.Dispose(); }
+    }
+
     /// <summary>A random state dict with exactly the shapes <see cref="TinyT5"/> expects (for the mpt info folder).</summary>
     public static void WriteTinyT5Folder(string folder)
     {

@@ -75,11 +75,18 @@ internal static class FuzzTargets
                 }
                 return bytes;
             }, Invalid),
-            new("t5-config", "config.json", FuzzSeeds.T5ConfigJson(), p => Count(T5Config.FromJsonFile(p).ExpectedStateDictShapes()), Invalid),
+            new("t5-config", "config.json", FuzzSeeds.T5ConfigJson(), p => Count([T5Config.FromJsonFile(p).ParameterCount()]), Invalid),
             new("bert-config", "config.json", FuzzSeeds.BertConfigJson(), p => Count([BertConfig.FromHfConfigFile(p)]), Invalid),
             // mpt info on a folder whose config.json is mutated and whose weights are a valid tiny T5 (the 1e9 layers case).
             new("t5-folder-info", "config.json", [FuzzSeeds.T5ConfigJson()[0]], p => Count([ModelFolderSummary.Inspect(Path.GetDirectoryName(p)!)]), Invalid, NamesFolder: true,
                 PrepareFolder: FuzzSeeds.WriteTinyT5Folder),
+            // A BERT folder (tiny safetensors weights) whose config.json is mutated: the model is built from the config.
+            new("bert-folder-config", "config.json", FuzzSeeds.BertConfigJson(), p =>
+            {
+                var (model, _) = BertHfWeights.Load(Path.GetDirectoryName(p)!);
+                model.Dispose();
+                return 0;
+            }, Invalid, PrepareFolder: FuzzSeeds.WriteTinyBertWeights, NamesFolder: true),
             new("adapter-config", "adapter_config.json", FuzzSeeds.AdapterConfigJson(), p =>
             {
                 var adapter = PeftAdapter.Load(Path.GetDirectoryName(p)!);
