@@ -160,7 +160,9 @@ public static class SafetensorsFile
         return headerLength;
     }
 
-    private static Header ParseHeader(byte[] json, long headerLength, long fileLength, string path)
+    private static Header ParseHeader(byte[] json, long headerLength, long fileLength, string path) => ErrorText.OneLineRejections(() => ParseHeaderCore(json, headerLength, fileLength, path));
+
+    private static Header ParseHeaderCore(byte[] json, long headerLength, long fileLength, string path)
     {
         JsonDocument doc;
         try { doc = UntrustedJson.Parse(json); }

@@ -68,7 +68,9 @@ public sealed record BertConfig
 
     /// <summary>Parses config.json text; <paramref name="source"/> names the origin in error messages.</summary>
     /// <exception cref="InvalidDataException">See <see cref="FromHfConfigFile"/>.</exception>
-    public static BertConfig FromHfJson(string json, string source = "config.json")
+    public static BertConfig FromHfJson(string json, string source = "config.json") => ErrorText.OneLineRejections(() => FromHfJsonCore(json, source));
+
+    private static BertConfig FromHfJsonCore(string json, string source = "config.json")
     {
         var root = HfJsonFields.ParseObject(json, source);
         var r = new HfJsonFields(root, source);

@@ -119,7 +119,9 @@ public sealed record T5Config
 
     /// <summary>Parses and validates config JSON; <paramref name="source"/> names the origin in error messages.</summary>
     /// <exception cref="InvalidDataException">Malformed JSON, a missing required field, a wrong type or an unsupported value.</exception>
-    public static T5Config FromJson(string json, string source = "config.json")
+    public static T5Config FromJson(string json, string source = "config.json") => ErrorText.OneLineRejections(() => FromJsonCore(json, source));
+
+    private static T5Config FromJsonCore(string json, string source = "config.json")
     {
         var r = new HfJsonFields(HfJsonFields.ParseObject(json, source), source);
 

@@ -176,7 +176,9 @@ public sealed record PeftAdapterConfig
     /// <summary>Parses <c>adapter_config.json</c> text; <paramref name="source"/> names it in error messages.</summary>
     /// <exception cref="InvalidDataException">Not JSON, not an object, or a field of the wrong type (named).</exception>
     /// <exception cref="NotSupportedException"><c>peft_type</c> is not a prompt-tuning type (e.g. LORA).</exception>
-    public static PeftAdapterConfig FromJson(string json, string source = "adapter_config.json")
+    public static PeftAdapterConfig FromJson(string json, string source = "adapter_config.json") => ErrorText.OneLineRejections(() => FromJsonCore(json, source));
+
+    private static PeftAdapterConfig FromJsonCore(string json, string source = "adapter_config.json")
     {
         Dictionary<string, object?> fields;
         try

@@ -52,7 +52,9 @@ public static class PromptModelFile
 
     /// <summary>Reads the sidecar of <paramref name="folder"/>; null when there is none (e.g. an adapter written by PEFT).</summary>
     /// <exception cref="InvalidDataException">The file exists but is malformed (the key is named).</exception>
-    public static ModelFingerprint? Read(string folder)
+    public static ModelFingerprint? Read(string folder) => ErrorText.OneLineRejections(() => ReadCore(folder));
+
+    private static ModelFingerprint? ReadCore(string folder)
     {
         string path = Path.Combine(folder, FileName);
         if (!File.Exists(path)) return null;
@@ -81,7 +83,7 @@ public static class PromptModelFile
     }
 
     private static JsonElement Get(JsonElement o, string key, JsonValueKind kind, string path) =>
-        o.TryGetProperty(key, out var v) && (v.ValueKind == kind || (kind == JsonValueKind.True && v.ValueKind == JsonValueKind.False))
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(key, out var v) && (v.ValueKind == kind || (kind == JsonValueKind.True && v.ValueKind == JsonValueKind.False))
             ? v
             : throw new InvalidDataException($"{path}: key '{key}' is missing or not a {(kind == JsonValueKind.True ? "boolean" : kind.ToString().ToLowerInvariant())}.");
 

@@ -17,4 +17,20 @@ internal static class ErrorText
             .Replace('\u2028', ' ').Replace('\u2029', ' ').Replace('\u0085', ' ');
         return line.Length <= MaxLength ? line : line[..MaxLength] + "...";
     }
+
+    /// <summary>
+    /// Runs a parser and keeps its rejections on one line: an <see cref="InvalidDataException"/>,
+    /// <see cref="FormatException"/> or <see cref="NotSupportedException"/> whose message spans lines (it quotes a value
+    /// of the file that holds an escaped line break, e.g. a tensor name or a field type) is rethrown as the same type
+    /// with the message passed through <see cref="OneLine"/>. One wrap at the parser's entry covers every message inside.
+    /// </summary>
+    public static T OneLineRejections<T>(Func<T> parse)
+    {
+        try { return parse(); }
+        catch (InvalidDataException e) when (IsMultiLine(e.Message)) { throw new InvalidDataException(OneLine(e.Message), e); }
+        catch (FormatException e) when (IsMultiLine(e.Message)) { throw new FormatException(OneLine(e.Message), e); }
+        catch (NotSupportedException e) when (IsMultiLine(e.Message)) { throw new NotSupportedException(OneLine(e.Message), e); }
+    }
+
+    private static bool IsMultiLine(string message) => message.AsSpan().IndexOfAny("\r\n\u2028\u2029\u0085") >= 0;
 }

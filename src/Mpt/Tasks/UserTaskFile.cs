@@ -54,7 +54,9 @@ public static class UserTaskFile
 
     /// <summary>The tasks defined in <paramref name="path"/>.</summary>
     /// <exception cref="FormatException">The file is not valid JSON or a task is invalid (message names file and field).</exception>
-    public static IReadOnlyList<TaskDefinition> Load(string path)
+    public static IReadOnlyList<TaskDefinition> Load(string path) => ErrorText.OneLineRejections(() => LoadCore(path));
+
+    private static IReadOnlyList<TaskDefinition> LoadCore(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         JsonDocument doc;
