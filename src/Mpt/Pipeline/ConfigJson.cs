@@ -130,7 +130,14 @@ public static class ConfigJson
         node[parts[^1]] = value?.DeepClone();
     }
 
+    /// <summary>Binds the JSON tree; a message that quotes a key or value holding a line break is kept on one line.</summary>
     private static PipelineConfig Bind(JsonObject root, string where)
+    {
+        try { return BindCore(root, where); }
+        catch (ConfigException e) when (ErrorText.IsMultiLine(e.Message)) { throw new ConfigException(ErrorText.OneLine(e.Message), e); }
+    }
+
+    private static PipelineConfig BindCore(JsonObject root, string where)
     {
         CheckKeys(root, typeof(PipelineConfig), "", where);
         try

@@ -32,5 +32,6 @@ internal static class ErrorText
         catch (NotSupportedException e) when (IsMultiLine(e.Message)) { throw new NotSupportedException(OneLine(e.Message), e); }
     }
 
-    private static bool IsMultiLine(string message) => message.AsSpan().IndexOfAny("\r\n\u2028\u2029\u0085") >= 0;
+    /// <summary>True when <paramref name="message"/> holds a line break of any kind.</summary>
+    public static bool IsMultiLine(string message) => message.AsSpan().IndexOfAny("\r\n\u2028\u2029\u0085") >= 0;
 }

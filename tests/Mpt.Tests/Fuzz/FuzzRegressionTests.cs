@@ -83,6 +83,15 @@ public sealed class FuzzRegressionTests : IDisposable
     }
 
     [Fact]
+    public void Should_Keep_An_Unknown_Run_Config_Key_With_A_Line_Break_On_One_Line()
+    {
+        // Found by run-config: "unknown setting 'sou\nces'. Did you mean 'sources'?" was printed on two lines.
+        string path = Write("run.json", "{\"sou\\nces\": []}");
+        var e = AssertRejected<ConfigException>(() => ConfigJson.Load(path), path);
+        Assert.Contains("unknown setting", e.Message);
+    }
+
+    [Fact]
     public void Should_Reject_A_Corrupt_Parquet_Footer_Instead_Of_Hanging()
     {
         // Found by parquet (hang, > 5 s): the footer length was cut to 1, leaving a footer of one byte that is not a Thrift
