@@ -52,7 +52,6 @@ public static class PyTorchCheckpointFile
             throw new InvalidDataException($"{path}: not a PyTorch checkpoint (no zip signature; starts with {Convert.ToHexString(signature)}).");
         }
         stream.Position = 0;
-        long fileLength = stream.Length;
         using var zip = Zip(() => new ZipArchive(stream, ZipArchiveMode.Read, leaveOpen: true), path, "not a readable zip archive");
         var pickles = Zip(() => zip.Entries.Where(e => e.FullName == "data.pkl" || e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)).ToList(),
             path, "not a readable zip archive");
@@ -124,6 +123,9 @@ public static class PyTorchCheckpointFile
 
     private static void CheckExpansion(ZipArchiveEntry entry, string path)
     {
+        long fileLength = new FileInfo(path).Length;
+        if (entry.CompressedLength > fileLength)
+            throw new InvalidDataException($"{path}: zip entry {entry.FullName} claims {entry.CompressedLength} compressed bytes in a {fileLength}-byte file.");
         if (entry.Length > Math.Max(entry.CompressedLength, 1) * MaxDeflateRatio)
             throw new InvalidDataException($"{path}: zip entry {entry.FullName} claims {entry.Length} bytes from {entry.CompressedLength} compressed, more than deflate can expand.");
     }

@@ -48,7 +48,10 @@ internal static class ParquetFooter
         {
             byte header = Byte(b, ref pos);
             int type = header & 0x0F;
-            if (type == 0) return;                       // STOP
+            if (header == 0) return;                     // STOP
+            // The spec reads any type-0 header as STOP, Parquet.Net only the byte 0 (it loops on 0x10), so neither is
+            // accepted as a field: a type-0 header with a field delta is refused.
+            if (type == 0) throw new FormatException($"field header 0x{header:X2} has type 0 but is not STOP");
             if (header >> 4 == 0) Varint(b, ref pos);    // long form: the field id follows as a zigzag varint
             SkipValue(b, ref pos, type, depth, inCollection: false);
         }

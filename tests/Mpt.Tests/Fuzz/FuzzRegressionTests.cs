@@ -103,6 +103,20 @@ public sealed class FuzzRegressionTests : IDisposable
     }
 
     [Fact]
+    public void Should_Reject_A_Parquet_Footer_Ending_In_A_Type_Zero_Header_Instead_Of_Hanging()
+    {
+        // Found by the long parquet campaign (hang, > 5 s): the seed with the footer's final STOP byte 0x00 turned into
+        // 0x10 (field delta 1, type 0), which Parquet.Net does not read as STOP and loops on.
+        byte[] file = FuzzSeeds.Parquet()[0];
+        int stop = file.Length - 9;
+        Assert.Equal(0x00, file[stop]);
+        file[stop] = 0x10;
+        string path = Write("data.parquet", file);
+        var e = AssertRejected<DataFormatException>(() => DataFiles.Read(path).ToList(), path);
+        Assert.Contains("has type 0 but is not STOP", e.Message);
+    }
+
+    [Fact]
     public void Should_Refuse_A_Parquet_Footer_List_Longer_Than_The_Footer()
     {
         // The mechanism behind the hang: FileMetaData.version (field 1, i32) then a schema list (field 2) claiming

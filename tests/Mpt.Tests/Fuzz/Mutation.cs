@@ -104,7 +104,7 @@ internal readonly record struct Mutation(int Kind, uint Position, ulong Value)
                 int from = (int)((Value >> 8) % (ulong)other.Length);
                 bytes.InsertRange(at, other.AsSpan(from, Math.Min(other.Length - from, 1 + (int)((Value >> 40) % 64))).ToArray());
                 break;
-            case 10 when n > 0: // set a varint-looking byte run to a long varint (protobuf lengths and tags)
+            case 10 when n > 0: // insert a varint of a boundary value (protobuf lengths, counts and tags)
                 bytes.InsertRange(at, Varint(InterestingIntegers[(int)(Value % (ulong)InterestingIntegers.Length)]));
                 break;
         }
