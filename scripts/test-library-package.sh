@@ -3,7 +3,8 @@
 # samples/ReadmeSample/Program.cs (checked line for line), and it compiles and runs against the packed Mpt package.
 #   1. the csharp block after "<!-- readme-sample -->" in README.md equals samples/ReadmeSample/Program.cs;
 #   2. dotnet pack src/Mpt into a temporary local feed, under a version of its own (so the NuGet folder never serves a
-#      stale copy; that copy is removed again at the end); the package must not depend on a native libtorch package;
+#      stale copy; that copy is removed again at the end); the package must not depend on a native libtorch package,
+#      nor on a plotting one (the report's rendering is in src/Mpt.Apps);
 #   3. the sample is copied out of the repository (none of the repository's build settings apply), restored from the
 #      local feed plus nuget.org, built, and run; its two predictions must be the expected labels.
 # Prints a "Passed: N / Failed: N" line that .ci/run adds to its totals.
@@ -42,6 +43,8 @@ nupkg="$work/feed/Mpt.$version.nupkg"
 [ -f "$nupkg" ] || { echo "dotnet pack wrote no $nupkg" >&2; exit 1; }
 nuspec=$(unzip -p "$nupkg" Mpt.nuspec)
 if grep -qi '<dependency id="libtorch' <<<"$nuspec"; then echo "the Mpt package depends on a libtorch package; the application must choose it" >&2; exit 1; fi
+# The report's plotting (ScottPlot, SkiaSharp) is part of the CLI's apps assembly (src/Mpt.Apps), not of the library.
+if grep -qiE '<dependency id="(ScottPlot|SkiaSharp)' <<<"$nuspec"; then echo "the Mpt package depends on a plotting package; report rendering belongs to src/Mpt.Apps" >&2; exit 1; fi
 # (The listing is read whole first: grep -q on a pipe would stop unzip early, and pipefail would count that as a miss.)
 listing=$(unzip -l "$nupkg")
 for entry in lib/net10.0/Mpt.dll lib/net10.0/Mpt.xml buildTransitive/Mpt.targets README.md; do

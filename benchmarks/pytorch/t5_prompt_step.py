@@ -38,7 +38,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-# The shapes of `mpt bench` (src/Mpt/Benchmarks/BenchmarkShapes.cs): vocabulary 32128, buckets 32, max distance 128.
+# The shapes of `mpt bench` (src/Mpt.Apps/Benchmarks/BenchmarkShapes.cs): vocabulary 32128, buckets 32, max distance 128.
 SHAPES = {
     "t5-small": dict(d_model=512, d_kv=64, d_ff=2048, num_layers=6, num_decoder_layers=6, num_heads=8,
                      feed_forward_proj="relu", tie_word_embeddings=True),

@@ -12,8 +12,8 @@ namespace Mpt.Cli.Commands;
 
 /// <summary>
 /// <c>mpt predict --model DIR --input FILE [--prompt P] [--task NAME]</c>: greedy generation for every line of a text
-/// file (the line is the model input) or every row of a task's data file (formatted as in training), written as JSON Lines
-/// <c>{"source", "prediction"[, "target"]}</c>.
+/// file (the line is the model input) or every row of a task's data file (formatted as in training; the label is optional
+/// and, when a row has one, echoed as its target), written as JSON Lines <c>{"source", "prediction"[, "target"]}</c>.
 /// </summary>
 public static class PredictCommand
 {
@@ -21,7 +21,7 @@ public static class PredictCommand
     public static Command Create(CliContext context)
     {
         var model = new Option<string>("--model") { Description = $"The backbone: {RunBackbones.Supported}.", Required = true };
-        var input = new Option<string>("--input") { Description = "A .txt file (one input per line) or a task data file (.jsonl, .parquet, .csv, .tsv; needs --task).", Required = true };
+        var input = new Option<string>("--input") { Description = "A .txt file (one input per line) or a task data file (.jsonl, .parquet, .csv, .tsv; needs --task; the label column is optional).", Required = true };
         var prompt = new Option<string?>("--prompt") { Description = "Prompt: PEFT adapter folder, run folder or .safetensors file." };
         var taskId = new Option<int?>("--task-id") { Description = "Which task prompt of a multitask prompt to use." };
         var task = new Option<string?>("--task") { Description = "Task whose format the data file's rows get (and whose labels bound generation)." };
@@ -64,7 +64,7 @@ public static class PredictCommand
             else if (definition is null)
                 throw new ArgumentException($"{inputPath}: a data file needs --task NAME so its rows can be formatted (or give a .txt file with one input per line).");
             else
-                rows = EvaluationData.Load(definition, inputPath, null, null, FormatOptions.Default with { AddPrefix = !parse.GetValue(noPrefix) }).Rows;
+                rows = EvaluationData.LoadInputs(definition, inputPath, FormatOptions.Default with { AddPrefix = !parse.GetValue(noPrefix) });
             if (rows.Count == 0) throw new InvalidDataException($"{inputPath}: no inputs.");
 
             using var loaded = RunBackbones.Load(modelConfig, new EvaluateConfig(), "--model");
@@ -84,7 +84,7 @@ public static class PredictCommand
                 : evaluator.MaxNewTokens(definition, T5FeatureConverter.ForTask(definition, tok, options.MaxSourceLength, options.FreeTextMaxNewTokens));
             var predictions = evaluator.Generate(rows.Select(r => r.Source).ToList(), newTokens);
 
-            lines = rows.Select((r, i) => JsonSerializer.Serialize(definition is null
+            lines = rows.Select((r, i) => JsonSerializer.Serialize(r.Target.Length == 0
                 ? new Dictionary<string, string> { ["source"] = r.Source, ["prediction"] = predictions[i] }
                 : new Dictionary<string, string> { ["source"] = r.Source, ["prediction"] = predictions[i], ["target"] = r.Target })).ToList();
             }

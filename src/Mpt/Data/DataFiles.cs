@@ -34,4 +34,14 @@ public static class DataFiles
         ArgumentNullException.ThrowIfNull(task);
         foreach (DataRow row in Read(path)) yield return RowSchema.Validate(task.Schema, row);
     }
+
+    /// <summary>
+    /// The rows of <paramref name="path"/> to predict: validated like <see cref="ReadForTask"/>, except that a row may
+    /// lack the label (<see cref="ITaskFormatter.TargetField"/>).
+    /// </summary>
+    public static IEnumerable<DataRow> ReadInputsForTask(TaskDefinition task, string path)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        foreach (DataRow row in Read(path)) yield return RowSchema.Validate(task.Schema, row, task.Formatter.TargetField);
+    }
 }

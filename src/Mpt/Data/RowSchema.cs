@@ -31,9 +31,12 @@ public static class RowSchema
     /// <summary>
     /// The row with schema fields converted to their declared types (CSV strings → numbers).
     /// </summary>
+    /// <param name="schema">The task's schema.</param>
+    /// <param name="row">The raw row.</param>
+    /// <param name="optionalField">A required field the row may lack all the same (the label of a row to predict).</param>
     /// <exception cref="DataFormatException">A required field is missing or a value has the wrong type; the message
     /// names the file, position and field.</exception>
-    public static DataRow Validate(IReadOnlyList<FieldSpec> schema, DataRow row)
+    public static DataRow Validate(IReadOnlyList<FieldSpec> schema, DataRow row, string? optionalField = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(row);
@@ -43,7 +46,7 @@ public static class RowSchema
         {
             if (!row.Fields.TryGetValue(f.Name, out object? value))
             {
-                if (f.Required)
+                if (f.Required && f.Name != optionalField)
                     throw new DataFormatException(row.Location,
                         $"required field is missing (the row has: {string.Join(", ", row.Fields.Keys)})", f.Name);
                 continue;

@@ -11,6 +11,7 @@
 //
 // Dimension names used in shape comments: B batch, S sequence length (prompt included), D hidden size, H heads,
 // Dh = D / H head size, F intermediate size.
+using Mpt.Numerics;
 using Mpt.Checkpoints;
 using Mpt.Model;
 using TorchSharp;
@@ -65,10 +66,10 @@ public sealed class BertEmbeddings : nn.Module
         long length = inputsEmbeds.shape[1];
         if (length > _config.MaxPositions)
             throw new ArgumentException($"Input of {length} positions exceeds the {_config.MaxPositions} position embeddings of this BERT model.");
-        var positions = torch.arange(0L, length, ScalarType.Int64, inputsEmbeds.device).unsqueeze(0); // (1, S)
+        var positions = ScalarSafeOps.Range(0L, length, ScalarType.Int64, inputsEmbeds.device).unsqueeze(0); // (1, S)
         // Same summation order as HF (and the ONNX graph): (words + types) + positions.
-        var embeddings = inputsEmbeds + _tokenTypeEmbeddings.call(tokenTypeIds);
-        embeddings = embeddings + _positionEmbeddings.call(positions);
+        var embeddings = inputsEmbeds.Plus(_tokenTypeEmbeddings.call(tokenTypeIds));
+        embeddings = embeddings.Plus(_positionEmbeddings.call(positions));
         embeddings = _dropout.call(_layerNorm.call(embeddings));
         return embeddings.MoveToOuterDisposeScope();
     }
@@ -111,7 +112,7 @@ public sealed class BertSelfAttention : nn.Module
         var key = Heads(_key);
         var value = Heads(_value);
         // HF divides the scores (not the query) by sqrt(Dh); the same order keeps the rounding equal.
-        var scores = query.matmul(key.transpose(-1, -2)) / _scale + additiveMask;                      // (B, H, S, S)
+        var scores = query.matmul(key.transpose(-1, -2)).Over(_scale).Plus(additiveMask);             // (B, H, S, S)
         var probabilities = _dropout.call(F.softmax(scores, -1));
         var context = probabilities.matmul(value)                                                       // (B, H, S, Dh)
             .transpose(1, 2).contiguous().view(batch, length, _numHeads * _headSize);                  // (B, S, D)
@@ -140,7 +141,7 @@ public sealed class BertSelfOutput : nn.Module
     {
         using var scope = NewDisposeScope();
         var projected = _dropout.call(_dense.call(hiddenStates));
-        return _layerNorm.call(projected + residual).MoveToOuterDisposeScope();
+        return _layerNorm.call(projected.Plus(residual)).MoveToOuterDisposeScope();
     }
 }
 
@@ -211,7 +212,7 @@ public sealed class BertLayerOutput : nn.Module
     {
         using var scope = NewDisposeScope();
         var projected = _dropout.call(_dense.call(intermediate));
-        return _layerNorm.call(projected + residual).MoveToOuterDisposeScope();
+        return _layerNorm.call(projected.Plus(residual)).MoveToOuterDisposeScope();
     }
 }
 
@@ -425,7 +426,7 @@ public sealed class BertModel : nn.Module
         using var scope = NewDisposeScope();
         var dtype = inputsEmbeds.dtype;
         // HF get_extended_attention_mask: (1 - mask) * dtype-min, broadcast over heads and query positions.
-        var additiveMask = (1.0 - attentionMask.to(dtype)).mul(torch.finfo(dtype).min).view(batchShape[0], 1, 1, batchShape[1]);
+        var additiveMask = attentionMask.to(dtype).SubtractedFrom(1.0).Times(torch.finfo(dtype).min).view(batchShape[0], 1, 1, batchShape[1]);
         var types = tokenTypeIds ?? torch.zeros(batchShape, ScalarType.Int64, inputsEmbeds.device);
         var states = _encoder.Forward(_embeddings.Forward(inputsEmbeds, types), additiveMask);
         var output = new BertEncoderOutput(states, _pooler?.Forward(states[^1]));

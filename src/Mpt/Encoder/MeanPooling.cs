@@ -1,3 +1,4 @@
+using Mpt.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
@@ -20,10 +21,10 @@ public static class MeanPooling
         if (hiddenStates.dim() != 3 || mask.dim() != 2 || hiddenStates.shape[0] != mask.shape[0] || hiddenStates.shape[1] != mask.shape[1])
             throw new ArgumentException($"hidden states must be (B, S, D) and the mask (B, S); got [{string.Join(",", hiddenStates.shape)}] and [{string.Join(",", mask.shape)}].");
         using var scope = NewDisposeScope();
-        var weights = mask.ne(0).to(ScalarType.Float32).unsqueeze(-1);                           // (B, S, 1)
+        var weights = mask.NotEqualTo(0).to(ScalarType.Float32).unsqueeze(-1);                          // (B, S, 1)
         var summed = (hiddenStates.to(ScalarType.Float32) * weights).sum(1);                      // (B, D)
         // sentence-transformers clamps the count at 1e-9 (an all-masked row pools to 0 instead of NaN).
-        var mean = summed / weights.sum(1).clamp_min(1e-9);                                       // (B, D)
+        var mean = summed / weights.sum(1).AtLeast(1e-9);                                      // (B, D)
         return F.normalize(mean, p: 2, dim: 1, eps: 1e-12).MoveToOuterDisposeScope();
     }
 }

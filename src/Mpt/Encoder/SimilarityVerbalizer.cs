@@ -1,3 +1,4 @@
+using Mpt.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -137,7 +138,7 @@ public sealed class SimilarityVerbalizer : IDisposable
         var labels = _labels.index_select(0, ids).to(pooled.device);                              // (B, Cmax, D)
         var cosines = torch.bmm(labels, pooled.to(ScalarType.Float32).unsqueeze(-1)).squeeze(-1);  // (B, Cmax)
         var valid = _valid.index_select(0, ids).to(pooled.device);                                // (B, Cmax)
-        var scores = (cosines / Temperature).masked_fill(valid.logical_not(), PaddingScore);
+        var scores = cosines.Over(Temperature).FilledWhere(valid.logical_not(), PaddingScore);
         return scores.MoveToOuterDisposeScope();
     }
 

@@ -67,6 +67,19 @@ public static class EvaluationData
     }
 
     /// <summary>
+    /// Loads and formats every row of the data file <paramref name="path"/> to predict with <paramref name="task"/>'s
+    /// format: a row needs the task's input fields; its label is optional (a row without one gets an empty
+    /// <see cref="TextToTextRow.Target"/>).
+    /// </summary>
+    /// <exception cref="DataFormatException">A row is malformed or lacks an input field (file, line or row, and field named).</exception>
+    public static IReadOnlyList<TextToTextRow> LoadInputs(TaskDefinition task, string path, FormatOptions? formatOptions = null)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        ArgumentNullException.ThrowIfNull(path);
+        return FormatAll(DataFiles.ReadInputsForTask(task, path).ToList(), row => task.FormatInput(row.Fields, formatOptions));
+    }
+
+    /// <summary>
     /// The files of dataset split <paramref name="split"/> in <paramref name="folder"/>, sorted: files named
     /// <c>{split}.{ext}</c> or <c>{split}-*.{ext}</c> (HF shards), and every data file in a subfolder named
     /// <c>{split}</c>.
@@ -101,14 +114,17 @@ public static class EvaluationData
     private static List<DataRow> ReadRaw(TaskDefinition task, IReadOnlyList<string> files) =>
         files.SelectMany(f => DataFiles.ReadForTask(task, f)).ToList();
 
-    private static List<TextToTextRow> FormatAll(TaskDefinition task, IReadOnlyList<DataRow> rows, FormatOptions? options)
+    private static List<TextToTextRow> FormatAll(TaskDefinition task, IReadOnlyList<DataRow> rows, FormatOptions? options) =>
+        FormatAll(rows, row => task.Format(row.Fields, options));
+
+    private static List<TextToTextRow> FormatAll(IReadOnlyList<DataRow> rows, Func<DataRow, IReadOnlyList<TextToTextRow>> format)
     {
         var formatted = new List<TextToTextRow>(rows.Count);
         foreach (DataRow row in rows)
         {
             try
             {
-                formatted.AddRange(task.Format(row.Fields, options));
+                formatted.AddRange(format(row));
             }
             catch (TaskFormatException e)
             {

@@ -1,3 +1,4 @@
+using Mpt.Numerics;
 using Mpt.Model;
 using Mpt.Prompts;
 using TorchSharp;
@@ -97,5 +98,5 @@ public sealed class EvaluationModel
         return Prompted.Forward(inputIds, attentionMask, taskIds, labels);
     }
 
-    private Tensor TaskIds(long batch) => torch.full(batch, TaskId, ScalarType.Int64, Device);
+    private Tensor TaskIds(long batch) => ScalarSafeOps.Full([batch], TaskId, ScalarType.Int64, Device);
 }

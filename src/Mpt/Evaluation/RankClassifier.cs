@@ -1,3 +1,4 @@
+using Mpt.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -53,9 +54,9 @@ public static class RankClassifier
     {
         using var scope = NewDisposeScope();
         var logProbs = logits.to(ScalarType.Float32).log_softmax(-1);                                            // (B, T, V)
-        var keep = labels.ne(T5FeatureConverter.IgnoreIndex);                                                   // (B, T)
-        var index = labels.masked_fill(keep.logical_not(), 0).unsqueeze(-1);                                    // (B, T, 1)
-        var tokenLogProbs = logProbs.gather(-1, index).squeeze(-1).masked_fill(keep.logical_not(), 0.0);         // (B, T)
+        var keep = labels.NotEqualTo(T5FeatureConverter.IgnoreIndex);                                                  // (B, T)
+        var index = labels.FilledWhere(keep.logical_not(), 0).unsqueeze(-1);                                   // (B, T, 1)
+        var tokenLogProbs = logProbs.gather(-1, index).squeeze(-1).FilledWhere(keep.logical_not(), 0.0);        // (B, T)
         return tokenLogProbs.sum(1).MoveToOuterDisposeScope();                                                  // (B)
     }
 

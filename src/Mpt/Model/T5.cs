@@ -9,6 +9,7 @@
 // Dimension names used in shape comments: B batch, S encoder length, T decoder length, Tq/Tk query/key length,
 // P cached (past) decoder length, H heads, Dh = d_kv, D = d_model, I = H*Dh, F = d_ff, V = vocab.
 using Mpt.Checkpoints;
+using Mpt.Numerics;
 using TorchSharp;
 using TorchSharp.Modules;
 using TorchSharp.Utils;
@@ -28,9 +29,9 @@ internal static class T5Activation
         "relu" => F.relu(x),
         "gelu" => F.gelu(x), // exact erf form, HF GELUActivation
         // HF NewGELUActivation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))); same operation order for equal rounding.
-        "gelu_new" or "gelu_pytorch_tanh" => 0.5 * x * (1.0 + torch.tanh(Sqrt2OverPi * (x + 0.044715 * torch.pow(x, 3.0)))),
-        "gelu_fast" => 0.5 * x * (1.0 + torch.tanh(x * 0.7978845608 * (1.0 + 0.044715 * x * x))),
-        "quick_gelu" => x * torch.sigmoid(1.702 * x),
+        "gelu_new" or "gelu_pytorch_tanh" => x.Times(0.5) * torch.tanh(x.Plus(x.Power(3.0).Times(0.044715)).Times(Sqrt2OverPi)).Plus(1.0),
+        "gelu_fast" => x.Times(0.5) * torch.tanh(x.Times(0.7978845608) * (x.Times(0.044715) * x).Plus(1.0)).Plus(1.0),
+        "quick_gelu" => x * torch.sigmoid(x.Times(1.702)),
         "silu" or "swish" => F.silu(x),
         "mish" => x * torch.tanh(F.softplus(x)),
         "tanh" => torch.tanh(x),
@@ -69,8 +70,8 @@ public sealed class T5LayerNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor hiddenStates)
     {
         using var scope = NewDisposeScope();
-        var variance = hiddenStates.to(ScalarType.Float32).pow(2).mean([-1L], keepdim: true);
-        var normed = hiddenStates * torch.rsqrt(variance + _epsilon);
+        var variance = hiddenStates.to(ScalarType.Float32).Power(2).mean([-1L], keepdim: true);
+        var normed = hiddenStates * torch.rsqrt(variance.Plus(_epsilon));
         if (_weight.dtype is ScalarType.Float16 or ScalarType.BFloat16)
             normed = normed.to(_weight.dtype);
         return (_weight * normed).MoveToOuterDisposeScope();
@@ -161,7 +162,7 @@ public sealed class T5Attention : nn.Module
         if (bidirectional)
         {
             numBuckets /= 2;
-            buckets = buckets + relativePosition.gt(0).to(ScalarType.Int64) * numBuckets;
+            buckets = buckets.Plus(relativePosition.Greater(0).to(ScalarType.Int64).Times(numBuckets));
             distance = relativePosition.abs();
         }
         else
@@ -170,12 +171,12 @@ public sealed class T5Attention : nn.Module
             distance = -torch.minimum(relativePosition, torch.zeros_like(relativePosition));
         }
         int maxExact = numBuckets / 2;
-        var isSmall = distance.lt(maxExact);
-        var ifLarge = (torch.log(distance.to(ScalarType.Float32) / maxExact)
-                       / Math.Log((double)maxDistance / maxExact)
-                       * (numBuckets - maxExact)).to(ScalarType.Int64) + maxExact;
-        ifLarge = torch.minimum(ifLarge, torch.full_like(ifLarge, numBuckets - 1));
-        buckets = buckets + torch.where(isSmall, distance, ifLarge);
+        var isSmall = distance.Less(maxExact);
+        var ifLarge = torch.log(distance.to(ScalarType.Float32).Over(maxExact))
+                       .Over(Math.Log((double)maxDistance / maxExact))
+                       .Times(numBuckets - maxExact).to(ScalarType.Int64).Plus(maxExact);
+        ifLarge = torch.minimum(ifLarge, ScalarSafeOps.FullLike(ifLarge, numBuckets - 1));
+        buckets = buckets.Plus(torch.where(isSmall, distance, ifLarge));
         return buckets.MoveToOuterDisposeScope();
     }
 
@@ -189,8 +190,8 @@ public sealed class T5Attention : nn.Module
             throw new InvalidOperationException("Only the first block's self-attention has a relative_attention_bias table.");
         using var scope = NewDisposeScope();
         var device = _relativeAttentionBias.weight!.device;
-        var context = torch.arange(queryOffset, queryOffset + queryLength, ScalarType.Int64, device).unsqueeze(1); // (Tq, 1)
-        var memory = torch.arange(0L, keyLength, ScalarType.Int64, device).unsqueeze(0);                            // (1, Tk)
+        var context = ScalarSafeOps.Range(queryOffset, queryOffset + queryLength, ScalarType.Int64, device).unsqueeze(1); // (Tq, 1)
+        var memory = ScalarSafeOps.Range(0L, keyLength, ScalarType.Int64, device).unsqueeze(0);                     // (1, Tk)
         var buckets = RelativePositionBucket(memory - context, bidirectional: !_isDecoder, _numBuckets, _maxDistance);
         var values = _relativeAttentionBias.call(buckets);                                                          // (Tq, Tk, H)
         return values.permute(2, 0, 1).unsqueeze(0).MoveToOuterDisposeScope();                                      // (1, H, Tq, Tk)
@@ -235,7 +236,7 @@ public sealed class T5Attention : nn.Module
             cache?.Set(key, value);
         }
 
-        var scores = torch.matmul(query, key.transpose(3, 2)) + positionBias;                                       // (B, H, Tq, Tk)
+        var scores = torch.matmul(query, key.transpose(3, 2)).Plus(positionBias);                                  // (B, H, Tq, Tk)
         var weights = F.softmax(scores.to(ScalarType.Float32), -1).to(scores.dtype);
         weights = _dropout.call(weights);
         var context = torch.matmul(weights, value)                                                                  // (B, H, Tq, Dh)
@@ -331,7 +332,7 @@ public sealed class T5LayerSelfAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         var attended = _selfAttention.forward(_layerNorm.call(hiddenStates), null, positionBias, cache);
-        return (hiddenStates + _dropout.call(attended)).MoveToOuterDisposeScope();
+        return hiddenStates.Plus(_dropout.call(attended)).MoveToOuterDisposeScope();
     }
 }
 
@@ -357,7 +358,7 @@ public sealed class T5LayerCrossAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         var attended = _encDecAttention.forward(_layerNorm.call(hiddenStates), encoderHiddenStates, encoderMask, cache);
-        return (hiddenStates + _dropout.call(attended)).MoveToOuterDisposeScope();
+        return hiddenStates.Plus(_dropout.call(attended)).MoveToOuterDisposeScope();
     }
 }
 
@@ -382,7 +383,7 @@ public sealed class T5LayerFF : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var transformed = _denseReluDense.call(_layerNorm.call(hiddenStates));
-        return (hiddenStates + _dropout.call(transformed)).MoveToOuterDisposeScope();
+        return hiddenStates.Plus(_dropout.call(transformed)).MoveToOuterDisposeScope();
     }
 }
 
@@ -438,7 +439,7 @@ public sealed class T5Block : nn.Module
         if (h.dtype != ScalarType.Float16) return h;
         double max = torch.finfo(ScalarType.Float16).max;
         double clamp = h.isinf().any().item<bool>() ? max - 1000 : max;
-        return h.clamp(-clamp, clamp);
+        return h.Between(-clamp, clamp);
     }
 }
 
@@ -483,7 +484,7 @@ internal sealed class T5Stack : nn.Module
         long length = inputsEmbeds.shape[1];
         long past = caches?.Length ?? 0;
         // HF: position_bias = compute_bias(...) + extended mask, once per stack, reused in every block.
-        var positionBias = PositionBiasOwner.ComputeBias(length, past + length, queryOffset: past) + selfMask;    // (B|1, H, T, P+T)
+        var positionBias = PositionBiasOwner.ComputeBias(length, past + length, queryOffset: past).Plus(selfMask); // (B|1, H, T, P+T)
 
         var hiddenStates = outputHiddenStates ? new List<Tensor>() : null;
         var h = _dropout.call(inputsEmbeds);
@@ -718,7 +719,7 @@ public sealed class T5ForConditionalGeneration : nn.Module
         long batch = labels.shape[0], length = labels.shape[1];
         var start = torch.full(batch, 1, decoderStartTokenId, ScalarType.Int64, labels.device);
         var shifted = torch.cat([start, labels.to(ScalarType.Int64).narrow(1, 0, length - 1)], 1);
-        return shifted.masked_fill(shifted.eq(-100), padTokenId).MoveToOuterDisposeScope();
+        return shifted.FilledWhere(shifted.EqualTo(-100), padTokenId).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -746,8 +747,8 @@ public sealed class T5ForConditionalGeneration : nn.Module
             var decoded = _decoder.forward(EmbedTokens(current), CausalMask(1, cache.Length, device), encoded, encoderMask, false, cache);
             var logits = LmLogits(decoded.LastHiddenState).select(1, -1);                                         // (B, V)
             var next = logits.argmax(-1);                                                                          // (B)
-            next = next * unfinished + Config.PadTokenId * (1 - unfinished);
-            unfinished = (unfinished * next.ne(Config.EosTokenId).to(ScalarType.Int64)).MoveToOuterDisposeScope();
+            next = (next * unfinished).Plus(unfinished.SubtractedFrom(1).Times(Config.PadTokenId));
+            unfinished = (unfinished * next.NotEqualTo(Config.EosTokenId).to(ScalarType.Int64)).MoveToOuterDisposeScope();
             tokens.Add(next.unsqueeze(1).MoveToOuterDisposeScope());
             if (returnStepLogits) stepLogits.Add(logits.unsqueeze(1).MoveToOuterDisposeScope());
             if (unfinished.max().item<long>() == 0) break;
@@ -865,7 +866,7 @@ public sealed class T5ForConditionalGeneration : nn.Module
     {
         if (_lmHead is not null) return _lmHead.call(decoderOutput);
         using var scope = NewDisposeScope();
-        var scaled = decoderOutput * Math.Pow(Config.DModel, -0.5);
+        var scaled = decoderOutput.Times(Math.Pow(Config.DModel, -0.5));
         return F.linear(scaled, _shared.weight!).MoveToOuterDisposeScope();
     }
 
@@ -875,7 +876,7 @@ public sealed class T5ForConditionalGeneration : nn.Module
         using var scope = NewDisposeScope();
         var dtype = ModelDType;
         var mask = attentionMask.to(dtype, _shared.weight!.device).unsqueeze(1).unsqueeze(2);
-        return ((1.0 - mask) * torch.finfo(dtype).min).MoveToOuterDisposeScope();
+        return mask.SubtractedFrom(1.0).Times(torch.finfo(dtype).min).MoveToOuterDisposeScope();
     }
 
     /// <summary>Additive causal mask (1, 1, T, P+T): query i (absolute position P+i) sees keys 0..P+i.</summary>
@@ -883,10 +884,10 @@ public sealed class T5ForConditionalGeneration : nn.Module
     {
         using var scope = NewDisposeScope();
         var dtype = ModelDType;
-        var queryPositions = torch.arange(past, past + length, ScalarType.Int64, device).unsqueeze(1);           // (T, 1)
-        var keyPositions = torch.arange(0L, past + length, ScalarType.Int64, device).unsqueeze(0);               // (1, P+T)
+        var queryPositions = ScalarSafeOps.Range(past, past + length, ScalarType.Int64, device).unsqueeze(1);    // (T, 1)
+        var keyPositions = ScalarSafeOps.Range(0L, past + length, ScalarType.Int64, device).unsqueeze(0);        // (1, P+T)
         var visible = keyPositions.le(queryPositions).to(dtype);
-        return ((1.0 - visible) * torch.finfo(dtype).min).unsqueeze(0).unsqueeze(0).MoveToOuterDisposeScope();
+        return visible.SubtractedFrom(1.0).Times(torch.finfo(dtype).min).unsqueeze(0).unsqueeze(0).MoveToOuterDisposeScope();
     }
 
     private static void CheckMask(Tensor mask, long batch, long length, string name)

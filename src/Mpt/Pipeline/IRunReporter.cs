@@ -1,5 +1,3 @@
-using Mpt.Reports;
-
 namespace Mpt.Pipeline;
 
 /// <summary>
@@ -12,23 +10,11 @@ public interface IRunReporter
     string? Write(string runDir);
 }
 
-/// <summary>The reporters of the pipeline.</summary>
+/// <summary>The reporters of the library (the mpt CLI's markdown report with plots is part of the CLI).</summary>
 public static class RunReporters
 {
-    /// <summary>The reporter used when none is given: <see cref="MarkdownRunReporter"/> (report/report.md, report.html, PNGs).</summary>
-    public static IRunReporter Default { get; } = new MarkdownRunReporter();
-
-    /// <summary>A reporter that writes nothing.</summary>
+    /// <summary>A reporter that writes nothing; the default of <see cref="PipelineRunOptions.Reporter"/>.</summary>
     public static IRunReporter None { get; } = new NoRunReporter();
-}
-
-/// <summary>Writes <see cref="RunReport"/>'s report (<c>report/report.md</c> with the results tables, loss and dev plots
-/// and task-similarity heatmaps) into the run folder.</summary>
-/// <param name="options">How the report is drawn; defaults when null.</param>
-public sealed class MarkdownRunReporter(ReportOptions? options = null) : IRunReporter
-{
-    /// <inheritdoc/>
-    public string? Write(string runDir) => RunReport.Write(runDir, options).Markdown;
 }
 
 /// <summary>A reporter that writes nothing.</summary>

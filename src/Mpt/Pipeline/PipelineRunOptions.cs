@@ -18,6 +18,18 @@ public sealed record PipelineRunOptions
     /// </summary>
     public Backbones.IRunBackbone? Backbone { get; init; }
 
-    /// <summary>Report writer called after results.json.</summary>
-    public IRunReporter Reporter { get; init; } = RunReporters.Default;
+    /// <summary>
+    /// Resamples of the paired bootstrap behind results.json's <c>comparisons</c> (<see cref="Metrics.PairedBootstrap"/>;
+    /// the interval of the method differences, not the scores themselves).
+    /// </summary>
+    public int BootstrapResamples { get; init; } = Metrics.PairedBootstrap.DefaultResamples;
+
+    /// <summary>Report writer called after results.json; none by default (the mpt CLI passes its markdown report).</summary>
+    public IRunReporter Reporter { get; init; } = RunReporters.None;
+
+    /// <summary>
+    /// Gives data to task entries without <c>data</c> before the run validates its tasks; by default none does, and such an
+    /// entry is refused (<see cref="TaskDataResolvers.None"/>). The mpt CLI passes its benchmark builder.
+    /// </summary>
+    public ITaskDataResolver TaskData { get; init; } = TaskDataResolvers.None;
 }

@@ -10,8 +10,9 @@ public sealed record TaskDataConfig
     /// <summary>Task name from the catalogue (or from <see cref="PipelineConfig.TaskFile"/>); required.</summary>
     public string? Task { get; init; }
 
-    /// <summary>Data file or folder; required, except for the real-data benchmark's tasks (built on demand when
-    /// omitted), and a built benchmark folder (with manifest.json) stands for its task's folder.</summary>
+    /// <summary>Data file or folder; required, except where the run's <see cref="PipelineRunOptions.TaskData"/> resolver
+    /// provides it (the mpt CLI builds the real-data benchmark's tasks on demand when omitted, and a built benchmark folder
+    /// with manifest.json stands for its task's folder).</summary>
     public string? Data { get; init; }
 
     /// <summary>At most this many training examples (ATTEMPT n_obs, a seeded subset); null = all.</summary>

@@ -1,3 +1,4 @@
+using Mpt.Numerics;
 using TorchSharp.Modules;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -185,7 +186,7 @@ public sealed class MultitaskPrompt : PromptEncoder
     {
         using var scope = torch.NewDisposeScope();
         using var noGrad = torch.no_grad();
-        return forward(torch.arange(NumTasks, ScalarType.Int64, _shared.device)).detach().clone().MoveToOuterDisposeScope();
+        return forward(ScalarSafeOps.Range(0, NumTasks, ScalarType.Int64, _shared.device)).detach().clone().MoveToOuterDisposeScope();
     }
 
     /// <summary>Exports one task's composed prompt as a plain prompt-tuning module (PEFT <c>PROMPT_TUNING</c> layout).</summary>
@@ -239,8 +240,8 @@ public sealed class MultitaskPrompt : PromptEncoder
             case TaskVectorInit.PeftNormal:
                 using (var generator = new torch.Generator(seed))
                 {
-                    var cols = torch.randn([numTasks, l, rank], ScalarType.Float32, generator: generator) * 0.02;
-                    var rows = torch.randn([numTasks, rank, d], ScalarType.Float32, generator: generator) * 0.02;
+                    var cols = torch.randn([numTasks, l, rank], ScalarType.Float32, generator: generator).Times(0.02);
+                    var rows = torch.randn([numTasks, rank, d], ScalarType.Float32, generator: generator).Times(0.02);
                     return (cols, rows);
                 }
             default:

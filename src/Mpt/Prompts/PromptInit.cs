@@ -1,3 +1,4 @@
+using Mpt.Numerics;
 using Mpt.Checkpoints;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -67,7 +68,7 @@ public static class PromptInit
         using var scope = torch.NewDisposeScope();
         using var generator = new torch.Generator(seed);
         var u = torch.rand([numVirtualTokens, tokenDim], ScalarType.Float32, generator: generator);
-        return (u * (2 * range) - range).MoveToOuterDisposeScope();
+        return u.Times(2 * range).Minus(range).MoveToOuterDisposeScope();
     }
 
     /// <summary>A copy of a given prompt matrix, checked to be 2-D [l, d] and converted to float32.</summary>

@@ -5,7 +5,7 @@ namespace Mpt.Reports;
 /// <summary>
 /// One logged training step: one line of a run folder's <c>metrics.jsonl</c>, e.g.
 /// <code>{"stage":"adapt","task":"rte","method":"mpt","seed":1,"step":200,"loss":0.412,"loss_task":0.412,"lr":0.3,"dev_score":71.5,"tokens_per_s":1830.2,"elapsed_s":95.1}</code>
-/// Written by the pipeline (<see cref="MetricsLog.Append(string, StepMetrics)"/>), read by <see cref="RunReport"/> for the loss and dev plots.
+/// Written by the pipeline (<see cref="MetricsLog.Append(string, StepMetrics)"/>), read by the mpt CLI's report (RunReport) for the loss and dev plots.
 /// </summary>
 /// <param name="Stage">Pipeline stage: <c>teacher</c> (single-task source prompts), <c>distill</c> (multitask
 /// distillation of the shared prompt and task vectors) or <c>adapt</c> (target adaptation); other names are allowed and

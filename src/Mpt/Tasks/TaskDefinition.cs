@@ -66,6 +66,19 @@ public sealed record TaskDefinition
         return Formatter.Format(this, example, options ?? FormatOptions.Default);
     }
 
+    /// <summary>
+    /// Formats an example to predict, which needs the input fields only: an example with its label
+    /// (<see cref="ITaskFormatter.TargetField"/>) is formatted as <see cref="Format"/> does; one without it gets rows whose
+    /// <see cref="TextToTextRow.Target"/> is empty.
+    /// </summary>
+    public IReadOnlyList<TextToTextRow> FormatInput(IReadOnlyDictionary<string, object?> example, FormatOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(example);
+        if (example.ContainsKey(Formatter.TargetField)) return Format(example, options);
+        var filled = new Dictionary<string, object?>(example, StringComparer.Ordinal) { [Formatter.TargetField] = Formatter.TargetPlaceholder };
+        return Format(filled, options).Select(r => r with { Target = "" }).ToList();
+    }
+
     /// <summary>ATTEMPT's <c>seq2seq_format</c>: joins the parts with spaces, the prefix first when enabled.</summary>
     internal TextToTextRow Row(IEnumerable<string> sourceParts, string target, FormatOptions options,
         IReadOnlyDictionary<string, object?>? extraFields = null, string? prefix = null)

@@ -1,3 +1,4 @@
+using Mpt.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -43,11 +44,11 @@ public static class DistillationLosses
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), $"temperature must be positive, got {temperature}.");
 
         using var scope = torch.NewDisposeScope();
-        var teacherLogProbs = torch.nn.functional.log_softmax(teacherLogits.detach().to(ScalarType.Float32) / temperature, -1); // (B, T, V)
-        var studentLogProbs = torch.nn.functional.log_softmax(studentLogits.to(ScalarType.Float32) / temperature, -1);         // (B, T, V)
+        var teacherLogProbs = torch.nn.functional.log_softmax(teacherLogits.detach().to(ScalarType.Float32).Over(temperature), -1); // (B, T, V)
+        var studentLogProbs = torch.nn.functional.log_softmax(studentLogits.to(ScalarType.Float32).Over(temperature), -1);        // (B, T, V)
         var perPosition = (teacherLogProbs.exp() * (teacherLogProbs - studentLogProbs)).sum(-1);                      // (B, T)
         var loss = Reduce(perPosition, mask, reduction);
-        if (scaleByTemperatureSquared) loss = loss * (temperature * temperature);
+        if (scaleByTemperatureSquared) loss = loss.Times(temperature * temperature);
         return loss.MoveToOuterDisposeScope();
     }
 
@@ -85,10 +86,10 @@ public static class DistillationLosses
             var squared = diff.square();
             var perPosition = reduction == LossReduction.TokenMean ? squared.mean([-1]) : squared.sum(-1);            // (B, S)
             var layerLoss = Reduce(perPosition, mask, reduction);
-            total = total is null ? layerLoss : total + layerLoss;
+            total = total is null ? layerLoss : total.Plus(layerLoss);
         }
         var result = layers == HiddenLayers.All && reduction == LossReduction.TokenMean
-            ? total! / (teacherStates.Count - first)
+            ? total!.Over(teacherStates.Count - first)
             : total!;
         return result.MoveToOuterDisposeScope();
     }
@@ -105,7 +106,7 @@ public static class DistillationLosses
         using var scope = torch.NewDisposeScope();
         var encoder = HiddenMse(teacherEncoderStates, studentEncoderStates, encoderMask, layers, reduction);
         var decoder = HiddenMse(teacherDecoderStates, studentDecoderStates, decoderMask, layers, reduction);
-        return (encoder + decoder).MoveToOuterDisposeScope();
+        return encoder.Plus(decoder).MoveToOuterDisposeScope();
     }
 
     /// <summary>Eq. (5): L_total = L_PLM + λ (L_Logits + L_Hidden), λ = 0.9 by default.</summary>
@@ -113,11 +114,11 @@ public static class DistillationLosses
     {
         if (lambda < 0 || double.IsNaN(lambda)) throw new ArgumentOutOfRangeException(nameof(lambda), $"λ must be non-negative, got {lambda}.");
         using var scope = torch.NewDisposeScope();
-        return (taskLoss + (logitKl + hiddenMse) * lambda).MoveToOuterDisposeScope();
+        return taskLoss.Plus(logitKl.Plus(hiddenMse).Times(lambda)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The target positions of HF labels [B, T]: label != -100, as a bool tensor.</summary>
-    public static Tensor TargetMask(Tensor labels) => labels.ne(IgnoreIndex);
+    public static Tensor TargetMask(Tensor labels) => labels.NotEqualTo(IgnoreIndex);
 
     /// <summary>
     /// The encoder positions the hidden loss compares: [B, l + S] = concat(prompt part, attention mask), padding excluded.
@@ -136,17 +137,17 @@ public static class DistillationLosses
         var prompt = includePromptPositions
             ? torch.ones(attentionMask.shape[0], promptLength, ScalarType.Bool, attentionMask.device)
             : torch.zeros(attentionMask.shape[0], promptLength, ScalarType.Bool, attentionMask.device);
-        return torch.cat([prompt, attentionMask.ne(0)], 1).MoveToOuterDisposeScope(); // (B, l + S)
+        return torch.cat([prompt, attentionMask.NotEqualTo(0)], 1).MoveToOuterDisposeScope(); // (B, l + S)
     }
 
     private static Tensor Reduce(Tensor perPosition, Tensor mask, LossReduction reduction)
     {
-        var m = mask.ne(0).to(ScalarType.Float32);
+        var m = mask.NotEqualTo(0).to(ScalarType.Float32);
         var total = (perPosition * m).sum();
         return reduction switch
         {
             // Clamping the count keeps an all-padding batch at 0 instead of 0/0 = NaN.
-            LossReduction.TokenMean => total / m.sum().clamp_min(1),
+            LossReduction.TokenMean => total / m.sum().AtLeast(1),
             LossReduction.Sum => total,
             _ => throw new ArgumentOutOfRangeException(nameof(reduction), reduction, "unknown reduction."),
         };

@@ -1,3 +1,4 @@
+using Mpt.Numerics;
 using Mpt.Model;
 using Mpt.Prompts;
 using TorchSharp;
@@ -133,7 +134,7 @@ public sealed class Distiller
                     var positions = torch.ones(batch.Size, student.PromptLength, ScalarType.Bool, studentRows.device);
                     var mse = DistillationLosses.HiddenMse([teacherRows], [studentRows], positions, HiddenLayers.Final, o.Reduction);
                     parts[PromptMseLoss] = mse;
-                    return new StepLosses(task + mse * o.Lambda, parts);
+                    return new StepLosses(task.Plus(mse.Times(o.Lambda)), parts);
                 }
                 default:
                 {
@@ -166,7 +167,7 @@ public sealed class Distiller
         {
             var mask = student[i].ComparedPositions(Options.HiddenLossOnPromptPositions);
             var term = DistillationLosses.HiddenMse(teacher[i].States, student[i].States, mask, Options.HiddenLayers, Options.Reduction);
-            total = total is null ? term : total + term;
+            total = total is null ? term : total.Plus(term);
         }
         return total!;
     }

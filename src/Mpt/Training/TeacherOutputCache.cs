@@ -1,3 +1,4 @@
+using Mpt.Numerics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -109,7 +110,7 @@ public sealed class TeacherOutputCache : IDisposable
         // All rows new (every first-epoch batch): the teacher sees exactly the batch the uncached path would.
         var sub = missing.Count == batch.Size ? batch : Select(batch, missing);
         var output = teachers.Forward(model, sub, HiddenStates);
-        long[] logitsMask = Host(output.LogitsMask.ne(0).to(ScalarType.Int64));
+        long[] logitsMask = Host(output.LogitsMask.NotEqualTo(0).to(ScalarType.Int64));
         int t = (int)output.Logits.shape[1];
         for (int j = 0; j < missing.Count; j++)
         {
@@ -121,7 +122,7 @@ public sealed class TeacherOutputCache : IDisposable
                 stacks = [];
                 foreach (var stack in output.HiddenStates!)
                 {
-                    long[] tokenMask = Host(stack.TokenMask[j].ne(0).to(ScalarType.Int64));
+                    long[] tokenMask = Host(stack.TokenMask[j].NotEqualTo(0).to(ScalarType.Int64));
                     int n = LastNonzero(tokenMask) + 1;
                     var states = new Tensor?[stack.States.Count];
                     for (int k = 0; k < states.Length; k++)

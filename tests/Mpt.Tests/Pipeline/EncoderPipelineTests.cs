@@ -2,6 +2,7 @@ using System.Text.Json;
 using Mpt.Backbones;
 using Mpt.Peft;
 using Mpt.Pipeline;
+using Mpt.Quickstart;
 using Mpt.Reports;
 using Mpt.Tests.Encoder;
 using Xunit;
@@ -149,7 +150,7 @@ public sealed class EncoderPipelineTests(MiniLMFixture fixture)
         string run = Path.Combine(data.Root, "run");
         var backbone = new EncoderRunBackbone(RunBackbones.MiniLMName, fixture.Model, fixture.Tokenizer, ownsModel: false);
         PipelineOutcome outcome;
-        using (var runner = new PipelineRunner(ConfigJson.Parse(json), run, new PipelineRunOptions { Backbone = backbone, Reporter = new NoReport() }))
+        using (var runner = new PipelineRunner(ConfigJson.Parse(json), run, new PipelineRunOptions { Backbone = backbone, Reporter = new NoReport(), TaskData = BenchmarkTaskResolver.Instance }))
             outcome = runner.Run(PipelineStages.Teachers);
 
         // Each teacher trained on its benchmark task's own folder (the pair task included), recorded in the resolved config.
@@ -165,11 +166,29 @@ public sealed class EncoderPipelineTests(MiniLMFixture fixture)
         using var data = new UserTaskFolder();
         string json = Config(data).Replace($", \"data\": {JsonSerializer.Serialize(data.DataDir(UserTaskFolder.Reviews))}", "");
         var backbone = new EncoderRunBackbone(RunBackbones.MiniLMName, fixture.Model, fixture.Tokenizer, ownsModel: false);
-        using var runner = new PipelineRunner(ConfigJson.Parse(json), Path.Combine(data.Root, "run"), new PipelineRunOptions { Backbone = backbone, Reporter = new NoReport() });
+        using var runner = new PipelineRunner(ConfigJson.Parse(json), Path.Combine(data.Root, "run"), new PipelineRunOptions { Backbone = backbone, Reporter = new NoReport(), TaskData = BenchmarkTaskResolver.Instance });
 
         var e = Assert.Throws<ConfigException>(() => runner.Run(PipelineStages.All));
         Assert.Contains("targets[0].data", e.Message);
         Assert.Contains(UserTaskFolder.Reviews, e.Message);
+    }
+
+    [Fact]
+    public void Should_Refuse_An_Entry_Without_Data_Naming_The_Key_When_No_Resolver_Is_Given()
+    {
+        // Given: the library's default (no task-data resolver) and a target naming a real-data benchmark task without data
+        using var data = new UserTaskFolder();
+        string json = Config(data).Replace($"\"task\": \"{UserTaskFolder.Reviews}\", \"data\": {JsonSerializer.Serialize(data.DataDir(UserTaskFolder.Reviews))}",
+            "\"task\": \"word-polarity\"");
+        var backbone = new EncoderRunBackbone(RunBackbones.MiniLMName, fixture.Model, fixture.Tokenizer, ownsModel: false);
+        using var runner = new PipelineRunner(ConfigJson.Parse(json), Path.Combine(data.Root, "run"), new PipelineRunOptions { Backbone = backbone, Reporter = new NoReport() });
+
+        // When / Then: refused before any work, naming the key and where benchmark tasks are built (nothing downloaded)
+        var e = Assert.Throws<ConfigException>(() => runner.Run(PipelineStages.All));
+        Assert.Contains("targets[0].data", e.Message);
+        Assert.Contains("word-polarity", e.Message);
+        Assert.Contains("mpt CLI", e.Message);
+        Assert.False(File.Exists(Path.Combine(data.Root, "run", PipelineRunner.ConfigFile)));
     }
 
     [Fact]
@@ -179,7 +198,7 @@ public sealed class EncoderPipelineTests(MiniLMFixture fixture)
         string json = Config(data).Replace($"\"task\": \"{UserTaskFolder.Reviews}\", \"data\": {JsonSerializer.Serialize(data.DataDir(UserTaskFolder.Reviews))}",
             "\"task\": \"my-tsak\"");
         var backbone = new EncoderRunBackbone(RunBackbones.MiniLMName, fixture.Model, fixture.Tokenizer, ownsModel: false);
-        using var runner = new PipelineRunner(ConfigJson.Parse(json), Path.Combine(data.Root, "run"), new PipelineRunOptions { Backbone = backbone, Reporter = new NoReport() });
+        using var runner = new PipelineRunner(ConfigJson.Parse(json), Path.Combine(data.Root, "run"), new PipelineRunOptions { Backbone = backbone, Reporter = new NoReport(), TaskData = BenchmarkTaskResolver.Instance });
 
         var e = Assert.Throws<KeyNotFoundException>(() => runner.Run(PipelineStages.All));
         Assert.Contains($"Did you mean '{UserTaskFolder.Reviews}'", e.Message);

@@ -30,6 +30,12 @@ public sealed class LabelledTextFormatter : ITaskFormatter
     ];
 
     /// <inheritdoc />
+    public string TargetField => Label;
+
+    /// <inheritdoc />
+    public object? TargetPlaceholder => "";
+
+    /// <inheritdoc />
     public IReadOnlyList<TextToTextRow> Format(TaskDefinition task, IReadOnlyDictionary<string, object?> example, FormatOptions options)
     {
         string target = ExampleFields.String(task, example, Label);

@@ -16,6 +16,12 @@ public sealed partial class MultiRcFormatter : ITaskFormatter
     public static string RemoveMarkup(string text) => BoldTag().Replace(text.Replace("<br>", " ", StringComparison.Ordinal), "");
 
     /// <inheritdoc />
+    public string TargetField => "label";
+
+    /// <inheritdoc />
+    public object? TargetPlaceholder => 0L;
+
+    /// <inheritdoc />
     public IReadOnlyList<TextToTextRow> Format(TaskDefinition task, IReadOnlyDictionary<string, object?> example, FormatOptions options)
     {
         object? group = ExampleFields.Get(task, ExampleFields.Object(task, example, "idx"), "question");

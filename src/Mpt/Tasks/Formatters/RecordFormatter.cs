@@ -19,6 +19,12 @@ public sealed partial class RecordFormatter : ITaskFormatter
         HighlightAfterPunctuation().Replace(passage, "$1 ").Replace("\n@highlight\n", ". ", StringComparison.Ordinal);
 
     /// <inheritdoc />
+    public string TargetField => "answers";
+
+    /// <inheritdoc />
+    public object? TargetPlaceholder => new List<object?>(); // no answer: one row per query, as ReCoRD's test split
+
+    /// <inheritdoc />
     public IReadOnlyList<TextToTextRow> Format(TaskDefinition task, IReadOnlyDictionary<string, object?> example, FormatOptions options)
     {
         string passage = CleanPassage(ExampleFields.String(task, example, "passage"));

@@ -16,6 +16,12 @@ public sealed class SquadFormatter : ITaskFormatter
     public bool IsMrqa { get; init; }
 
     /// <inheritdoc />
+    public string TargetField => "answers";
+
+    /// <inheritdoc />
+    public object? TargetPlaceholder => "";
+
+    /// <inheritdoc />
     public IReadOnlyList<TextToTextRow> Format(TaskDefinition task, IReadOnlyDictionary<string, object?> example, FormatOptions options)
     {
         object? answers = ExampleFields.Get(task, example, "answers");

@@ -12,6 +12,12 @@ namespace Mpt.Tasks.Formatters;
 public sealed class StsbFormatter : ITaskFormatter
 {
     /// <inheritdoc />
+    public string TargetField => "label";
+
+    /// <inheritdoc />
+    public object? TargetPlaceholder => 0.0;
+
+    /// <inheritdoc />
     public IReadOnlyList<TextToTextRow> Format(TaskDefinition task, IReadOnlyDictionary<string, object?> example, FormatOptions options)
     {
         var parts = new List<string>();

@@ -18,6 +18,12 @@ public sealed class TemplateFormatter(string labelField = "label", IReadOnlyDict
     public IReadOnlyDictionary<string, string>? LabelMap { get; } = labelMap;
 
     /// <inheritdoc />
+    public string TargetField => LabelField;
+
+    /// <inheritdoc />
+    public object? TargetPlaceholder => LabelMap is null ? "" : LabelMap.Keys.First(); // an unmapped label is an error
+
+    /// <inheritdoc />
     public IReadOnlyList<TextToTextRow> Format(TaskDefinition task, IReadOnlyDictionary<string, object?> example, FormatOptions options)
     {
         var parts = new List<string>();

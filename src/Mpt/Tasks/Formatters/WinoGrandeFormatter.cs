@@ -8,6 +8,12 @@ namespace Mpt.Tasks.Formatters;
 public sealed class WinoGrandeFormatter : ITaskFormatter
 {
     /// <inheritdoc />
+    public string TargetField => "answer";
+
+    /// <inheritdoc />
+    public object? TargetPlaceholder => "1"; // the test split's "" would raise, as in ATTEMPT
+
+    /// <inheritdoc />
     public IReadOnlyList<TextToTextRow> Format(TaskDefinition task, IReadOnlyDictionary<string, object?> example, FormatOptions options)
     {
         string secondOption = options.FixWinograndeOptions ? "option2" : "option1";

@@ -20,6 +20,12 @@ public sealed class WscFormatter : ITaskFormatter
     private const string NonSpace = @"[^\s\x1C-\x1F]";
 
     /// <inheritdoc />
+    public string TargetField => "label";
+
+    /// <inheritdoc />
+    public object? TargetPlaceholder => 0L;
+
+    /// <inheritdoc />
     public IReadOnlyList<TextToTextRow> Format(TaskDefinition task, IReadOnlyDictionary<string, object?> example, FormatOptions options)
     {
         string text = ExampleFields.Str(task, example, "text");
