@@ -28,12 +28,14 @@ public sealed class ParserFuzzTests(ITestOutputHelper output)
         using var runner = new FuzzRunner(FuzzTargets.Get(target));
 
         // When
+        var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
         var elapsed = runner.Run(Inputs, Environment.GetEnvironmentVariable("MPT_FUZZ_SEED"));
+        var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 
         // Then: Run throws on the first violation (CsCheck reports the smallest failing input it found and its seed);
         // the counts show the mutations reach both outcomes, i.e. the run is not all trivially rejected input.
         output.WriteLine($"fuzz {target}: {Inputs} inputs in {elapsed.TotalSeconds:F1} s ({Inputs / elapsed.TotalSeconds:F0}/s), " +
-            $"{runner.Accepted} accepted, {runner.Rejected} rejected");
+            $"{cpu.TotalSeconds:F1} s CPU, {runner.Accepted} accepted, {runner.Rejected} rejected");
         Assert.Equal(Inputs, runner.Accepted + runner.Rejected);
         Assert.True(runner.Rejected > 0, $"{target}: no mutated input was rejected");
     }
