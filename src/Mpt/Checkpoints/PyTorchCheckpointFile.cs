@@ -35,7 +35,9 @@ public static class PyTorchCheckpointFile
     /// <exception cref="InvalidDataException">The file is not a readable state dict (corrupt zip or pickle, a pickled
     /// module instead of a state dict, a global or value a state dict does not need, a storage that does not match its
     /// claimed size); the message names the file.</exception>
-    public static Dictionary<string, Tensor> Read(string path)
+    public static Dictionary<string, Tensor> Read(string path) => ErrorText.OneLineRejections(() => ReadCore(path));
+
+    private static Dictionary<string, Tensor> ReadCore(string path)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: PyTorch checkpoint not found.", path);

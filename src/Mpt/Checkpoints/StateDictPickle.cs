@@ -304,7 +304,7 @@ internal static class StateDictPickle
     private static string Describe(object? value) => value switch
     {
         null => "None",
-        string s => $"'{(s.Length <= 60 ? s : s[..60] + "...")}'",
+        string s => $"'{Mpt.Serialization.ErrorText.OneLine(s.Length <= 60 ? s : s[..60] + "...")}'",
         long l => l.ToString(System.Globalization.CultureInfo.InvariantCulture),
         TensorRecord => "a tensor",
         StorageRecord => "a storage",

@@ -165,6 +165,15 @@ public sealed class FuzzRegressionTests : IDisposable
     }
 
     [Fact]
+    public void Should_Keep_A_Pickle_String_With_A_Line_Break_On_One_Line()
+    {
+        // Found by the long pytorch-pickle campaign: "REDUCE of 'str\n...'" quoted a pickle string holding a line break.
+        string path = Write("pytorch_model.bin", TorchSaveArchive.Zip([0x80, 0x02, .. TorchSaveArchive.Op.Unicode("a\nb"), .. TorchSaveArchive.Op.EmptyTuple, (byte)'R', (byte)'.']));
+        var e = AssertRejected<InvalidDataException>(() => PyTorchCheckpointFile.Read(path), path);
+        Assert.Contains("REDUCE of 'a\\nb'", e.Message);
+    }
+
+    [Fact]
     public void Should_Name_The_File_When_A_Tokenizer_Config_Token_Has_The_Wrong_Type()
     {
         // Found by t5-tokenizer-config: "pad_token must be a string ..." did not say which file.
