@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using TorchSharp;
@@ -159,11 +160,13 @@ public static class SafetensorsFile
         return headerLength;
     }
 
-    private static Header ParseHeader(byte[] json, long headerLength, long fileLength, string path)
+    private static Header ParseHeader(byte[] json, long headerLength, long fileLength, string path) => ErrorText.OneLineRejections(() => ParseHeaderCore(json, headerLength, fileLength, path));
+
+    private static Header ParseHeaderCore(byte[] json, long headerLength, long fileLength, string path)
     {
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(json); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: safetensors header is not valid JSON ({OneLine(e.Message)})."); }
+        try { doc = UntrustedJson.Parse(json); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: safetensors header is not valid JSON ({UntrustedJson.Describe(e)})."); }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
@@ -419,6 +422,4 @@ public static class SafetensorsFile
         }
         return total;
     }
-
-    private static string OneLine(string s) => s.ReplaceLineEndings(" ");
 }
