@@ -101,6 +101,9 @@ public sealed class RunFolder
     public void SaveCheckpoint(TrainingCheckpoint checkpoint)
     {
         string tmp = Combine(CheckpointDir + ".tmp"), current = Combine(CheckpointDir), old = Combine(CheckpointDir + ".old");
+        // A kill between the two renames below leaves only checkpoint.old/ complete: restore it as checkpoint/ first, or
+        // deleting checkpoint.old/ further down would leave no complete checkpoint until the swap is done.
+        if (!Directory.Exists(current) && File.Exists(System.IO.Path.Combine(old, TrainerStateFile))) Directory.Move(old, current);
         if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
         Directory.CreateDirectory(tmp);
         SafetensorsFile.Write(System.IO.Path.Combine(tmp, PromptFile), checkpoint.Prompt);
@@ -110,9 +113,11 @@ public sealed class RunFolder
         var state = new TrainerState(FormatVersion, checkpoint.Step, checkpoint.TotalSteps, checkpoint.BestScore, checkpoint.BestStep, checkpoint.Source);
         WriteTextAtomic(System.IO.Path.Combine(tmp, TrainerStateFile), JsonSerializer.Serialize(state, Json));
 
+        AtomicFile.SyncFolder(tmp); // the files' own renames into checkpoint.tmp/ are durable before the folder swap
         if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
         if (Directory.Exists(current)) Directory.Move(current, old);
         Directory.Move(tmp, current);
+        AtomicFile.SyncFolder(Path);
         if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
     }
 
@@ -178,18 +183,7 @@ public sealed class RunFolder
         return null;
     }
 
-    private static void WriteTextAtomic(string file, string text)
-    {
-        string tmp = file + ".tmp";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        using (var writer = new StreamWriter(stream))
-        {
-            writer.Write(text);
-            writer.Flush();
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, file, overwrite: true);
-    }
+    private static void WriteTextAtomic(string file, string text) => AtomicFile.WriteAllText(file, text);
 
     /// <summary>The JSON manifest of a checkpoint.</summary>
     private sealed record TrainerState(int FormatVersion, long Step, long TotalSteps, double? BestScore, long? BestStep, BatchSourceState? Source);
