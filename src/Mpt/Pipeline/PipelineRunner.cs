@@ -25,6 +25,7 @@ namespace Mpt.Pipeline;
 /// Layout of the run folder:
 /// <code>
 /// config.json                            the resolved config of the last invocation
+/// run.lock                               one writer per run folder (<see cref="RunLock"/>)
 /// metrics.jsonl                          logged steps of every run (<see cref="StepMetrics"/>, <see cref="Reports.MetricsLog"/>)
 /// results.json                           <see cref="RunResults"/> (targets, stages, model, prompts, config)
 /// report/                                report.md, report.html, PNG plots (<see cref="PipelineRunOptions.Reporter"/>)

@@ -50,7 +50,7 @@ public sealed class IoFaultTests : IClassFixture<IoFaultTests.Baseline>
         { "/" + RunFolder.TrainerStateFile, 4, false },        // a checkpoint manifest, read-only
         { "/adapter/adapter_model.safetensors", 1, true },     // the first teacher's PEFT adapter, after its prompt and result.json
         { "/adapter/adapter_model.safetensors", 4, false },    // a target's adapter
-        { "adapter-compressed.tmp/mpt_model.json", 1, true },  // MPT's compressed adapter, a folder written as a whole
+        { "/" + Mpt.Peft.PromptModelFile.FileName, 5, true }, // the last file of MPT's compressed adapter (after 2 teachers, distill, target)
         { "/test_results.json", 1, true },
         { "/results.json", 1, true },
     };

@@ -75,21 +75,25 @@ public sealed class KillResumeTests(ITestOutputHelper log)
         Assert.True(killed >= kills, $"only {killed} of {kills} kills landed in {trial} trials");
     }
 
-    /// <summary>Where the kill landed, judged by the entry written last: the stage's run folder, and whether a checkpoint was being written.</summary>
+    /// <summary>
+    /// Where the kill landed, judged by the entry written last (metrics.jsonl, appended at every step, left aside): the
+    /// stage's run folder, and whether a checkpoint was being written.
+    /// </summary>
     private static string KillPoint(string dir)
     {
         var newest = Directory.Exists(dir)
             ? new DirectoryInfo(dir).EnumerateFileSystemInfos("*", SearchOption.AllDirectories)
-                .Where(f => f.Name != Mpt.Runs.RunLock.FileName).MaxBy(f => f.LastWriteTimeUtc)
+                .Where(f => f.Name is not (Mpt.Runs.RunLock.FileName or Mpt.Reports.MetricsLog.FileName)).MaxBy(f => f.LastWriteTimeUtc)
             : null;
-        if (newest is null) return "startup";
+        if (newest is null) return "startup (nothing written yet)";
         string[] parts = Path.GetRelativePath(dir, newest.FullName).Replace('\\', '/').Split('/');
         string stage = parts[0] switch
         {
             "teachers" => "teachers",
             "distill" => "distill",
             "adapt" => "adapt",
-            _ => "config/results/report",
+            "config.json" => "setup before the first run (config.json written last)",
+            _ => "results.json / report",
         };
         if (parts.Any(p => p is "checkpoint.tmp" or "checkpoint.old")) return stage + ", checkpoint being written";
         if (parts.Contains("checkpoint")) return stage + ", after a checkpoint";
