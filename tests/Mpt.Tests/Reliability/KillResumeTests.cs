@@ -64,7 +64,7 @@ public sealed class KillResumeTests(ITestOutputHelper log)
                 killed++;
                 string at = KillPoint(dir);
                 where[at] = where.GetValueOrDefault(at) + 1;
-                log.WriteLine($"{Path.GetFileName(dir)}: killed after {delay:F2} s ({at})");
+                log.WriteLine($"{Path.GetFileName(dir)}: killed after {delay:F2} s ({at}; last written: {LastWritten(dir)})");
             }
             using (var p = CliProcess.Start(Args(dir, resume: started)))
                 Assert.True(p.Finish(Limit) == 0, $"{dir}: resume failed:\n{p.Output}\n{p.Error}");
@@ -74,6 +74,11 @@ public sealed class KillResumeTests(ITestOutputHelper log)
         foreach (var (at, n) in where) log.WriteLine($"  {n,3} × {at}");
         Assert.True(killed >= kills, $"only {killed} of {kills} kills landed in {trial} trials");
     }
+
+    private static string LastWritten(string dir) => Directory.Exists(dir)
+        ? new DirectoryInfo(dir).EnumerateFileSystemInfos("*", SearchOption.AllDirectories).MaxBy(f => f.LastWriteTimeUtc) is { } f
+            ? Path.GetRelativePath(dir, f.FullName) : "-"
+        : "-";
 
     /// <summary>
     /// Where the kill landed, judged by the entry written last (metrics.jsonl, appended at every step, left aside): the
@@ -86,7 +91,8 @@ public sealed class KillResumeTests(ITestOutputHelper log)
                 .Where(f => f.Name is not (Mpt.Runs.RunLock.FileName or Mpt.Reports.MetricsLog.FileName)).MaxBy(f => f.LastWriteTimeUtc)
             : null;
         if (newest is null) return "startup (nothing written yet)";
-        string[] parts = Path.GetRelativePath(dir, newest.FullName).Replace('\\', '/').Split('/');
+        string relative = Path.GetRelativePath(dir, newest.FullName).Replace('\\', '/');
+        string[] parts = relative.Split('/');
         string stage = parts[0] switch
         {
             "teachers" => "teachers",
