@@ -84,6 +84,7 @@ public sealed class RunFolder
     /// <exception cref="InvalidOperationException">A conflicting folder.</exception>
     public void EnsureConfig(string configJson, bool resume)
     {
+        FinishInterruptedSwap();
         string file = Combine(ConfigFile);
         if (resume && File.Exists(file))
         {
@@ -101,9 +102,7 @@ public sealed class RunFolder
     public void SaveCheckpoint(TrainingCheckpoint checkpoint)
     {
         string tmp = Combine(CheckpointDir + ".tmp"), current = Combine(CheckpointDir), old = Combine(CheckpointDir + ".old");
-        // A kill between the two renames below leaves only checkpoint.old/ complete: restore it as checkpoint/ first, or
-        // deleting checkpoint.old/ further down would leave no complete checkpoint until the swap is done.
-        if (!Directory.Exists(current) && File.Exists(System.IO.Path.Combine(old, TrainerStateFile))) Directory.Move(old, current);
+        FinishInterruptedSwap();
         if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
         Directory.CreateDirectory(tmp);
         SafetensorsFile.Write(System.IO.Path.Combine(tmp, PromptFile), checkpoint.Prompt);
@@ -171,6 +170,21 @@ public sealed class RunFolder
         string file = Combine(fileName);
         WriteTextAtomic(file, JsonSerializer.Serialize(value, Json));
         return file;
+    }
+
+    /// <summary>
+    /// Completes a checkpoint swap a kill interrupted. Killed between the two renames of <see cref="SaveCheckpoint"/>, a
+    /// folder has only <c>checkpoint.old/</c> complete: it becomes <c>checkpoint/</c> again (otherwise the next save, which
+    /// deletes <c>checkpoint.old/</c> before its renames, would pass a moment with no complete checkpoint). Killed after
+    /// them, it has a complete <c>checkpoint/</c> and a stale <c>checkpoint.old/</c>, which is deleted (the last checkpoint
+    /// of a run is never followed by another save that would). Called by the writer's entry points only.
+    /// </summary>
+    private void FinishInterruptedSwap()
+    {
+        string current = Combine(CheckpointDir), old = Combine(CheckpointDir + ".old");
+        if (!Directory.Exists(old)) return;
+        if (File.Exists(System.IO.Path.Combine(current, TrainerStateFile))) Directory.Delete(old, recursive: true);
+        else if (!Directory.Exists(current) && File.Exists(System.IO.Path.Combine(old, TrainerStateFile))) Directory.Move(old, current);
     }
 
     private string? CompleteCheckpointDir()
