@@ -53,6 +53,7 @@ public sealed class KillResumeTests(ITestOutputHelper log)
             for (int k = 0; k < KillsPerTrial && killed < kills; k++)
             {
                 double delay = random.NextDouble() * seconds;
+                var startedAt = DateTime.UtcNow;
                 using var p = CliProcess.Start(Args(dir, resume: started));
                 started = true;
                 if (p.WaitForExit(TimeSpan.FromSeconds(delay)))
@@ -62,9 +63,9 @@ public sealed class KillResumeTests(ITestOutputHelper log)
                 }
                 if (!p.Kill()) break; // it finished just before the signal
                 killed++;
-                string at = KillPoint(dir);
+                string at = KillPoint(dir, startedAt);
                 where[at] = where.GetValueOrDefault(at) + 1;
-                log.WriteLine($"{Path.GetFileName(dir)}: killed after {delay:F2} s ({at}; last written: {LastWritten(dir)})");
+                log.WriteLine($"{Path.GetFileName(dir)}: killed after {delay:F2} s ({at})");
             }
             using (var p = CliProcess.Start(Args(dir, resume: started)))
                 Assert.True(p.Finish(Limit) == 0, $"{dir}: resume failed:\n{p.Output}\n{p.Error}");
@@ -75,22 +76,18 @@ public sealed class KillResumeTests(ITestOutputHelper log)
         Assert.True(killed >= kills, $"only {killed} of {kills} kills landed in {trial} trials");
     }
 
-    private static string LastWritten(string dir) => Directory.Exists(dir)
-        ? new DirectoryInfo(dir).EnumerateFileSystemInfos("*", SearchOption.AllDirectories).MaxBy(f => f.LastWriteTimeUtc) is { } f
-            ? Path.GetRelativePath(dir, f.FullName) : "-"
-        : "-";
-
     /// <summary>
-    /// Where the kill landed, judged by the entry written last (metrics.jsonl, appended at every step, left aside): the
-    /// stage's run folder, and whether a checkpoint was being written.
+    /// Where the kill landed, judged by the entry the killed process wrote last (metrics.jsonl, appended at every step,
+    /// and run.lock left aside): the stage's run folder, and whether a checkpoint was being written.
     /// </summary>
-    private static string KillPoint(string dir)
+    private static string KillPoint(string dir, DateTime processStart)
     {
         var newest = Directory.Exists(dir)
             ? new DirectoryInfo(dir).EnumerateFileSystemInfos("*", SearchOption.AllDirectories)
-                .Where(f => f.Name is not (Mpt.Runs.RunLock.FileName or Mpt.Reports.MetricsLog.FileName)).MaxBy(f => f.LastWriteTimeUtc)
+                .Where(f => f.Name is not (Mpt.Runs.RunLock.FileName or Mpt.Reports.MetricsLog.FileName) && f.LastWriteTimeUtc >= processStart)
+                .MaxBy(f => f.LastWriteTimeUtc)
             : null;
-        if (newest is null) return "startup (nothing written yet)";
+        if (newest is null) return "startup, model load or resume checks (nothing written yet)";
         string relative = Path.GetRelativePath(dir, newest.FullName).Replace('\\', '/');
         string[] parts = relative.Split('/');
         string stage = parts[0] switch
