@@ -13,6 +13,13 @@ namespace Mpt.Quickstart;
 /// </summary>
 public static class BenchmarkTasks
 {
+    /// <summary>
+    /// Where benchmark tasks named without data are built: <c>realdata</c> next to the package cache,
+    /// <c>~/.cache/mpt/realdata</c> (or under <c>$XDG_CACHE_HOME</c>) — outside the repository, since most built files
+    /// may not be committed (docs/data.md, Licences).
+    /// </summary>
+    public static string DefaultDataDir => Path.Combine(Path.GetDirectoryName(RealDataOptions.DefaultCacheDir)!, "realdata");
+
     /// <summary>The catalogue definition of a built task: its splits as they are, accuracy, labels with descriptions.</summary>
     public static TaskDefinition Definition(BuiltTask task) => new()
     {
@@ -59,7 +66,7 @@ public static class BenchmarkTasks
     /// <summary>
     /// Resolves the benchmark entries of a config: an entry whose <c>data</c> is a built benchmark folder (it holds
     /// manifest.json) gets that task's folder; an entry without <c>data</c> whose task is not in the catalogue is a
-    /// benchmark task, built on demand into <see cref="QuickstartOptions.DefaultDataDir"/>. Each such task is registered
+    /// benchmark task, built on demand into <see cref="DefaultDataDir"/>. Each such task is registered
     /// in <paramref name="catalog"/>. Other entries are returned unchanged.
     /// </summary>
     /// <exception cref="ConfigException">An entry without data names a catalogue task (only benchmark tasks are built).</exception>
@@ -75,7 +82,7 @@ public static class BenchmarkTasks
         foreach (string name in byName)
             if (catalog.ClosestName(name) is { } close && TaskCatalog.EditDistance(close.ToLowerInvariant(), name.ToLowerInvariant()) <= 2)
                 catalog.Get(name);
-        BuiltBenchmark? onDemand = byName.Count > 0 ? Ensure(QuickstartOptions.DefaultDataDir, byName, line => log($"[data] {line}")) : null;
+        BuiltBenchmark? onDemand = byName.Count > 0 ? Ensure(DefaultDataDir, byName, line => log($"[data] {line}")) : null;
         var opened = new Dictionary<string, BuiltBenchmark>(StringComparer.Ordinal);
         TaskDataConfig Resolve(TaskDataConfig entry)
         {

@@ -13,20 +13,19 @@ namespace Mpt.Quickstart;
 public static class ConsoleResultsTable
 {
     /// <summary>Column order: baselines without training first, then the report's method order (PT, SPoT, MPT, others).</summary>
-    public static List<string> MethodOrder(IEnumerable<string> methods)
-    {
-        var all = methods.Distinct(StringComparer.Ordinal).ToList();
-        var untrained = MethodNames.Order(all.Where(m => AdaptMethods.ByKey(m) is { Trained: false }));
-        return [.. untrained, .. MethodNames.Order(all.Except(untrained))];
-    }
+    public static List<string> MethodOrder(IEnumerable<string> methods) => MethodNames.BaselinesFirst(methods);
 
     /// <summary>Renders the table of <paramref name="targets"/> (task → method → result).</summary>
     /// <param name="targets">The results, as in results.json.</param>
     /// <param name="markdown">Write a Markdown pipe table instead of aligned columns.</param>
-    public static string Format(IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodResult>> targets, bool markdown = false)
+    /// <param name="comparisons">results.json's paired comparisons, printed under the table (<see cref="ComparisonLines"/>).</param>
+    public static string Format(IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodResult>> targets, bool markdown = false,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodComparison>>? comparisons = null)
     {
         var methods = MethodOrder(targets.Values.SelectMany(m => m.Keys));
-        var header = new List<string> { "target (accuracy %)" };
+        // The cells are each method's average metric (results.json "metric"): accuracy for the benchmark's tasks.
+        var metrics = targets.Values.SelectMany(m => m.Values).Select(r => r.Metric).Distinct(StringComparer.Ordinal).ToList();
+        var header = new List<string> { metrics is ["accuracy"] ? "target (accuracy %)" : "target (score)" };
         header.AddRange(methods.Select(Display));
         var rows = new List<List<string>>();
         foreach (var (task, byMethod) in targets)
@@ -41,7 +40,7 @@ public static class ConsoleResultsTable
                 ? r.TrainableParams.ToString("N0", CultureInfo.InvariantCulture)
                 : ReportTables.None));
         rows.Add(parameters);
-        return markdown ? Markdown(header, rows) : Aligned(header, rows);
+        return (markdown ? Markdown(header, rows) : Aligned(header, rows)) + ComparisonLines.Format(comparisons);
     }
 
     /// <summary>Printed method name (the registry's display name, see <see cref="MethodNames.Display"/>).</summary>

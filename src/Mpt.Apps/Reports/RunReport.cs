@@ -107,6 +107,8 @@ public static class RunReport
             doc.Add(new ParagraphBlock("Test score per target task (mean ± standard deviation over seeds; the mean alone for one seed). " +
                                        "The best method of each row is in bold."));
             doc.Add(ReportTables.Results(targets, options.ScoreDecimals));
+            if (results.Comparisons is { } comparisons) ComparisonLines.AddTo(doc, comparisons);
+            else if (methods.Count > 1) doc.Add(new ParagraphBlock(ComparisonLines.NoneRecorded));
             if (methods.Count == 1)
                 missing.Add($"only one method ({MethodNames.Display(methods[0])}) in {RunResults.FileName}: the results table compares nothing.");
             foreach (var (task, byMethod) in targets)

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Mpt.Metrics;
+using Mpt.Pipeline;
 using Mpt.Reports;
 
 namespace Mpt.Cli.Commands;
@@ -16,9 +18,14 @@ public static class ReportCommand
         var linear = new Option<bool>("--linear-loss") { Description = "Plot losses on a linear axis instead of a log axis." };
         var smooth = new Option<int>("--smooth") { Description = "Moving-average window for the loss curves (1 = none).", DefaultValueFactory = _ => 1 };
         var title = new Option<string?>("--title") { Description = "Report title." };
+        var resamples = new Option<int>("--resamples")
+        {
+            Description = "Bootstrap resamples of the paired comparisons, recomputed from the run's per-example test predictions.",
+            DefaultValueFactory = _ => PairedBootstrap.DefaultResamples,
+        };
         var command = new Command("report", "Write the Markdown/HTML report with plots (loss, dev metric, task similarity) for a run folder.")
         {
-            runDir, linear, smooth, title,
+            runDir, linear, smooth, title, resamples,
         };
         command.SetAction(parse =>
         {
@@ -26,6 +33,15 @@ public static class ReportCommand
             if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: run folder not found.");
             var options = new ReportOptions { LogScaleLoss = !parse.GetValue(linear), LossSmoothingWindow = parse.GetValue(smooth) };
             if (parse.GetValue(title) is { } t) options = options with { Title = t };
+            int count = parse.GetValue(resamples);
+            if (count < 1) throw new ArgumentException($"--resamples must be at least 1, got {count}.");
+            // The comparisons are recomputed from the stored per-example predictions (results.json gets them), so a
+            // folder written before they existed, or with another resample count, is brought up to date.
+            if (RunComparisons.Refresh(dir, new PairedBootstrap(count)) is { } comparisons)
+            {
+                foreach (string note in comparisons.Notes) context.Output.WriteLine($"comparisons: {note}");
+                context.Output.Write(ComparisonLines.Format(comparisons.Comparisons));
+            }
             var output = RunReport.Write(dir, options);
             context.Output.WriteLine($"report {output.Markdown}");
             if (output.Html is not null) context.Output.WriteLine($"html   {output.Html}");

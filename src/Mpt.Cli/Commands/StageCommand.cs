@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Mpt.Cli.Presets;
 using Mpt.Methods;
 using Mpt.Pipeline;
 using Mpt.Quickstart;
@@ -30,6 +31,12 @@ public static class StageCommand
             _ => throw new ArgumentOutOfRangeException(nameof(stages)),
         };
         var config = new Option<string?>("--config", "-c") { Description = "Config file (JSON, snake_case; see configs/). Flags override it." };
+        var preset = new Option<string?>("--preset")
+        {
+            Description = "Start from a named preset instead of a config file: paper (the paper's T5-Base recipe) or quickstart / quickstart-full " +
+                          "(configs/quickstart*.json, sized for MiniLM). Default without --config: quickstart for an encoder (minilm, a BERT folder), paper for T5.",
+        };
+        preset.AcceptOnlyFromAmong([.. RunPresets.Names]);
         var runDir = new Option<string>("--run-dir") { Description = "Run folder: config, metrics.jsonl, checkpoints, prompts, results.json.", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted run folder; finished runs are skipped." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Plain log lines instead of progress bars." };
@@ -85,7 +92,7 @@ public static class StageCommand
         baseline.AcceptOnlyFromAmong([.. AdaptMethods.Baselines]);
         var seeds = new Option<int?>("--seeds") { Description = "Run N seeds (adapt.loop.seed, +1, ...); results are mean ± std (adapt.seeds)." };
 
-        var command = new Command(name, description) { config, runDir, resume, quiet, set, threads };
+        var command = new Command(name, description) { config, preset, runDir, resume, quiet, set, threads };
         foreach (var f in flags) command.Add(f.Option);
         if (stages is PipelineStages.All or PipelineStages.Teachers or PipelineStages.Distill) command.Add(sources);
         if (stages is PipelineStages.All or PipelineStages.Adapt) { command.Add(targets); command.Add(baseline); command.Add(seeds); }
@@ -102,9 +109,10 @@ public static class StageCommand
                 object? value = parse.GetResult(f.Option) is { } r && !r.Implicit ? r.GetValueOrDefault<object?>() : null;
                 if (value is not null) overrides.Add(new(f.KeyPath, f.ToJson(value)));
             }
-            if (parse.GetValue(sources) is { Length: > 0 } s) overrides.Add(new("sources", TaskList(s, "--source")));
-            if (parse.GetValue(targets) is { Length: > 0 } t) overrides.Add(new("targets", TaskList(t, "--target")));
-            var cfg = ConfigJson.Load(parse.GetValue(config), overrides);
+            string? presetName = ChoosePreset(context, parse.GetValue(config), parse.GetValue(preset), overrides);
+            if (parse.GetValue(sources) is { Length: > 0 } s) overrides.Add(new("sources", TaskList(s, "--source", presetName, "sources")));
+            if (parse.GetValue(targets) is { Length: > 0 } t) overrides.Add(new("targets", TaskList(t, "--target", presetName, "targets")));
+            var cfg = presetName is null ? ConfigJson.Load(parse.GetValue(config), overrides) : RunPresets.Load(presetName, overrides);
             NumericsOptions.Apply(numerics.Resolve(parse, cfg.Reproducible, verbDefault: false), parse.GetValue(threads), context.Output);
             if (parse.GetValue(baseline) is { Length: > 0 } extra)
                 cfg = cfg with { Adapt = cfg.Adapt with { Methods = cfg.Adapt.Methods.Concat(extra).Distinct().ToList() } };
@@ -118,7 +126,29 @@ public static class StageCommand
         return command;
     }
 
-    private static int Execute(CliContext context, PipelineConfig cfg, PipelineStages stages, string runDir, bool resume, bool quiet, long? stopAfter, string verb)
+    /// <summary>
+    /// The preset a verb starts from: null when <c>--config</c> names a file (the file is the start); else <c>--preset</c>,
+    /// or without it the one that fits the backbone's kind (<see cref="RunPresets.ForModel"/>), announced in one line.
+    /// </summary>
+    private static string? ChoosePreset(CliContext context, string? configFile, string? preset, IReadOnlyList<KeyValuePair<string, JsonNode?>> overrides)
+    {
+        if (configFile is not null)
+        {
+            if (preset is not null) throw new ConfigException($"--preset {preset} and --config {configFile} both give the starting settings: keep one.");
+            return null;
+        }
+        if (preset is not null) return preset;
+        string? model = overrides.LastOrDefault(o => o.Key == "model.path").Value is JsonValue v && v.TryGetValue(out string? path) ? path : null;
+        string chosen = RunPresets.ForModel(model);
+        if (chosen != RunPresets.Paper)
+            context.Output.WriteLine($"preset {chosen}: {model} is an encoder and no --config is given, so the training settings are configs/{chosen}.json's " +
+                                     "(prompt length 10, short stages, 16-shot targets, 3 seeds, baselines); --preset paper for the paper's T5-Base recipe.");
+        return chosen;
+    }
+
+    /// <summary>Runs <paramref name="stages"/> of <paramref name="cfg"/> in <paramref name="runDir"/> with progress and Ctrl+C
+    /// handling, prints the summary; an interrupted run prints the command that resumes it.</summary>
+    internal static int Execute(CliContext context, PipelineConfig cfg, PipelineStages stages, string runDir, bool resume, bool quiet, long? stopAfter, string verb)
     {
         cfg.Validate(stages);
         var stop = new StopSignal(stopAfter);
@@ -140,8 +170,8 @@ public static class StageCommand
                 Resume = resume, Progress = progress, Stop = stop, TaskData = BenchmarkTaskResolver.Instance, Reporter = new MarkdownRunReporter(),
             });
             PipelineOutcome outcome = spectre is not null ? spectre.Run(() => runner.Run(stages)) : runner.Run(stages);
-            WriteSummary(context.Output, outcome.Results, runner.RunDir);
-            if (outcome.Report is { } report) context.Output.WriteLine($"report {report}");
+            RunSummary.Write(context.Output, outcome.Results, cfg, runner.RunDir);
+            if (outcome.Report is { } report) context.Output.WriteLine($"Report: {report}");
             // The run's results are safe in results.json, so a failed report is a warning and the exit code stays 0.
             if (outcome.ReportError is { } error)
                 context.Error.WriteLine($"warning: the report was not written ({error}); the results are in {Path.Combine(runner.RunDir, PipelineRunner.ResultsFile)}.");
@@ -163,32 +193,23 @@ public static class StageCommand
         }
     }
 
-    private static void WriteSummary(TextWriter o, RunResults results, string runDir)
-    {
-        string F(double v) => v.ToString("0.00", CultureInfo.InvariantCulture);
-        foreach (var (stage, summary) in results.Stages ?? new Dictionary<string, StageSummary>()) o.WriteLine($"stage {stage,-10} {F(summary.WallClockS)} s");
-        foreach (var (target, methods) in results.Targets ?? new Dictionary<string, IReadOnlyDictionary<string, MethodResult>>())
-        {
-            o.WriteLine($"target {target}");
-            o.WriteLine($"  {"method",-24}{"score",18}{"trainable params",18}");
-            foreach (var (method, r) in methods)
-                o.WriteLine($"  {method,-24}{$"{F(r.Mean)} ± {F(r.Std)}",18}{r.Parameters?.TrainableParameters.ToString("N0", CultureInfo.InvariantCulture) ?? "-",18}");
-        }
-        o.WriteLine($"run folder {runDir} ({PipelineRunner.ResultsFile}, {PipelineRunner.MetricsFile})");
-    }
-
     private static string Quote(string a) => a.Any(char.IsWhiteSpace) ? $"'{a}'" : a;
 
-    private static JsonArray TaskList(string[] items, string flag)
+    /// <summary>The entries of <c>--source</c> / <c>--target</c> flags; under a preset each takes its example caps (<see cref="RunPresets.EntryCaps"/>).</summary>
+    private static JsonArray TaskList(string[] items, string flag, string? preset, string listKey)
     {
+        var caps = preset is null ? new JsonObject() : RunPresets.EntryCaps(preset, listKey);
         var list = new JsonArray();
         foreach (string item in items)
         {
             int eq = item.IndexOf('=');
+            JsonObject entry;
             // A bare name is a real-data benchmark task, built on demand (e.g. --source word-polarity).
-            if (eq < 0 && item.Length > 0) { list.Add(new JsonObject { ["task"] = item }); continue; }
-            if (eq <= 0 || eq == item.Length - 1) throw new ConfigException($"{flag} '{item}' must look like TASK=PATH (e.g. rte=data/glue/rte) or name a benchmark task (e.g. word-polarity).");
-            list.Add(new JsonObject { ["task"] = item[..eq], ["data"] = item[(eq + 1)..] });
+            if (eq < 0 && item.Length > 0) entry = new JsonObject { ["task"] = item };
+            else if (eq <= 0 || eq == item.Length - 1) throw new ConfigException($"{flag} '{item}' must look like TASK=PATH (e.g. rte=data/glue/rte) or name a benchmark task (e.g. word-polarity).");
+            else entry = new JsonObject { ["task"] = item[..eq], ["data"] = item[(eq + 1)..] };
+            foreach (var (key, value) in caps) entry[key] = value?.DeepClone();
+            list.Add(entry);
         }
         return list;
     }

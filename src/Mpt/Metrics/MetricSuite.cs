@@ -19,37 +19,49 @@ public static class MetricSuite
         IReadOnlyList<string> predictions)
     {
         ArgumentNullException.ThrowIfNull(task);
-        MetricInputs.CheckPaired(rows, predictions, task.Name);
+        return Score(task.Name, task.Metrics, task.Labels, rows, predictions);
+    }
+
+    /// <summary>
+    /// The same scores from what they depend on: the task's name (for messages), its metric kinds and label list. A
+    /// stored record of test predictions (<see cref="Evaluation.TestPredictions"/>) is rescored through this, so a
+    /// resampled test set is scored by exactly the code that scored the run.
+    /// </summary>
+    public static IReadOnlyDictionary<string, double> Score(string taskName, IReadOnlyList<MetricKind> metrics, IReadOnlyList<string>? labels,
+        IReadOnlyList<TextToTextRow> rows, IReadOnlyList<string> predictions)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        MetricInputs.CheckPaired(rows, predictions, taskName);
         var targets = rows.Select(r => r.Target).ToList();
         var result = new Dictionary<string, double>(StringComparer.Ordinal);
-        foreach (MetricKind kind in task.Metrics)
+        foreach (MetricKind kind in metrics)
         {
             IReadOnlyDictionary<string, double> scores = kind switch
             {
-                MetricKind.Accuracy => new AccuracyMetric(task.Labels).Compute(targets, predictions),
+                MetricKind.Accuracy => new AccuracyMetric(labels).Compute(targets, predictions),
                 MetricKind.F1Binary => new BinaryF1Metric().Compute(targets, predictions),
-                MetricKind.F1Macro => new MacroF1Metric(task.Labels ?? throw NeedsLabels(task, kind)).Compute(targets, predictions),
-                MetricKind.MatthewsCorrelation => new MatthewsCorrelationMetric(task.Labels).Compute(targets, predictions),
+                MetricKind.F1Macro => new MacroF1Metric(labels ?? throw NeedsLabels(taskName, kind)).Compute(targets, predictions),
+                MetricKind.MatthewsCorrelation => new MatthewsCorrelationMetric(labels).Compute(targets, predictions),
                 MetricKind.Pearson => new PearsonMetric().Compute(targets, predictions),
                 MetricKind.Spearman => new SpearmanMetric().Compute(targets, predictions),
                 MetricKind.Squad => new SquadMetric().Compute(targets.Select(t => (IReadOnlyList<string>)[t]).ToList(), predictions),
                 MetricKind.Record => new RecordMetric().Compute(rows.Select((r, i) =>
-                    new RecordPrediction(r.Source, Answers(task, r), predictions[i])).ToList()),
+                    new RecordPrediction(r.Source, Answers(taskName, r), predictions[i])).ToList()),
                 MetricKind.MultiRc => new MultiRcMetric().Compute(targets, predictions,
                     rows.Select(r => PythonText.Str(r.ExtraFields.TryGetValue("group", out object? g) ? g
-                        : throw new ArgumentException($"{task.Name}: a row has no extra_fields.group."))).ToList()),
-                _ => throw new ArgumentOutOfRangeException(nameof(task), $"Unknown metric kind {kind}."),
+                        : throw new ArgumentException($"{taskName}: a row has no extra_fields.group."))).ToList()),
+                _ => throw new ArgumentOutOfRangeException(nameof(metrics), $"Unknown metric kind {kind}."),
             };
             foreach (var kv in scores) result[kv.Key] = kv.Value;
         }
         return result;
     }
 
-    private static IReadOnlyList<string> Answers(TaskDefinition task, TextToTextRow row) =>
+    private static IReadOnlyList<string> Answers(string taskName, TextToTextRow row) =>
         row.ExtraFields.TryGetValue("answers", out object? a) && a is IEnumerable<object?> list
             ? list.Select(PythonText.Str).ToList()
-            : throw new ArgumentException($"{task.Name}: a row has no extra_fields.answers list.");
+            : throw new ArgumentException($"{taskName}: a row has no extra_fields.answers list.");
 
-    private static ArgumentException NeedsLabels(TaskDefinition task, MetricKind kind) =>
-        new($"{task.Name}: metric {kind} needs the task's label list.");
+    private static ArgumentException NeedsLabels(string taskName, MetricKind kind) =>
+        new($"{taskName}: metric {kind} needs the task's label list.");
 }

@@ -68,8 +68,11 @@ public static class ConfigJson
         return Bind(root, where);
     }
 
-    /// <summary>Parses a config from JSON text (same rules as <see cref="Load"/>).</summary>
-    public static PipelineConfig Parse(string json, string where = "config")
+    /// <summary>Parses a config from JSON text (same rules as <see cref="Load"/>), then applies <paramref name="overrides"/> in order.</summary>
+    /// <param name="json">The config text.</param>
+    /// <param name="where">How messages name the text (a file name, a preset).</param>
+    /// <param name="overrides">(key path, JSON value) pairs, as for <see cref="Load"/>.</param>
+    public static PipelineConfig Parse(string json, string where = "config", IEnumerable<KeyValuePair<string, JsonNode?>>? overrides = null)
     {
         JsonObject root;
         try
@@ -83,6 +86,7 @@ public static class ConfigJson
         {
             throw new ConfigException($"{where}: not valid JSON ({e.Message}).", e);
         }
+        foreach (var (key, value) in overrides ?? []) Set(root, key, value);
         return Bind(root, where);
     }
 

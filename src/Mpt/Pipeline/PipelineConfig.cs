@@ -7,6 +7,14 @@ namespace Mpt.Pipeline;
 /// </summary>
 public sealed record PipelineConfig
 {
+    /// <summary>
+    /// The named preset the settings started from (<c>quickstart</c>, <c>quickstart-full</c>), recorded so that a run
+    /// folder's config.json says where its values came from; informational, it changes nothing (the CLI's
+    /// <c>--preset</c> picks one, docs/cli.md). Not written when null.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? Preset { get; init; }
+
     /// <summary>The backbone.</summary>
     public ModelConfig Model { get; init; } = new();
 

@@ -18,6 +18,12 @@ public sealed record PipelineRunOptions
     /// </summary>
     public Backbones.IRunBackbone? Backbone { get; init; }
 
+    /// <summary>
+    /// Resamples of the paired bootstrap behind results.json's <c>comparisons</c> (<see cref="Metrics.PairedBootstrap"/>;
+    /// the interval of the method differences, not the scores themselves).
+    /// </summary>
+    public int BootstrapResamples { get; init; } = Metrics.PairedBootstrap.DefaultResamples;
+
     /// <summary>Report writer called after results.json; none by default (the mpt CLI passes its markdown report).</summary>
     public IRunReporter Reporter { get; init; } = RunReporters.None;
 

@@ -31,9 +31,11 @@ namespace Mpt.Pipeline;
 /// report/                                report.md, report.html, PNG plots (<see cref="PipelineRunOptions.Reporter"/>)
 /// teachers/TASK/                         RunFolder of a teacher; adapter/ = PEFT PROMPT_TUNING + mpt_model.json
 /// distill/                               RunFolder of source training; adapter/ = PEFT MULTITASK_PROMPT_TUNING
-/// adapt/TARGET/METHOD/seed-S/            RunFolder of a target run; adapter/, test_results.json
-///                                        (MPT: also adapter-compressed/, P̂ as one PROMPT_TUNING matrix)
-/// adapt/_multi/mpt_multi/seed-S/         MPT* over all targets; adapter-TARGET/ per target (compressed)
+/// adapt/TARGET/METHOD/seed-S/            RunFolder of a target run; adapter/, test_results.json, test_predictions.json
+///                                        (per-example outcomes, <see cref="TestPredictionsFile"/>; an untrained
+///                                        baseline has only these, in seed-0/) (MPT: also adapter-compressed/, P̂ as one
+///                                        PROMPT_TUNING matrix)
+/// adapt/_multi/mpt_multi/seed-S/         MPT* over all targets; adapter-TARGET/ per target (compressed), test files of all targets
 /// </code>
 /// </remarks>
 public sealed class PipelineRunner : IDisposable
@@ -106,7 +108,7 @@ public sealed class PipelineRunner : IDisposable
         if ((stages & PipelineStages.Distill) != 0) RunDistill();
         if ((stages & PipelineStages.Adapt) != 0) targets = RunAdapt();
         var results = new RunResults(Targets: targets, Stages: StageSummaries(), Model: BackboneSummary(), Prompts: PromptFilesOfRun(),
-            Config: JsonNode.Parse(config)!.AsObject(), Numerics: NumericsSummary.OfThisProcess());
+            Config: JsonNode.Parse(config)!.AsObject(), Numerics: NumericsSummary.OfThisProcess(), Comparisons: Comparisons(targets));
         results.Write(Path.Combine(RunDir, ResultsFile));
         // The single call site of the report writer (PipelineRunOptions.Reporter); after results.json, so a failing report
         // costs the report only.
@@ -114,6 +116,19 @@ public sealed class PipelineRunner : IDisposable
         try { report = _options.Reporter.Write(RunDir); }
         catch (Exception e) when (e is not OutOfMemoryException) { reportError = $"{e.GetType().Name}: {e.Message}"; }
         return new PipelineOutcome(results, report, reportError);
+    }
+
+    /// <summary>
+    /// Paired differences between the methods of every target with their bootstrap intervals (<see cref="RunComparisons"/>),
+    /// from the per-example test predictions the target runs stored; what cannot be compared is said, not hidden.
+    /// </summary>
+    private IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodComparison>>? Comparisons(
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodResult>>? targets)
+    {
+        if (targets is null) return null;
+        var outcome = RunComparisons.Compute(RunDir, targets, new Metrics.PairedBootstrap(_options.BootstrapResamples));
+        foreach (string note in outcome.Notes) Progress.Message($"comparisons: {note}");
+        return outcome.Comparisons.Count > 0 ? outcome.Comparisons : null;
     }
 
     // ---- stages ----
@@ -210,6 +225,9 @@ public sealed class PipelineRunner : IDisposable
             using var set = Backbone.ForTasks([task]);
             result = set.EvaluateWithoutPrompt(0, test, _config.Adapt.Loop.MaxSourceLength);
         }
+        // Recomputed on every invocation like the score, so the per-example outcomes always match it.
+        TestPredictionsFile.Write(Path.Combine(RunComparisons.TargetRunFolder(RunDir, target.Task!, method.ResultsKey, 0), TestPredictionsFile.FileName),
+            [TestPredictions.Of(task, test, result)]);
         Progress.RunFinished($"{method.ResultsKey} {target.Task}", $"test {result.Average:F2} (untrained baseline)");
         return RunFolderRecords.Method([0UL], [(result.Average, result.Metrics)], _config.Adapt.FewShot, RowsOf(target, DataSplit.Train).Count,
             null, clock.Elapsed.TotalSeconds);
@@ -606,6 +624,9 @@ public sealed class PipelineRunner : IDisposable
         {
             var model = set.PromptBackbone.WithPrompt(prompt);
             var results = targets.Select(t => set.Evaluate(model, t.TaskId, RowsOf(t.Target, DataSplit.Test), _config.Adapt.Loop.MaxSourceLength)).ToList();
+            // The per-example outcomes first: test_results.json marks the evaluation done, so a crash in between re-evaluates.
+            TestPredictionsFile.Write(Path.Combine(folder, TestPredictionsFile.FileName),
+                targets.Select((t, i) => TestPredictions.Of(set.Tasks[t.TaskId], RowsOf(t.Target, DataSplit.Test), results[i])).ToList());
             new EvaluationReport(results, new Dictionary<string, object?> { ["split"] = "test" }).WriteJson(file);
         }
         var tasks = JsonNode.Parse(File.ReadAllText(file))!["tasks"]!.AsObject();

@@ -19,6 +19,18 @@ public static class MethodNames
             .ThenBy(m => m, StringComparer.Ordinal)
             .ToList();
 
+    /// <summary>
+    /// The untrained baselines (majority, no prompt) first, then the others in <see cref="Order"/>: the column order of
+    /// the printed results tables, and the orientation of paired comparisons (a later method minus an earlier one, so
+    /// MPT − PT and a trained method minus a baseline).
+    /// </summary>
+    public static List<string> BaselinesFirst(IEnumerable<string> methods)
+    {
+        var all = methods.Distinct(StringComparer.Ordinal).ToList();
+        var untrained = Order(all.Where(m => AdaptMethods.ByKey(m) is { Trained: false }));
+        return [.. untrained, .. Order(all.Except(untrained))];
+    }
+
     private static int IndexOf(AdaptMethod method)
     {
         for (int i = 0; i < AdaptMethods.All.Count; i++)

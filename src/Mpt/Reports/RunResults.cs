@@ -14,7 +14,8 @@ namespace Mpt.Reports;
 ///   "prompts": {"teachers": {"mnli": "prompts/teacher-mnli.safetensors", …},
 ///               "multitask": {"path": "prompts/multitask.safetensors", "tasks": ["mnli", …]}},
 ///   "config":  {… the resolved pipeline config, verbatim …},
-///   "numerics": {"mode": "reproducible", "threads": 2, "environment": {"MKL_CBWR": "AVX2", …}}
+///   "numerics": {"mode": "reproducible", "threads": 2, "environment": {"MKL_CBWR": "AVX2", …}},
+///   "comparisons": {"rte": {"mpt-pt": {MethodComparison}, "mpt-spot": {…}}, "cola": {…}}
 /// }
 /// </code>
 /// Every section is optional, so a partial run (teachers only, one method) still has a valid file.
@@ -26,6 +27,8 @@ namespace Mpt.Reports;
 /// <param name="Prompts">Prompt files for the task-similarity heatmaps.</param>
 /// <param name="Config">The resolved configuration of the run, free-form.</param>
 /// <param name="Numerics">Which numerics mode ran (docs/reproducibility.md).</param>
+/// <param name="Comparisons">Target task → <see cref="MethodComparison.Key"/> → the paired difference of two methods with
+/// its bootstrap interval (docs/statistics.md); absent for runs without per-example test predictions.</param>
 public sealed record RunResults(
     int FormatVersion = RunResults.CurrentFormatVersion,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodResult>>? Targets = null,
@@ -33,7 +36,8 @@ public sealed record RunResults(
     ModelSummary? Model = null,
     PromptFiles? Prompts = null,
     JsonObject? Config = null,
-    NumericsSummary? Numerics = null)
+    NumericsSummary? Numerics = null,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodComparison>>? Comparisons = null)
 {
     /// <summary>File name inside a run folder.</summary>
     public const string FileName = "results.json";
@@ -83,6 +87,10 @@ public sealed record RunResults(
                 throw new InvalidDataException($"{path}: stages.{stage}.wall_clock_s must be finite and ≥ 0, got {summary.WallClockS}.");
         if (Numerics is { } numerics && (numerics.Mode is not (NumericsSummary.Reproducible or NumericsSummary.Default) || numerics.Threads < 1))
             throw new InvalidDataException($"{path}: numerics must have mode '{NumericsSummary.Reproducible}' or '{NumericsSummary.Default}' and threads ≥ 1, got '{numerics.Mode}' and {numerics.Threads}.");
+        foreach (var (task, pairs) in Comparisons ?? new Dictionary<string, IReadOnlyDictionary<string, MethodComparison>>())
+            foreach (var (key, c) in pairs)
+                if (string.IsNullOrEmpty(c.A) || string.IsNullOrEmpty(c.B) || c.Resamples < 0 || c.Low > c.High)
+                    throw new InvalidDataException($"{path}: comparisons.{task}.{key} needs methods a and b, resamples ≥ 0 and low ≤ high, got a '{c.A}', b '{c.B}', resamples {c.Resamples}, [{c.Low}, {c.High}].");
         if (Prompts?.Multitask is { } multitask && multitask.Tasks.Count == 0)
             throw new InvalidDataException($"{path}: prompts.multitask.tasks is empty; it must name every task of {multitask.Path}.");
     }

@@ -21,7 +21,7 @@ public sealed class ConfigPresetTests
     public static TheoryData<string> Presets()
     {
         var data = new TheoryData<string>();
-        // quickstart*.json presets have the quickstart schema (QuickstartOptions) and are tested in Mpt.Tests.Quickstart.
+        // quickstart*.json are the encoder presets, not the paper's recipe; they are tested in Mpt.Tests.Quickstart.
         foreach (string f in Directory.GetFiles(ConfigsDir(), "*.json").Order(StringComparer.Ordinal))
             if (!Path.GetFileName(f).StartsWith("quickstart", StringComparison.Ordinal)) data.Add(Path.GetFileName(f));
         return data;

@@ -108,11 +108,12 @@ public sealed class PipelineCommandTests : IDisposable
         Assert.Equal(Path.Combine("teachers", "mrpc", RunFolder.PromptFile), results.Prompts!.Teachers!["mrpc"]);
         Assert.Equal(Path.Combine("distill", RunFolder.PromptFile), results.Prompts.Multitask!.Path);
         Assert.Equal(["mrpc", "cola"], results.Prompts.Multitask.Tasks);
-        Assert.Contains("target rte", r.Output);
+        // The printed table is results.json's (the one formatter of run and quickstart).
+        Assert.Contains(Mpt.Quickstart.ConsoleResultsTable.Format(results.Targets!), r.Output);
 
         // The report: results table (PT, SPoT, MPT columns; rte's row with MPT's mean ± std), loss plot per stage, heatmaps.
         string report = Path.Combine(runDir, RunReport.FolderName, RunReport.MarkdownFile);
-        Assert.Contains($"report {report}", r.Output);
+        Assert.Contains($"Report: {report}", r.Output);
         string markdown = File.ReadAllText(report);
         Assert.Contains("## Results", markdown);
         Assert.Contains("| Task | Metric | PT | SPoT | MPT |", markdown);

@@ -70,6 +70,8 @@ public sealed class PipelineMethodTests : IDisposable
             var star = results.Targets![target][PipelineRunner.MultiTargetKey];
             Assert.Equal([PipelineRunner.MultiTargetKey], results.Targets[target].Keys);
             Assert.Equal(test[target]!["average_metrics"]!.GetValue<double>(), Assert.Single(star.Seeds).Score, 9);
+            // The shared run's per-example outcomes of this target (T5 generation) rescore to its test score.
+            Assert.Equal(star.Seeds[0].Score, Mpt.Evaluation.TestPredictionsFile.Read(Path.Combine(multi, Mpt.Evaluation.TestPredictionsFile.FileName))[target].Score(), 9);
             Assert.Equal(l * d + 2 * (l + d), star.Parameters!.TrainableParameters); // P* shared, u and v per target
             Assert.Equal((l * d + 2 * (l + d)) / 2, star.TrainableParams);             // per target: its share
         }
@@ -160,5 +162,10 @@ public sealed class PipelineMethodTests : IDisposable
         foreach (string target in new[] { "rte", "superglue-boolq" })
             foreach (string method in new[] { PipelineRunner.MultiTargetKey, "pt" })
                 Assert.Equal(want[target][method].Seeds.Select(s => s.Score), got[target][method].Seeds.Select(s => s.Score));
+        // MPT* − PT pairs each target's outcomes from the shared MPT* run with PT's: the same intervals after the resume.
+        var wantComparisons = RunResults.Read(Path.Combine(straight, PipelineRunner.ResultsFile)).Comparisons!;
+        var gotComparisons = RunResults.Read(Path.Combine(broken, PipelineRunner.ResultsFile)).Comparisons!;
+        foreach (string target in new[] { "rte", "superglue-boolq" })
+            Assert.Equal(wantComparisons[target]["mpt*-pt"], gotComparisons[target]["mpt*-pt"]);
     }
 }

@@ -1,5 +1,4 @@
 using Mpt.Pipeline;
-using Mpt.Quickstart;
 using Mpt.Training;
 using Xunit;
 
@@ -44,13 +43,6 @@ public sealed class ShippedConfigWarmupTests
     public void Every_Stage_Should_Reach_Its_Nominal_Learning_Rate(string file)
     {
         string path = Path.Combine(ConfigsDir(), file);
-        if (file.StartsWith("quickstart", StringComparison.Ordinal))
-        {
-            // The quickstart schema: fixed step counts per stage, the library's default warm-up.
-            var o = QuickstartOptions.Load(path);
-            AssertReachesNominal(file, new TrainingLoopOptions(), [o.TeacherSteps, o.DistillSteps, o.TargetSteps]);
-            return;
-        }
         var config = ConfigJson.Load(path);
         AssertReachesNominal($"{file} teachers", config.Teachers.Loop.ToOptions(TeachersConfig.DefaultEpochs), Lengths);
         AssertReachesNominal($"{file} distill", config.Distill.Loop.ToOptions(DistillConfig.DefaultEpochs), Lengths);

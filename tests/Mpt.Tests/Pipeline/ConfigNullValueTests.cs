@@ -1,5 +1,4 @@
 using Mpt.Pipeline;
-using Mpt.Quickstart;
 using Xunit;
 
 namespace Mpt.Tests.Pipeline;
@@ -25,23 +24,5 @@ public sealed class ConfigNullValueTests
     {
         var config = ConfigJson.Parse("{\"model\": {\"path\": \"m\",}, // comment\n}");
         Assert.Equal("m", config.Model.Path);
-    }
-
-    [Theory]
-    [InlineData("""{"sources": null}""", "sources")]
-    [InlineData("""{"seeds": null}""", "seeds")]
-    public void Should_Name_The_Key_Of_A_Null_Quickstart_Setting(string json, string key)
-    {
-        string path = Path.Combine(Path.GetTempPath(), $"mpt-qs-{Guid.NewGuid():N}.json");
-        File.WriteAllText(path, json);
-        try
-        {
-            var e = Assert.IsType<InvalidDataException>(Record.Exception(() => QuickstartOptions.Load(path)));
-            Assert.Contains(key, e.Message);
-        }
-        finally
-        {
-            File.Delete(path);
-        }
     }
 }

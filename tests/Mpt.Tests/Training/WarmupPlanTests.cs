@@ -1,4 +1,4 @@
-using Mpt.Quickstart;
+using Mpt.Cli.Presets;
 using Mpt.Training;
 using Xunit;
 
@@ -70,10 +70,16 @@ public sealed class WarmupPlanTests
     [Fact]
     public void The_Quickstart_Presets_Should_Keep_Their_Tenth_Of_The_Run()
     {
-        // The quickstart warmed up over max(1, steps / 10) with its own formula; it now takes the default plan, which
-        // gives the same warm-up for every stage of both presets (so its published numbers do not move).
-        foreach (var o in new[] { QuickstartOptions.Default, QuickstartOptions.Full })
-            foreach (int steps in new[] { o.TeacherSteps, o.DistillSteps, o.TargetSteps })
-                Assert.Equal(Math.Max(1, steps / 10), new TrainingLoopOptions().Warmup(steps).EffectiveWarmupSteps);
+        // The quickstart warmed up over max(1, steps / 10) with its own formula; its presets take the pipeline's default
+        // plan, which gives the same warm-up for every stage of both (so its published numbers do not move for it).
+        foreach (string name in new[] { RunPresets.Quickstart, RunPresets.QuickstartFull })
+        {
+            var c = RunPresets.Load(name);
+            foreach (var loop in new[] { c.Teachers.Loop, c.Distill.Loop, c.Adapt.Loop })
+            {
+                long steps = loop.MaxSteps!.Value;
+                Assert.Equal(Math.Max(1, steps / 10), loop.ToOptions(1).Warmup(steps).EffectiveWarmupSteps);
+            }
+        }
     }
 }

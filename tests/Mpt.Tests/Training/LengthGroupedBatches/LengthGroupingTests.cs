@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Mpt.Pipeline;
-using Mpt.Quickstart;
 using Mpt.Runs;
 using Mpt.Training;
 using Xunit;
@@ -201,8 +200,6 @@ public sealed class LengthGroupingTests
 
         var config = Assert.Throws<ConfigException>(() => new LoopConfig { LengthGroupFactor = -3 }.Validate("teachers.loop"));
         Assert.Contains("teachers.loop.length_group_factor", config.Message);
-        var quickstart = Assert.Throws<ArgumentException>(() => (QuickstartOptions.Default with { LengthGroupFactor = -1 }).Validate());
-        Assert.Contains("length_group_factor", quickstart.Message);
 
         var mismatch = Assert.Throws<ArgumentException>(() => new ShuffledExampleStream(5, 1, grouping: new LengthGrouping([1, 2, 3], 2)));
         Assert.Contains("3 examples", mismatch.Message);
