@@ -7,7 +7,7 @@ namespace Mpt.Tests.Reliability;
 public static class RunComparison
 {
     private static readonly string[] ComparedNames =
-        ["config.json", "pipeline_settings.json", "test_results.json", "adapter_config.json", "mpt_model.json", "trainer_state.json"];
+        ["config.json", "pipeline_settings.json", "test_results.json", "test_predictions.json", "adapter_config.json", "mpt_model.json", "trainer_state.json"];
 
     /// <summary>
     /// The finished folders agree: results.json without wall-clock fields, and every tensor and record file byte for byte.
