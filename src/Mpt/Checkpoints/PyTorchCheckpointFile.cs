@@ -160,10 +160,7 @@ public static class PyTorchCheckpointFile
                 contiguous.Add(c);
                 table[name] = c;
             }
-            string tmp = path + ".tmp";
-            using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write))
-                PyTorchPickler.PickleStateDict(stream, table, leaveOpen: true);
-            File.Move(tmp, path, overwrite: true);
+            Serialization.AtomicFile.Write(path, stream => PyTorchPickler.PickleStateDict(stream, table, leaveOpen: true));
         }
         finally
         {

@@ -301,8 +301,8 @@ public static class SafetensorsFile
 
     /// <summary>
     /// Writes tensors as HF's <c>save_pretrained</c> does: names sorted, <c>__metadata__</c> first, the JSON header padded
-    /// with spaces to a multiple of 8 bytes. The file is written to a temporary name and renamed, so a crash never leaves a
-    /// half-written file under the final name.
+    /// with spaces to a multiple of 8 bytes. The file is written atomically (<see cref="Serialization.AtomicFile"/>), so a
+    /// crash never leaves a half-written file under the final name.
     /// </summary>
     public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
         => Write(path, tensors, metadata, DefaultChunkBytes);
@@ -316,15 +316,13 @@ public static class SafetensorsFile
         {
             foreach (string n in names) contiguous.Add(tensors[n].detach().cpu().contiguous());
             byte[] header = BuildHeader(names, contiguous, metadata);
-            string tmp = path + ".tmp";
-            using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
+            Serialization.AtomicFile.Write(path, file =>
             {
                 file.Write(BitConverter.GetBytes((ulong)header.Length));
                 file.Write(header);
                 foreach (var t in contiguous)
                     ForEachSlice(t, chunkBytes, (slice, _) => file.Write(slice.bytes));
-            }
-            File.Move(tmp, path, overwrite: true);
+            }, bufferSize: 1 << 20);
         }
         finally
         {

@@ -64,15 +64,17 @@ public sealed record ShardIndex(string Path, IReadOnlyDictionary<string, string>
     /// </summary>
     public static void Write(string path, IReadOnlyDictionary<string, string> weightMap, long totalSize)
     {
-        using var stream = File.Create(path);
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, IndentSize = 2 });
-        w.WriteStartObject();
-        w.WriteStartObject("metadata");
-        w.WriteNumber("total_size", totalSize);
-        w.WriteEndObject();
-        w.WriteStartObject("weight_map");
-        foreach (var kv in weightMap.OrderBy(k => k.Key, StringComparer.Ordinal)) w.WriteString(kv.Key, kv.Value);
-        w.WriteEndObject();
-        w.WriteEndObject();
+        Serialization.AtomicFile.Write(path, stream =>
+        {
+            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, IndentSize = 2 });
+            w.WriteStartObject();
+            w.WriteStartObject("metadata");
+            w.WriteNumber("total_size", totalSize);
+            w.WriteEndObject();
+            w.WriteStartObject("weight_map");
+            foreach (var kv in weightMap.OrderBy(k => k.Key, StringComparer.Ordinal)) w.WriteString(kv.Key, kv.Value);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
     }
 }

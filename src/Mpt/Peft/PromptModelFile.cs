@@ -47,7 +47,7 @@ public static class PromptModelFile
             ["weights_sha256"] = fingerprint.WeightsSha256,
             ["fingerprint_method"] = fingerprint.Method,
         };
-        File.WriteAllText(Path.Combine(folder, FileName), PythonJson.Dumps(doc) + "\n");
+        Serialization.AtomicFile.WriteAllText(Path.Combine(folder, FileName), PythonJson.Dumps(doc) + "\n");
     }
 
     /// <summary>Reads the sidecar of <paramref name="folder"/>; null when there is none (e.g. an adapter written by PEFT).</summary>
