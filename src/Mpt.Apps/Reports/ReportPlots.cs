@@ -123,6 +123,6 @@ internal static class ReportPlots
     private static void Save(Plot plot, string path, int width, int height)
     {
         byte[] png = plot.GetImageBytes(width, height, ImageFormat.Png);
-        ReportJson.WriteAllBytesAtomic(path, png);
+        Mpt.Serialization.AtomicFile.WriteAllBytes(path, png);
     }
 }

@@ -76,12 +76,12 @@ public static class RunReport
         document.Blocks.AddRange(body.Blocks);
 
         string markdown = Path.Combine(reportFolder, MarkdownFile);
-        ReportJson.WriteAllTextAtomic(markdown, MarkdownWriter.Render(document));
+        Mpt.Serialization.AtomicFile.WriteAllText(markdown, MarkdownWriter.Render(document));
         string? html = null;
         if (options.WriteHtml)
         {
             html = Path.Combine(reportFolder, HtmlFile);
-            ReportJson.WriteAllTextAtomic(html, HtmlWriter.Render(document, reportFolder));
+            Mpt.Serialization.AtomicFile.WriteAllText(html, HtmlWriter.Render(document, reportFolder));
         }
         return new ReportOutput(markdown, html, figures, missing);
     }

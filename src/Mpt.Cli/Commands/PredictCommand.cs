@@ -91,7 +91,7 @@ public static class PredictCommand
             }
             if (parse.GetValue(output) is { } outPath)
             {
-                File.WriteAllLines(outPath, lines);
+                Mpt.Serialization.AtomicFile.WriteAllText(outPath, string.Concat(lines.Select(l => l + Environment.NewLine)));
                 context.Output.WriteLine($"{rows.Count} predictions written to {outPath}");
             }
             else foreach (string line in lines) context.Output.WriteLine(line);

@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Text.Json;
 using Microsoft.Win32.SafeHandles;
 using TorchSharp;
@@ -159,11 +160,13 @@ public static class SafetensorsFile
         return headerLength;
     }
 
-    private static Header ParseHeader(byte[] json, long headerLength, long fileLength, string path)
+    private static Header ParseHeader(byte[] json, long headerLength, long fileLength, string path) => ErrorText.OneLineRejections(() => ParseHeaderCore(json, headerLength, fileLength, path));
+
+    private static Header ParseHeaderCore(byte[] json, long headerLength, long fileLength, string path)
     {
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(json); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: safetensors header is not valid JSON ({OneLine(e.Message)})."); }
+        try { doc = UntrustedJson.Parse(json); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: safetensors header is not valid JSON ({UntrustedJson.Describe(e)})."); }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
@@ -298,8 +301,8 @@ public static class SafetensorsFile
 
     /// <summary>
     /// Writes tensors as HF's <c>save_pretrained</c> does: names sorted, <c>__metadata__</c> first, the JSON header padded
-    /// with spaces to a multiple of 8 bytes. The file is written to a temporary name and renamed, so a crash never leaves a
-    /// half-written file under the final name.
+    /// with spaces to a multiple of 8 bytes. The file is written atomically (<see cref="Serialization.AtomicFile"/>), so a
+    /// crash never leaves a half-written file under the final name.
     /// </summary>
     public static void Write(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
         => Write(path, tensors, metadata, DefaultChunkBytes);
@@ -313,15 +316,13 @@ public static class SafetensorsFile
         {
             foreach (string n in names) contiguous.Add(tensors[n].detach().cpu().contiguous());
             byte[] header = BuildHeader(names, contiguous, metadata);
-            string tmp = path + ".tmp";
-            using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
+            Serialization.AtomicFile.Write(path, file =>
             {
                 file.Write(BitConverter.GetBytes((ulong)header.Length));
                 file.Write(header);
                 foreach (var t in contiguous)
                     ForEachSlice(t, chunkBytes, (slice, _) => file.Write(slice.bytes));
-            }
-            File.Move(tmp, path, overwrite: true);
+            }, bufferSize: 1 << 20);
         }
         finally
         {
@@ -419,6 +420,4 @@ public static class SafetensorsFile
         }
         return total;
     }
-
-    private static string OneLine(string s) => s.ReplaceLineEndings(" ");
 }

@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Text.Json;
 
 namespace Mpt.Checkpoints;
@@ -22,13 +23,15 @@ public sealed record ShardIndex(string Path, IReadOnlyDictionary<string, string>
     /// <exception cref="FileNotFoundException">The index does not exist.</exception>
     /// <exception cref="InvalidDataException">The index is not valid JSON, has no <c>weight_map</c> object, lists a
     /// tensor twice, or names a shard outside its folder.</exception>
-    public static ShardIndex Read(string path)
+    public static ShardIndex Read(string path) => ErrorText.OneLineRejections(() => ReadCore(path));
+
+    private static ShardIndex ReadCore(string path)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: shard index not found.", path);
         JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllBytes(path)); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: shard index is not valid JSON ({e.Message.ReplaceLineEndings(" ")})."); }
+        try { doc = UntrustedJson.Parse(File.ReadAllBytes(path)); }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: shard index is not valid JSON ({UntrustedJson.Describe(e)})."); }
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object
@@ -61,15 +64,17 @@ public sealed record ShardIndex(string Path, IReadOnlyDictionary<string, string>
     /// </summary>
     public static void Write(string path, IReadOnlyDictionary<string, string> weightMap, long totalSize)
     {
-        using var stream = File.Create(path);
-        using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, IndentSize = 2 });
-        w.WriteStartObject();
-        w.WriteStartObject("metadata");
-        w.WriteNumber("total_size", totalSize);
-        w.WriteEndObject();
-        w.WriteStartObject("weight_map");
-        foreach (var kv in weightMap.OrderBy(k => k.Key, StringComparer.Ordinal)) w.WriteString(kv.Key, kv.Value);
-        w.WriteEndObject();
-        w.WriteEndObject();
+        Serialization.AtomicFile.Write(path, stream =>
+        {
+            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, IndentSize = 2 });
+            w.WriteStartObject();
+            w.WriteStartObject("metadata");
+            w.WriteNumber("total_size", totalSize);
+            w.WriteEndObject();
+            w.WriteStartObject("weight_map");
+            foreach (var kv in weightMap.OrderBy(k => k.Key, StringComparer.Ordinal)) w.WriteString(kv.Key, kv.Value);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
     }
 }

@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 namespace Mpt.Data;
 
 /// <summary>
@@ -8,7 +9,7 @@ public sealed class DataFormatException : Exception
 {
     /// <summary>Creates the exception; the message is prefixed with the location.</summary>
     public DataFormatException(RowLocation location, string message, string? field = null, Exception? inner = null)
-        : base($"{location}{(field is null ? "" : $", field '{field}'")}: {message}", inner)
+        : base(ErrorText.OneLine($"{location}{(field is null ? "" : $", field '{field}'")}: {message}"), inner)
     {
         Location = location;
         Field = field;

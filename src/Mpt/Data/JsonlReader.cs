@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Text.Json;
 
 namespace Mpt.Data;
@@ -23,14 +24,14 @@ internal static class JsonlReader
             IReadOnlyDictionary<string, object?> fields;
             try
             {
-                using JsonDocument doc = JsonDocument.Parse(line);
+                using JsonDocument doc = UntrustedJson.Parse(line);
                 if (doc.RootElement.ValueKind != JsonValueKind.Object)
                     throw new DataFormatException(location, $"expected a JSON object, got {doc.RootElement.ValueKind}");
                 fields = JsonValues.ToRecord(doc.RootElement);
             }
             catch (JsonException e)
             {
-                throw new DataFormatException(location, $"invalid JSON: {e.Message}", inner: e);
+                throw new DataFormatException(location, $"invalid JSON: {UntrustedJson.Describe(e)}", inner: e);
             }
             catch (ArgumentException e)
             {

@@ -16,6 +16,7 @@ internal static class ParquetFileReader
     public static IEnumerable<DataRow> Read(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        ParquetFooter.Check(path);
         int groups;
         try
         {
@@ -24,8 +25,9 @@ internal static class ParquetFileReader
             groups = reader.RowGroupCount;
             reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or InvalidOperationException
-                                       || e.GetType().Namespace?.StartsWith("Parquet", StringComparison.Ordinal) == true)
+        // Parquet.Net reports a corrupt footer or schema with whatever exception its decoding hits (an index or argument
+        // out of range, an overflow, its own ParquetException), so anything it throws here means "not readable".
+        catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new DataFormatException(new RowLocation(path), $"not a readable Parquet file: {e.Message}", inner: e);
         }
@@ -53,7 +55,7 @@ internal static class ParquetFileReader
                     {
                         fields[kv.Key] = Plain(kv.Value);
                     }
-                    catch (NotSupportedException e)
+                    catch (Exception e) when (e is NotSupportedException or OverflowException)
                     {
                         throw new DataFormatException(location, e.Message, kv.Key, e);
                     }

@@ -68,7 +68,9 @@ public sealed record BertConfig
 
     /// <summary>Parses config.json text; <paramref name="source"/> names the origin in error messages.</summary>
     /// <exception cref="InvalidDataException">See <see cref="FromHfConfigFile"/>.</exception>
-    public static BertConfig FromHfJson(string json, string source = "config.json")
+    public static BertConfig FromHfJson(string json, string source = "config.json") => ErrorText.OneLineRejections(() => FromHfJsonCore(json, source));
+
+    private static BertConfig FromHfJsonCore(string json, string source = "config.json")
     {
         var root = HfJsonFields.ParseObject(json, source);
         var r = new HfJsonFields(root, source);
@@ -99,6 +101,19 @@ public sealed record BertConfig
         };
         config.Validate(source);
         return config;
+    }
+
+    /// <summary>
+    /// Number of parameters of a <see cref="BertModel"/> of this config (embeddings with their LayerNorm, every layer,
+    /// the pooler when <see cref="AddPoolingLayer"/>), from the sizes alone: constant time, and a double so that a corrupt
+    /// config cannot overflow it.
+    /// </summary>
+    public double ParameterCount()
+    {
+        double h = HiddenSize, i = IntermediateSize;
+        double embeddings = ((double)VocabSize + MaxPositions + TypeVocabSize) * h + 2 * h;
+        double layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
+        return embeddings + (double)NumLayers * layer + (AddPoolingLayer ? h * h + h : 0);
     }
 
     /// <summary>

@@ -69,7 +69,9 @@ public static class BertHfWeights
         try
         {
             var (weights, report) = Resolve(checkpoint, weightsPath);
-            var model = new BertModel(config with { AddPoolingLayer = report.HasPooler });
+            config = config with { AddPoolingLayer = report.HasPooler };
+            ClaimedModelSize.Check(config.ParameterCount(), weights.Values.Sum(t => t.NumberOfElements), Path.Combine(folder, "config.json"), weightsPath);
+            var model = new BertModel(config);
             try
             {
                 if (dtype != ScalarType.Float32) model.to(dtype);

@@ -52,7 +52,9 @@ public sealed record BertTokenizerSettings
     /// <exception cref="InvalidDataException">A file is malformed, names another tokenizer class, or asks for something
     /// this tokenizer does not do (<c>do_basic_tokenize</c> false, a <c>single_word</c> added token); the message names
     /// the file and key.</exception>
-    public static BertTokenizerSettings FromHfFolder(string folder)
+    public static BertTokenizerSettings FromHfFolder(string folder) => ErrorText.OneLineRejections(() => FromHfFolderCore(folder));
+
+    private static BertTokenizerSettings FromHfFolderCore(string folder)
     {
         var settings = new BertTokenizerSettings();
         var added = new Dictionary<string, int>(StringComparer.Ordinal);

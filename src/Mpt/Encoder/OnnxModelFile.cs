@@ -214,8 +214,11 @@ internal sealed class OnnxModelFile
             throw new InvalidDataException($"{what} has ONNX data type {dataType}; only FLOAT (1) and INT64 (7) are supported.");
         if (dims.Any(d => d < 0)) throw new InvalidDataException($"{what} has a negative dimension [{string.Join(", ", dims)}].");
         var type = (OnnxDataType)dataType;
-        long count = dims.Aggregate(1L, (a, b) => a * b);
         int elementSize = type == OnnxDataType.Float ? 4 : 8;
+        long count;
+        // Checked: dims are claims, and a product that wraps around (e.g. [2^32, 2^32] → 0) would pass the size check.
+        try { count = checked(dims.Aggregate(1L, (a, b) => checked(a * b)) * elementSize) / elementSize; }
+        catch (OverflowException) { throw new InvalidDataException($"{what} has shape [{string.Join(", ", dims)}], more elements than 64-bit sizes can hold."); }
         if (raw is { } rawData)
         {
             if (rawData.Length != count * elementSize)

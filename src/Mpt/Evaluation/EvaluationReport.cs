@@ -82,26 +82,21 @@ public sealed class EvaluationReport
         });
     }
 
-    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> (folders created), via a temp file and a rename.</summary>
+    /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> (folders created), atomically (<see cref="Serialization.AtomicFile"/>).</summary>
     public void WriteJson(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + ".tmp";
-        File.WriteAllText(temp, ToJson() + "\n");
-        File.Move(temp, full, overwrite: true);
+        Serialization.AtomicFile.WriteAllText(path, ToJson() + "\n");
     }
 
     /// <summary>Writes the predictions as JSON Lines: one object per row with task, index, prediction and target.</summary>
     public void WritePredictions(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        using var writer = new StreamWriter(full);
+        var text = new System.Text.StringBuilder();
         foreach (TaskEvaluationResult t in Tasks)
             for (int i = 0; i < t.Predictions.Count; i++)
-                writer.WriteLine(JsonSerializer.Serialize(new { task = t.Task, index = i, prediction = t.Predictions[i], target = t.Targets[i] }));
+                text.Append(JsonSerializer.Serialize(new { task = t.Task, index = i, prediction = t.Predictions[i], target = t.Targets[i] })).Append('\n');
+        Serialization.AtomicFile.WriteAllText(path, text.ToString());
     }
 }

@@ -28,7 +28,7 @@ public static class TestPredictionsFile
 
     /// <summary>Writes <paramref name="tasks"/> to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, IReadOnlyList<TestPredictions> tasks) =>
-        ReportJson.WriteAllTextAtomic(path, JsonSerializer.Serialize(new Document(CurrentFormatVersion, tasks), Json) + "\n");
+        Serialization.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(new Document(CurrentFormatVersion, tasks), Json) + "\n");
 
     /// <summary>Reads a file written by <see cref="Write"/>: task name → its outcomes.</summary>
     /// <exception cref="InvalidDataException">Malformed JSON, another format version, or lists of unequal length (file and task named).</exception>

@@ -60,8 +60,7 @@ internal static class PromptTaskFile
             ["label_descriptions"] = new JsonArray(task.Descriptions.Select(l => (JsonNode?)JsonValue.Create(l)).ToArray()),
         };
         string path = Path.Combine(folder, FileName);
-        File.WriteAllText(path + ".tmp", doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(path + ".tmp", path, overwrite: true);
+        Serialization.AtomicFile.WriteAllText(path, doc.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>The sidecar of <paramref name="folder"/>, or null when there is none.</summary>

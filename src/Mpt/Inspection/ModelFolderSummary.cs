@@ -62,6 +62,8 @@ public sealed record ModelFolderSummary
                 perDType[dtypeName] = perDType.GetValueOrDefault(dtypeName) + n;
             }
         }
+        ClaimedModelSize.Check(config.ParameterCount(), shapes.Values.Sum(s => s.Aggregate(1L, (a, b) => a * b)), configPath,
+            Path.Combine(folder, string.Join(", ", files)));
         var mismatch = StateDictMismatch.CompareShapes(config.ExpectedStateDictShapes(), shapes);
         if (!mismatch.IsEmpty) throw new InvalidDataException(mismatch.Describe(Path.Combine(folder, string.Join(", ", files))));
 

@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Text.Json;
 
 namespace Mpt.Model;
@@ -54,7 +55,7 @@ public sealed record BackboneFolder(BackboneKind Kind, string Path)
     {
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(configPath));
+            using var doc = UntrustedJson.Parse(File.ReadAllBytes(configPath));
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new InvalidDataException($"{configPath}: expected a JSON object, found {doc.RootElement.ValueKind}; {Supported}.");
             if (!doc.RootElement.TryGetProperty("model_type", out var value) || value.ValueKind == JsonValueKind.Null) return null;
@@ -64,7 +65,7 @@ public sealed record BackboneFolder(BackboneKind Kind, string Path)
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{configPath}: not valid JSON (line {e.LineNumber + 1}): {e.Message.ReplaceLineEndings(" ")}; {Supported}.", e);
+            throw new InvalidDataException($"{configPath}: not valid JSON (line {e.LineNumber + 1}): {UntrustedJson.Describe(e)}; {Supported}.", e);
         }
     }
 }

@@ -823,6 +823,15 @@ public sealed class T5ForConditionalGeneration : nn.Module
         var config = T5Config.FromJsonFile(Path.Combine(modelDir, "config.json"));
         string weightsPath = HfCheckpoint.LocateWeights(modelDir);
         var checkpoint = HfCheckpoint.ReadStateDict(modelDir, dtype);
+        try
+        {
+            ClaimedModelSize.Check(config.ParameterCount(), checkpoint.Values.Sum(t => t.NumberOfElements), Path.Combine(modelDir, "config.json"), weightsPath);
+        }
+        catch
+        {
+            foreach (var t in checkpoint.Values) t.Dispose();
+            throw;
+        }
         var model = new T5ForConditionalGeneration(config);
         try
         {

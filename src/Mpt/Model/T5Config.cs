@@ -119,7 +119,9 @@ public sealed record T5Config
 
     /// <summary>Parses and validates config JSON; <paramref name="source"/> names the origin in error messages.</summary>
     /// <exception cref="InvalidDataException">Malformed JSON, a missing required field, a wrong type or an unsupported value.</exception>
-    public static T5Config FromJson(string json, string source = "config.json")
+    public static T5Config FromJson(string json, string source = "config.json") => ErrorText.OneLineRejections(() => FromJsonCore(json, source));
+
+    private static T5Config FromJsonCore(string json, string source = "config.json")
     {
         var r = new HfJsonFields(HfJsonFields.ParseObject(json, source), source);
 
@@ -208,6 +210,23 @@ public sealed record T5Config
         ParseFeedForwardProj(FeedForwardProj, source);
         if (!SupportedActivations.Contains(DenseActFn))
             throw new InvalidDataException($"{source}: unsupported dense_act_fn '{DenseActFn}' (expected one of {string.Join(", ", SupportedActivations)}).");
+    }
+
+    /// <summary>
+    /// Number of values in <see cref="ExpectedStateDictShapes"/>, computed from the sizes alone (constant time, and a
+    /// double so that a corrupt config cannot overflow it): the count to compare with a checkpoint before listing or
+    /// allocating that many layers.
+    /// </summary>
+    public double ParameterCount()
+    {
+        double d = DModel, inner = InnerDim, ff = DFf, bias = (double)RelativeAttentionNumBuckets * NumHeads;
+        double attention = 4 * inner * d;
+        double feedForward = (IsGatedAct ? 3 : 2) * ff * d + d;           // wi (or wi_0, wi_1), wo, layer_norm
+        double encoderBlock = attention + d + feedForward;
+        double decoderBlock = 2 * attention + 2 * d + feedForward;
+        return (TieWordEmbeddings ? 1 : 2) * (double)VocabSize * d
+            + (double)NumLayers * encoderBlock + bias + d
+            + (double)NumDecoderLayers * decoderBlock + bias + d;
     }
 
     /// <summary>

@@ -82,9 +82,8 @@ public static class PeftAdapter
 
         Directory.CreateDirectory(folder);
         string configPath = Path.Combine(folder, ConfigFileName);
-        // Write-then-rename, so a crash never leaves a half-written config under the final name.
-        File.WriteAllText(configPath + ".tmp", config.ToJson());
-        File.Move(configPath + ".tmp", configPath, overwrite: true);
+        // Each file atomically, so a crash never leaves a half-written one under its final name.
+        Serialization.AtomicFile.WriteAllText(configPath, config.ToJson());
 
         var tensors = encoder.PeftTensors();
         try { SafetensorsFile.Write(Path.Combine(folder, WeightsFileName), tensors, PeftMetadata); }

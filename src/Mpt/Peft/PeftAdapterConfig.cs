@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Numerics;
 using System.Text.Json;
 using Mpt.Model;
@@ -175,19 +176,21 @@ public sealed record PeftAdapterConfig
     /// <summary>Parses <c>adapter_config.json</c> text; <paramref name="source"/> names it in error messages.</summary>
     /// <exception cref="InvalidDataException">Not JSON, not an object, or a field of the wrong type (named).</exception>
     /// <exception cref="NotSupportedException"><c>peft_type</c> is not a prompt-tuning type (e.g. LORA).</exception>
-    public static PeftAdapterConfig FromJson(string json, string source = "adapter_config.json")
+    public static PeftAdapterConfig FromJson(string json, string source = "adapter_config.json") => ErrorText.OneLineRejections(() => FromJsonCore(json, source));
+
+    private static PeftAdapterConfig FromJsonCore(string json, string source = "adapter_config.json")
     {
         Dictionary<string, object?> fields;
         try
         {
-            using var doc = JsonDocument.Parse(json);
+            using var doc = UntrustedJson.Parse(json);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new InvalidDataException($"{source}: an adapter config must be a JSON object, found {doc.RootElement.ValueKind}.");
             fields = (Dictionary<string, object?>)PythonJson.FromJsonElement(doc.RootElement)!;
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source}: not valid JSON: {e.Message}", e);
+            throw new InvalidDataException($"{source}: not valid JSON: {UntrustedJson.Describe(e)}", e);
         }
         var r = new FieldReader(fields, source);
         if (!fields.TryGetValue("peft_type", out var typeValue) || typeValue is null)

@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Text.Json;
 
 namespace Mpt.Peft;
@@ -46,18 +47,20 @@ public static class PromptModelFile
             ["weights_sha256"] = fingerprint.WeightsSha256,
             ["fingerprint_method"] = fingerprint.Method,
         };
-        File.WriteAllText(Path.Combine(folder, FileName), PythonJson.Dumps(doc) + "\n");
+        Serialization.AtomicFile.WriteAllText(Path.Combine(folder, FileName), PythonJson.Dumps(doc) + "\n");
     }
 
     /// <summary>Reads the sidecar of <paramref name="folder"/>; null when there is none (e.g. an adapter written by PEFT).</summary>
     /// <exception cref="InvalidDataException">The file exists but is malformed (the key is named).</exception>
-    public static ModelFingerprint? Read(string folder)
+    public static ModelFingerprint? Read(string folder) => ErrorText.OneLineRejections(() => ReadCore(folder));
+
+    private static ModelFingerprint? ReadCore(string folder)
     {
         string path = Path.Combine(folder, FileName);
         if (!File.Exists(path)) return null;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            using var doc = UntrustedJson.Parse(File.ReadAllText(path));
             var root = doc.RootElement;
             string format = Str(root, "format", path);
             if (format != Format)
@@ -75,12 +78,12 @@ public static class PromptModelFile
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not valid JSON: {e.Message}", e);
+            throw new InvalidDataException($"{path}: not valid JSON: {UntrustedJson.Describe(e)}", e);
         }
     }
 
     private static JsonElement Get(JsonElement o, string key, JsonValueKind kind, string path) =>
-        o.TryGetProperty(key, out var v) && (v.ValueKind == kind || (kind == JsonValueKind.True && v.ValueKind == JsonValueKind.False))
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(key, out var v) && (v.ValueKind == kind || (kind == JsonValueKind.True && v.ValueKind == JsonValueKind.False))
             ? v
             : throw new InvalidDataException($"{path}: key '{key}' is missing or not a {(kind == JsonValueKind.True ? "boolean" : kind.ToString().ToLowerInvariant())}.");
 

@@ -54,14 +54,11 @@ public static class ConfigJson
             if (!File.Exists(path)) throw new FileNotFoundException($"Config file '{path}' does not exist.", path);
             try
             {
-                root = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions
-                {
-                    CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true,
-                }) as JsonObject ?? throw new ConfigException($"{path}: a config file must hold a JSON object.");
+                root = ParseText(File.ReadAllText(path)) ?? throw new ConfigException($"{path}: a config file must hold a JSON object.");
             }
             catch (JsonException e)
             {
-                throw new ConfigException($"{path}: not valid JSON ({e.Message}).", e);
+                throw new ConfigException($"{path}: not valid JSON ({UntrustedJson.Describe(e)}).", e);
             }
         }
         foreach (var (key, value) in overrides ?? []) Set(root, key, value);
@@ -77,17 +74,27 @@ public static class ConfigJson
         JsonObject root;
         try
         {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions
-            {
-                CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true,
-            }) as JsonObject ?? throw new ConfigException($"{where}: a config must be a JSON object.");
+            root = ParseText(json) ?? throw new ConfigException($"{where}: a config must be a JSON object.");
         }
         catch (JsonException e)
         {
-            throw new ConfigException($"{where}: not valid JSON ({e.Message}).", e);
+            throw new ConfigException($"{where}: not valid JSON ({UntrustedJson.Describe(e)}).", e);
         }
         foreach (var (key, value) in overrides ?? []) Set(root, key, value);
         return Bind(root, where);
+    }
+
+    /// <summary>
+    /// The config's top-level object (null when the JSON is another kind). Comments and trailing commas are allowed; a
+    /// key given twice is refused (a JsonObject cannot hold it, and which value wins would be a guess), and strings are
+    /// checked to be valid Unicode before the node tree is built (<see cref="UntrustedJson"/>).
+    /// </summary>
+    /// <exception cref="JsonException">Malformed JSON, a duplicate key or an invalid string.</exception>
+    private static JsonObject? ParseText(string text)
+    {
+        var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true, AllowDuplicateProperties = false };
+        using (UntrustedJson.Parse(text, options)) { }
+        return JsonNode.Parse(text, documentOptions: options) as JsonObject;
     }
 
     /// <summary>The config as indented snake_case JSON (every value, defaults included).</summary>
@@ -127,7 +134,14 @@ public static class ConfigJson
         node[parts[^1]] = value?.DeepClone();
     }
 
+    /// <summary>Binds the JSON tree; a message that quotes a key or value holding a line break is kept on one line.</summary>
     private static PipelineConfig Bind(JsonObject root, string where)
+    {
+        try { return BindCore(root, where); }
+        catch (ConfigException e) when (ErrorText.IsMultiLine(e.Message)) { throw new ConfigException(ErrorText.OneLine(e.Message), e); }
+    }
+
+    private static PipelineConfig BindCore(JsonObject root, string where)
     {
         CheckKeys(root, typeof(PipelineConfig), "", where);
         try

@@ -9,6 +9,7 @@ using Mpt.Peft;
 using Mpt.Prompts;
 using Mpt.Reports;
 using Mpt.Runs;
+using Mpt.Serialization;
 using Mpt.Tasks;
 using Mpt.Tokenization;
 using Mpt.Training;
@@ -24,6 +25,7 @@ namespace Mpt.Pipeline;
 /// Layout of the run folder:
 /// <code>
 /// config.json                            the resolved config of the last invocation
+/// run.lock                               one writer per run folder (<see cref="RunLock"/>)
 /// metrics.jsonl                          logged steps of every run (<see cref="StepMetrics"/>, <see cref="Reports.MetricsLog"/>)
 /// results.json                           <see cref="RunResults"/> (targets, stages, model, prompts, config)
 /// report/                                report.md, report.html, PNG plots (<see cref="PipelineRunOptions.Reporter"/>)
@@ -91,6 +93,7 @@ public sealed class PipelineRunner : IDisposable
     /// <exception cref="RunInterruptedException">A run stopped early (Ctrl+C or a simulated kill); resume with the same config.</exception>
     public PipelineOutcome Run(PipelineStages stages)
     {
+        using var runLock = RunLock.Acquire(RunDir); // one writer per run folder; a killed holder releases it
         _config.Validate(stages);
         _config = _options.TaskData.Resolve(_config, _catalog, Progress.Message); // e.g. benchmark tasks by name: data built on demand by the CLI
         _config.ValidateTasks(_catalog, stages); // unknown task → closest name, rank classification needs labels, before any work
@@ -99,7 +102,7 @@ public sealed class PipelineRunner : IDisposable
         CheckTeachersFrom(stages);
         DataPreflight.Check(_config, stages, (data, split) => RowsOf(data, split)); // every split the stages read, before any work
         string config = ConfigJson.Serialize(_config);
-        File.WriteAllText(Path.Combine(RunDir, ConfigFile), config);
+        AtomicFile.WriteAllText(Path.Combine(RunDir, ConfigFile), config);
         Dictionary<string, IReadOnlyDictionary<string, MethodResult>>? targets = null;
         if ((stages & PipelineStages.Teachers) != 0) RunTeachers();
         if ((stages & PipelineStages.Distill) != 0) RunDistill();
@@ -392,7 +395,7 @@ public sealed class PipelineRunner : IDisposable
             throw new RunInterruptedException(label, result.StepsDone, folder);
         }
         SaveAdapter(Path.Combine(folder, AdapterDir), prompt);
-        WriteTextAtomic(settingsFile, settings);
+        AtomicFile.WriteAllText(settingsFile, settings); // last: the marker of a finished run (IsFinished)
         Progress.RunFinished(label, $"{result.StepsDone} steps, final loss {result.StepLosses.LastOrDefault():F4}" +
             (result.BestScore is { } best ? $", best dev {best:F2} at step {result.BestStep}" : "") + $"; {result.Parameters}");
         return prompt;
@@ -434,15 +437,11 @@ public sealed class PipelineRunner : IDisposable
         return JsonSerializer.Serialize(settings, ConfigJson.RunSettingsOptions);
     }
 
-    private static void WriteTextAtomic(string path, string text)
-    {
-        string tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
-    }
-
+    // The settings file is written last (after the adapter), so a run killed after its prompt but before its adapter is
+    // not taken as finished: it resumes from its final checkpoint and writes the adapter.
     private static bool IsFinished(string folder) =>
-        File.Exists(Path.Combine(folder, RunFolder.ResultFile)) && File.Exists(Path.Combine(folder, RunFolder.PromptFile));
+        File.Exists(Path.Combine(folder, RunFolder.ResultFile)) && File.Exists(Path.Combine(folder, RunFolder.PromptFile))
+        && File.Exists(Path.Combine(folder, SettingsFile));
 
     private static TrainingResult? ReadTraining(string folder)
     {
@@ -463,7 +462,7 @@ public sealed class PipelineRunner : IDisposable
     private void SaveTaskAdapter(string folder, MultitaskPrompt prompt, int task)
     {
         using var single = prompt.ToSoftPrompt(task);
-        SaveAdapter(folder, single);
+        AtomicFile.ReplaceFolder(folder, dir => SaveAdapter(dir, single)); // callers write it when missing: never a partial folder
     }
 
     /// <summary>

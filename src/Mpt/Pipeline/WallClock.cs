@@ -25,6 +25,7 @@ public static class WallClock
     {
         Directory.CreateDirectory(folder);
         double total = Read(folder) + seconds;
-        File.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(new Dictionary<string, double> { ["seconds"] = total }));
+        // Atomically: the file is read back on resume, and a kill mid-write must not leave it unparseable.
+        Serialization.AtomicFile.WriteAllText(Path.Combine(folder, FileName), JsonSerializer.Serialize(new Dictionary<string, double> { ["seconds"] = total }));
     }
 }

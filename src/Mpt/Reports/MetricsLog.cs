@@ -7,6 +7,12 @@ namespace Mpt.Reports;
 /// Reads and writes <c>metrics.jsonl</c>: one <see cref="StepMetrics"/> JSON object per line (JSON Lines), appended as
 /// training goes, so a crashed or interrupted run still has every step logged before it stopped.
 /// </summary>
+/// <remarks>
+/// The log is appended to, not replaced (<see cref="Serialization.AtomicFile"/> would rewrite the whole file per step), so
+/// it has its own crash rule: every record ends with a newline, and a last line without one is a record a killed process
+/// was writing. <see cref="Append(string, IEnumerable{StepMetrics})"/> cuts such a torn tail off before it appends, and
+/// <see cref="Read"/> skips it, so a kill mid-write never makes the log unreadable.
+/// </remarks>
 public static class MetricsLog
 {
     /// <summary>File name inside a run folder.</summary>
@@ -27,9 +33,58 @@ public static class MetricsLog
             record.Validate();
             text.Append(Serialize(record)).Append('\n');
         }
-        using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read);
+        using var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        EndWithWholeLine(stream);
         stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
         stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// Leaves the stream at the end of its last whole line: an unterminated last line is cut off when it is not a valid
+    /// record (torn by a kill), and given its newline when it is (a file written by hand without a final newline).
+    /// </summary>
+    private static void EndWithWholeLine(FileStream stream)
+    {
+        long whole = WholeLinesLength(stream);
+        if (whole < stream.Length)
+        {
+            stream.Position = whole;
+            var tail = new byte[stream.Length - whole];
+            stream.ReadExactly(tail);
+            if (IsRecord(Encoding.UTF8.GetString(tail))) { stream.Position = stream.Length; stream.WriteByte((byte)'\n'); return; }
+            stream.SetLength(whole);
+        }
+        stream.Position = stream.Length;
+    }
+
+    private static bool IsRecord(string line)
+    {
+        try
+        {
+            JsonSerializer.Deserialize<StepMetrics>(line, ReportJson.Compact)?.Validate();
+            return !string.IsNullOrWhiteSpace(line);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException or InvalidDataException or NotSupportedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Length of the file up to and including its last newline.</summary>
+    private static long WholeLinesLength(FileStream stream)
+    {
+        var buffer = new byte[4096];
+        long end = stream.Length;
+        while (end > 0)
+        {
+            int n = (int)Math.Min(buffer.Length, end);
+            stream.Position = end - n;
+            stream.ReadExactly(buffer, 0, n);
+            int newline = Array.LastIndexOf(buffer, (byte)'\n', n - 1);
+            if (newline >= 0) return end - n + newline + 1;
+            end -= n;
+        }
+        return 0;
     }
 
     /// <summary>Appends one record; see <see cref="Append(string, IEnumerable{StepMetrics})"/>.</summary>
@@ -44,10 +99,11 @@ public static class MetricsLog
             record.Validate();
             text.Append(Serialize(record)).Append('\n');
         }
-        ReportJson.WriteAllTextAtomic(path, text.ToString());
+        Mpt.Serialization.AtomicFile.WriteAllText(path, text.ToString());
     }
 
-    /// <summary>Reads every record, in file order. Blank lines are skipped.</summary>
+    /// <summary>Reads every record, in file order. Blank lines are skipped, and so is a last line without a newline that is
+    /// not a valid record (torn by a killed writer; see the remarks).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="InvalidDataException">A line is not a valid record; the message names the file and the 1-based line.</exception>
     public static List<StepMetrics> Read(string path)
@@ -55,9 +111,12 @@ public static class MetricsLog
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: metrics log not found.", path);
         var records = new List<StepMetrics>();
         int lineNumber = 0;
-        foreach (string line in File.ReadLines(path))
+        string content = File.ReadAllText(path);
+        string[] lines = content.Split('\n');
+        foreach (string line in lines)
         {
             lineNumber++;
+            bool torn = lineNumber == lines.Length && line.Length > 0; // after the last newline: unterminated
             if (string.IsNullOrWhiteSpace(line)) continue;
             try
             {
@@ -68,6 +127,7 @@ public static class MetricsLog
             }
             catch (Exception e) when (e is JsonException or ArgumentException or InvalidDataException or NotSupportedException)
             {
+                if (torn) break;
                 throw new InvalidDataException($"{path}:{lineNumber}: not a valid metrics record ({e.Message}).", e);
             }
         }

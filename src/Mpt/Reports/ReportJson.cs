@@ -27,24 +27,4 @@ public static class ReportJson
         RespectRequiredConstructorParameters = true,
         RespectNullableAnnotations = true,
     };
-
-    /// <summary>
-    /// Writes <paramref name="text"/> to <paramref name="path"/> through a temporary file and a rename, so a reader (or a
-    /// crash) never sees a half-written file under the final name.
-    /// </summary>
-    public static void WriteAllTextAtomic(string path, string text) => WriteAllBytesAtomic(path, System.Text.Encoding.UTF8.GetBytes(text));
-
-    /// <summary>Byte version of <see cref="WriteAllTextAtomic"/>.</summary>
-    public static void WriteAllBytesAtomic(string path, ReadOnlySpan<byte> bytes)
-    {
-        string? dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (dir is not null) Directory.CreateDirectory(dir);
-        string tmp = path + ".tmp";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, path, overwrite: true);
-    }
 }

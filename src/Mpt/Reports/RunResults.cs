@@ -49,7 +49,7 @@ public sealed record RunResults(
     public void Write(string path)
     {
         Validate(path);
-        ReportJson.WriteAllTextAtomic(path, JsonSerializer.Serialize(this, ReportJson.Indented) + "\n");
+        Mpt.Serialization.AtomicFile.WriteAllText(path, JsonSerializer.Serialize(this, ReportJson.Indented) + "\n");
     }
 
     /// <summary>Reads and validates a results file.</summary>

@@ -84,6 +84,7 @@ public sealed class RunFolder
     /// <exception cref="InvalidOperationException">A conflicting folder.</exception>
     public void EnsureConfig(string configJson, bool resume)
     {
+        FinishInterruptedSwap();
         string file = Combine(ConfigFile);
         if (resume && File.Exists(file))
         {
@@ -101,6 +102,7 @@ public sealed class RunFolder
     public void SaveCheckpoint(TrainingCheckpoint checkpoint)
     {
         string tmp = Combine(CheckpointDir + ".tmp"), current = Combine(CheckpointDir), old = Combine(CheckpointDir + ".old");
+        FinishInterruptedSwap();
         if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
         Directory.CreateDirectory(tmp);
         SafetensorsFile.Write(System.IO.Path.Combine(tmp, PromptFile), checkpoint.Prompt);
@@ -110,9 +112,11 @@ public sealed class RunFolder
         var state = new TrainerState(FormatVersion, checkpoint.Step, checkpoint.TotalSteps, checkpoint.BestScore, checkpoint.BestStep, checkpoint.Source);
         WriteTextAtomic(System.IO.Path.Combine(tmp, TrainerStateFile), JsonSerializer.Serialize(state, Json));
 
+        AtomicFile.SyncFolder(tmp); // the files' own renames into checkpoint.tmp/ are durable before the folder swap
         if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
         if (Directory.Exists(current)) Directory.Move(current, old);
         Directory.Move(tmp, current);
+        AtomicFile.SyncFolder(Path);
         if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
     }
 
@@ -168,6 +172,21 @@ public sealed class RunFolder
         return file;
     }
 
+    /// <summary>
+    /// Completes a checkpoint swap a kill interrupted. Killed between the two renames of <see cref="SaveCheckpoint"/>, a
+    /// folder has only <c>checkpoint.old/</c> complete: it becomes <c>checkpoint/</c> again (otherwise the next save, which
+    /// deletes <c>checkpoint.old/</c> before its renames, would pass a moment with no complete checkpoint). Killed after
+    /// them, it has a complete <c>checkpoint/</c> and a stale <c>checkpoint.old/</c>, which is deleted (the last checkpoint
+    /// of a run is never followed by another save that would). Called by the writer's entry points only.
+    /// </summary>
+    private void FinishInterruptedSwap()
+    {
+        string current = Combine(CheckpointDir), old = Combine(CheckpointDir + ".old");
+        if (!Directory.Exists(old)) return;
+        if (File.Exists(System.IO.Path.Combine(current, TrainerStateFile))) Directory.Delete(old, recursive: true);
+        else if (!Directory.Exists(current) && File.Exists(System.IO.Path.Combine(old, TrainerStateFile))) Directory.Move(old, current);
+    }
+
     private string? CompleteCheckpointDir()
     {
         foreach (string name in new[] { CheckpointDir, CheckpointDir + ".old" })
@@ -178,18 +197,7 @@ public sealed class RunFolder
         return null;
     }
 
-    private static void WriteTextAtomic(string file, string text)
-    {
-        string tmp = file + ".tmp";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-        using (var writer = new StreamWriter(stream))
-        {
-            writer.Write(text);
-            writer.Flush();
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, file, overwrite: true);
-    }
+    private static void WriteTextAtomic(string file, string text) => AtomicFile.WriteAllText(file, text);
 
     /// <summary>The JSON manifest of a checkpoint.</summary>
     private sealed record TrainerState(int FormatVersion, long Step, long TotalSteps, double? BestScore, long? BestStep, BatchSourceState? Source);

@@ -87,14 +87,14 @@ internal sealed class HfJsonFields(JsonElement root, string source)
     {
         try
         {
-            using var doc = JsonDocument.Parse(text);
+            using var doc = UntrustedJson.Parse(text);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new InvalidDataException($"{source}: expected a JSON object at the top level, found {doc.RootElement.ValueKind}.");
             return doc.RootElement.Clone();
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{source}: not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}", e);
+            throw new InvalidDataException($"{source}: not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {UntrustedJson.Describe(e)}", e);
         }
     }
 }

@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Text.Json;
 using Mpt.Metrics;
 using Mpt.Tasks.Formatters;
@@ -53,17 +54,19 @@ public static class UserTaskFile
 
     /// <summary>The tasks defined in <paramref name="path"/>.</summary>
     /// <exception cref="FormatException">The file is not valid JSON or a task is invalid (message names file and field).</exception>
-    public static IReadOnlyList<TaskDefinition> Load(string path)
+    public static IReadOnlyList<TaskDefinition> Load(string path) => ErrorText.OneLineRejections(() => LoadCore(path));
+
+    private static IReadOnlyList<TaskDefinition> LoadCore(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         JsonDocument doc;
         try
         {
-            doc = JsonDocument.Parse(File.ReadAllText(path));
+            doc = UntrustedJson.Parse(File.ReadAllText(path));
         }
         catch (JsonException e)
         {
-            throw new FormatException($"{path}: not valid JSON: {e.Message}", e);
+            throw new FormatException($"{path}: not valid JSON: {UntrustedJson.Describe(e)}", e);
         }
         using (doc)
         {

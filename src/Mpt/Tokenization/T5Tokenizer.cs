@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Text;
 using System.Text.Json;
 
@@ -398,7 +399,7 @@ public sealed class T5Tokenizer
         }
         catch (JsonException e)
         {
-            throw new InvalidDataException($"{path}: not a valid added_tokens.json ({e.Message}).", e);
+            throw new InvalidDataException($"{path}: not a valid added_tokens.json ({UntrustedJson.Describe(e)}).", e);
         }
         foreach (var (content, id) in entries ?? [])
         {

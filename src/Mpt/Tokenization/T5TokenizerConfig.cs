@@ -1,3 +1,4 @@
+using Mpt.Serialization;
 using System.Text.Json;
 
 namespace Mpt.Tokenization;
@@ -33,6 +34,13 @@ internal sealed record T5TokenizerConfig
     /// <summary><c>added_tokens_decoder</c> (id → token), or null when the file does not list them.</summary>
     public IReadOnlyDictionary<int, AddedToken>? AddedTokensDecoder { get; init; }
 
+    /// <summary>
+    /// Most sentinels a folder may ask for. T5 uses 100; each sentinel is an added token built from nothing but this
+    /// number, so a corrupt <c>extra_ids</c> (1,000,000,000) would otherwise make loading the tokenizer build a billion
+    /// tokens. The bound is far above any published T5-family tokenizer and far below what hurts.
+    /// </summary>
+    public const int MaxExtraIds = 1 << 16;
+
     /// <summary>Reads <c>tokenizer_config.json</c> of <paramref name="folder"/>, or the defaults when it is absent.</summary>
     /// <exception cref="InvalidDataException">The file is not valid JSON or a field has the wrong type.</exception>
     public static T5TokenizerConfig Read(string folder)
@@ -41,14 +49,15 @@ internal sealed record T5TokenizerConfig
         if (!File.Exists(path)) return new T5TokenizerConfig();
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var doc = UntrustedJson.Parse(File.ReadAllBytes(path));
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{path}: expected a JSON object.");
             var config = new T5TokenizerConfig();
             if (root.TryGetProperty("extra_ids", out var extra) && extra.ValueKind != JsonValueKind.Null)
             {
                 int value = extra.GetInt32();
-                if (value < 0) throw new InvalidDataException($"{path}: extra_ids must be >= 0, got {value}.");
+                if (value is < 0 or > MaxExtraIds)
+                    throw new InvalidDataException($"{path}: extra_ids must be in [0, {MaxExtraIds}], got {value}.");
                 config = config with { ExtraIds = value };
             }
             if (root.TryGetProperty("legacy", out var legacy) && legacy.ValueKind != JsonValueKind.Null)
@@ -59,9 +68,9 @@ internal sealed record T5TokenizerConfig
                 config = config with { CleanUpTokenizationSpaces = clean.GetBoolean() };
             config = config with
             {
-                EosToken = TokenText(root, "eos_token") ?? config.EosToken,
-                PadToken = TokenText(root, "pad_token") ?? config.PadToken,
-                UnkToken = TokenText(root, "unk_token") ?? config.UnkToken,
+                EosToken = TokenText(root, "eos_token", path) ?? config.EosToken,
+                PadToken = TokenText(root, "pad_token", path) ?? config.PadToken,
+                UnkToken = TokenText(root, "unk_token", path) ?? config.UnkToken,
             };
             if (root.TryGetProperty("added_tokens_decoder", out var decoder) && decoder.ValueKind == JsonValueKind.Object)
             {
@@ -83,7 +92,7 @@ internal sealed record T5TokenizerConfig
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
         {
-            throw new InvalidDataException($"{path}: not a valid tokenizer_config.json ({e.Message}).", e);
+            throw new InvalidDataException($"{path}: not a valid tokenizer_config.json ({ErrorText.OneLine(e.Message)}).", e);
         }
     }
 
@@ -91,7 +100,7 @@ internal sealed record T5TokenizerConfig
         token.TryGetProperty(name, out var value) && value.GetBoolean();
 
     // A special token is written either as a string or as a serialized AddedToken {"content": ...}.
-    private static string? TokenText(JsonElement root, string name)
+    private static string? TokenText(JsonElement root, string name, string path)
     {
         if (!root.TryGetProperty(name, out var value)) return null;
         return value.ValueKind switch
@@ -99,7 +108,7 @@ internal sealed record T5TokenizerConfig
             JsonValueKind.String => value.GetString(),
             JsonValueKind.Object => value.GetProperty("content").GetString(),
             JsonValueKind.Null => null,
-            _ => throw new InvalidDataException($"{name} must be a string or an object with 'content'."),
+            _ => throw new InvalidDataException($"{path}: {name} must be a string or an object with 'content'."),
         };
     }
 }

@@ -1,0 +1,254 @@
+using System.Text;
+using Mpt.Checkpoints;
+using Mpt.Data;
+using Mpt.Encoder;
+using Mpt.Inspection;
+using Mpt.Peft;
+using Mpt.Pipeline;
+using Mpt.Tasks;
+using Mpt.Tests.Encoder;
+using Mpt.Tokenization;
+using Xunit;
+
+namespace Mpt.Tests.Fuzz;
+
+/// <summary>
+/// Every failure the parser fuzzing found (docs/reliability.md), as the minimised input and the rejection it must now
+/// get: the documented exception type, one line, naming the file. Before the fixes each of these crashed with another
+/// exception type, hung, allocated by a claimed size, or printed a multi-line message.
+/// </summary>
+public sealed class FuzzRegressionTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mpt-fuzz-regression-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string name, byte[] bytes)
+    {
+        string path = Path.Combine(_dir, name);
+        File.WriteAllBytes(path, bytes);
+        return path;
+    }
+
+    private string Write(string name, string text) => Write(name, Encoding.UTF8.GetBytes(text));
+
+    /// <summary>The property of every rejection: the expected type, one line, naming the file.</summary>
+    private static T AssertRejected<T>(Action parse, string file) where T : Exception
+    {
+        var e = Assert.Throws<T>(parse);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.DoesNotContain('\r', e.Message);
+        Assert.Contains(file, e.Message);
+        return e;
+    }
+
+    [Fact]
+    public void Should_Keep_A_Bad_Json_Literal_On_One_Line()
+    {
+        // Found by bert-config, t5-config, mpt-model-json: System.Text.Json quotes the rest of the line after "tru".
+        string path = Write("config.json", "{\"model_type\": tru\n, \"vocab_size\": 3}");
+        var e = AssertRejected<InvalidDataException>(() => BertConfig.FromHfConfigFile(path), path);
+        Assert.Contains("not valid JSON", e.Message);
+    }
+
+    [Fact]
+    public void Should_Reject_Invalid_Utf8_In_A_Safetensors_Header_As_Invalid_Data()
+    {
+        // Found by safetensors: a key with byte 0xFF parsed, then threw InvalidOperationException when read.
+        byte[] header = [.. "{\""u8, 0xFF, .. "\":{}}"u8];
+        string path = Write("model.safetensors", [.. BitConverter.GetBytes((ulong)header.Length), .. header]);
+        var e = AssertRejected<InvalidDataException>(() => SafetensorsFile.Read(path), path);
+        Assert.Contains("not valid Unicode", e.Message);
+    }
+
+    [Fact]
+    public void Should_Reject_A_Lone_Surrogate_In_Jsonl_Adapter_Config_And_Task_Files()
+    {
+        // Found by jsonl, adapter-config, user-tasks: "\ud800" is valid JSON syntax but not a string .NET can decode.
+        string jsonl = Write("data.jsonl", "{\"sentence\": \"\\ud800\"}\n");
+        AssertRejected<DataFormatException>(() => DataFiles.Read(jsonl).ToList(), jsonl);
+        string adapter = Write("adapter_config.json", "{\"peft_type\": \"\\ud800\"}");
+        AssertRejected<InvalidDataException>(() => PeftAdapterConfig.FromJsonFile(adapter), adapter);
+        string tasks = Write("tasks.json", "{\"name\": \"\\ud800\"}");
+        AssertRejected<FormatException>(() => UserTaskFile.Load(tasks), tasks);
+    }
+
+    [Fact]
+    public void Should_Reject_A_Run_Config_That_Repeats_A_Key()
+    {
+        // Found by run-config: JsonNode threw ArgumentException ("An item with the same key has already been added").
+        string path = Write("run.json", "{\"seed\": 1, \"seed\": 2}");
+        var e = AssertRejected<ConfigException>(() => ConfigJson.Load(path), path);
+        Assert.Contains("seed", e.Message);
+    }
+
+    [Fact]
+    public void Should_Keep_An_Unknown_Run_Config_Key_With_A_Line_Break_On_One_Line()
+    {
+        // Found by run-config: "unknown setting 'sou\nces'. Did you mean 'sources'?" was printed on two lines.
+        string path = Write("run.json", "{\"sou\\nces\": []}");
+        var e = AssertRejected<ConfigException>(() => ConfigJson.Load(path), path);
+        Assert.Contains("unknown setting", e.Message);
+    }
+
+    [Fact]
+    public void Should_Reject_A_Corrupt_Parquet_Footer_Instead_Of_Hanging()
+    {
+        // Found by parquet (hang, > 5 s): the footer length was cut to 1, leaving a footer of one byte that is not a Thrift
+        // field header, and the mutated schema list in the file claims 100,000,001 elements.
+        string path = Write("data.parquet", Convert.FromBase64String(
+            "UEFSMRViABUwFTIsFQYVABUGFQYcGAJzMhgCczAWACgCczIYAnMwAAAAGBQCAAAABgEBBjRzMAIAAABzMQIAAABzMhUAFTAVLCwVBhUAFQYVBhwYCAIAAAAAAAAAGAgAAAAAAAAAABYAKAgCAAAA7aCAAAAAABgIAAAAAAAAAAAAAAAYAAANATwBAAAAAAAAAAIAAAAAAAAAFQAVMWUtMzIwFTgsFQYVABUGFQYcGAgAAAAAAADwPxgIAAAAAAAAAAAWAigIAAAAAAAA8D8YCAAAAAAAAAAAAAAAGmQGAAAAAgECAAIBAAAAAAAAAAAAAAAAAADwPxUCGQHh9QVvb3QVBgAVDCUCGAhzZW50ZW5jZSUATBwAAAAVBCUAGAVsYWJlbCUkTKwTQBEAAAAVCiUCGAVzY29yOTIyMzM3MjAzNjg1NDc3NTgwOAAWBhkcGTwmCBwVDBklAAYZGAhzZW50ZW5jZRUCFgYWehZ8Jgg8GAJzMhgCczAWABUEGSUABhkYBWxhYmVsFQIWBhaqARamASaEATwYCAIAAAAAAAAAGAgAAAAAAAAAABYAKAgCAAAAAAAAABgIAAAAAAAAAAAAAAAmqgIcFQoZJQAGGRgFc2NvcmUVAhYGFq4BFrIBJqoCPBgIAAAAAAAA8D8YCAAAAAAAAAAAFgIoCAAAAAAAAPA/GAgAAAAAAAAAAAAAABbSAxYGNtQDAChKUGFycXV1dC5OZXQgdmVyc2lvbiA2LjEuMCAoYnVpbGQgYzE3OWQ5N2JkMjU0OWI1ZjQ0YTkyNDFlNzI5Zjg2OWQ0OTQ3ZWU1OSkAbQEAAABQQVIx"));
+        var e = AssertRejected<DataFormatException>(() => DataFiles.Read(path).ToList(), path);
+        Assert.Contains("corrupt footer (unknown Thrift type 13", e.Message);
+    }
+
+    [Fact]
+    public void Should_Reject_A_Parquet_Footer_Ending_In_A_Type_Zero_Header_Instead_Of_Hanging()
+    {
+        // Found by the long parquet campaign (hang, > 5 s): the seed with the footer's final STOP byte 0x00 turned into
+        // 0x10 (field delta 1, type 0), which Parquet.Net does not read as STOP and loops on.
+        byte[] file = FuzzSeeds.Parquet()[0];
+        int stop = file.Length - 9;
+        Assert.Equal(0x00, file[stop]);
+        file[stop] = 0x10;
+        string path = Write("data.parquet", file);
+        var e = AssertRejected<DataFormatException>(() => DataFiles.Read(path).ToList(), path);
+        Assert.Contains("has type 0 but is not STOP", e.Message);
+    }
+
+    [Fact]
+    public void Should_Refuse_A_Parquet_Footer_List_Longer_Than_The_Footer()
+    {
+        // The mechanism behind the hang: FileMetaData.version (field 1, i32) then a schema list (field 2) claiming
+        // 100,000,001 structs in a footer of a few bytes.
+        byte[] footer = [0x15, 0x02, 0x19, 0xFC, .. OnnxProtoWriter.Varint(100_000_001), 0x00, 0x00];
+        string path = Write("data.parquet", [.. "PAR1"u8, .. footer, .. BitConverter.GetBytes(footer.Length), .. "PAR1"u8]);
+        var e = AssertRejected<DataFormatException>(() => DataFiles.Read(path).ToList(), path);
+        Assert.Contains("claims 100000001 elements", e.Message);
+    }
+
+    [Fact]
+    public void Should_Reject_A_Corrupt_Parquet_Footer_As_A_Data_Error()
+    {
+        // Found by parquet: Parquet.Net threw ArgumentOutOfRangeException, which the reader did not translate.
+        string path = Write("data.parquet", [.. "PAR1"u8, 0x15, 0x00, 0x19, 0x2C, .. BitConverter.GetBytes(4), .. "PAR1"u8]);
+        AssertRejected<DataFormatException>(() => DataFiles.Read(path).ToList(), path);
+    }
+
+    [Fact]
+    public void Should_Read_A_Pytorch_Bin_That_Hung_The_Old_Reader_In_Bounded_Time()
+    {
+        // Found by pytorch-bin (hang, > 5 s, through TorchSharp.PyBridge/Razorvine): a 651-byte archive whose data.pkl
+        // was corrupted by a byte flip; the restricted reader rejects it.
+        string path = Write("pytorch_model.bin", Convert.FromBase64String(
+            "UEsDBBQAAAAIAPd4h13RnmdVCgAAAAIAAAANAAAAbW9kZWwvdmVyc2lvbjLmAgAAAP//AwBQSwMEFAAAAAgA93iHXRnEbfgDAAAAAQAAAAwAAABtb2RlbC9kYXRhLzD7DQBQSwMEFAAAAAgA93iHXatWRh4IAAAABgAAAAwAAABtb2RlbC9kYXRhLzH7/5+JgZkBAFBLAwQUAAAACAD3eIddXyJDZcoAAAAqAQAADgAAAG1vZGVsL2RhdGEucGtsjc67bsJAEIXhMYYQlhDCJeQVTIOAV4DOBYpp3Flkvcpastic9TiCAonGBW+NbAs6JJopjjS/vnPjBPJCh4j/////////fzlJMxFZ9ZMnaRyx2mfGRv9L4Xlhm4gyNnb3q9CoH8RK7+y23gTcqjZHM3SJSP7laPkO4+XbJ98p0C7P60VKk6ZKcmL2mdjYWFkVrxPJYopOARGgy3gL0KtiB7w/QdM3zlYby3dPv0os8KFbvssYlA63wLB0jB47dKfAOMAnYxLgK59dAVBLAQIUAxQAAAAIAPd4h13RnmdVCgAAAAIAAAANAAAAAAAAAAAAAACkgQAAAABtb2RlbC92ZXJzaW9uUEsBAhQDFAAAAAgA93iHXRnEbfgDAAAAAQAAAAwAAAAAAAAAAAAAAKSBNQAAAG1vZGVsL2RhdGEvMFBLAQIUAxQAAAAIAPd4h12rVkYeCAAAAAYAAAAMAAAAAAAAAAAAAACkgWIAAABtb2RlbC9kYXRhLzFQSwECFAMUAAAACAD3eIddXyJDZcoAAAAqAQAADgAAAAAAAAAAAAAApIGUAAAAbW9kZWwvZGF0YS5wa2xQSwUGAAAAAAQABADrAAAAigEAAAAA"));
+        AssertRejected<InvalidDataException>(() => PyTorchCheckpointFile.Read(path), path);
+    }
+
+    [Fact]
+    public void Should_Not_Allocate_By_A_String_Length_The_Pickle_Claims()
+    {
+        // Found by pytorch-pickle: 536 MB allocated for a 2,178-byte file (a BINUNICODE length believed by Razorvine).
+        string path = Write("pytorch_model.bin", TorchSaveArchive.Zip([0x80, 0x02, (byte)'X', 0xF0, 0xFF, 0xFF, 0x7F, (byte)'.']));
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var e = AssertRejected<InvalidDataException>(() => PyTorchCheckpointFile.Read(path), path);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 16 << 20, "the claimed length was allocated");
+        Assert.Contains("runs past the end of the pickle", e.Message);
+    }
+
+    [Fact]
+    public void Should_Keep_A_Pickle_Global_With_A_Carriage_Return_On_One_Line()
+    {
+        // Found by pytorch-pickle: the refused global's name held '\r' and was quoted as is.
+        string path = Write("pytorch_model.bin", TorchSaveArchive.Zip([0x80, 0x02, .. "ctorch._utils\r\nx\n."u8]));
+        AssertRejected<InvalidDataException>(() => PyTorchCheckpointFile.Read(path), path);
+    }
+
+    [Fact]
+    public void Should_Keep_A_Pickle_String_With_A_Line_Break_On_One_Line()
+    {
+        // Found by the long pytorch-pickle campaign: "REDUCE of 'str\n...'" quoted a pickle string holding a line break.
+        string path = Write("pytorch_model.bin", TorchSaveArchive.Zip([0x80, 0x02, .. TorchSaveArchive.Op.Unicode("a\nb"), .. TorchSaveArchive.Op.EmptyTuple, (byte)'R', (byte)'.']));
+        var e = AssertRejected<InvalidDataException>(() => PyTorchCheckpointFile.Read(path), path);
+        Assert.Contains("REDUCE of 'a\\nb'", e.Message);
+    }
+
+    [Fact]
+    public void Should_Name_The_File_When_A_Tokenizer_Config_Token_Has_The_Wrong_Type()
+    {
+        // Found by t5-tokenizer-config: "pad_token must be a string ..." did not say which file.
+        File.WriteAllBytes(Path.Combine(_dir, "spiece.model"), FuzzSeeds.SentencePiece()[0]);
+        string path = Write("tokenizer_config.json", "{\"pad_token\": false}");
+        AssertRejected<InvalidDataException>(() => T5Tokenizer.FromFolder(_dir), path);
+    }
+
+    [Fact]
+    public void Should_Refuse_A_Billion_Layer_T5_Config_Beside_A_Tiny_Checkpoint_Quickly()
+    {
+        // Found by t5-config (hang, > 5 s): num_layers 2147483647 made mpt info list two billion blocks; the issue's
+        // "num_layers = 1,000,000,000: mpt info runs for minutes".
+        FuzzSeeds.WriteTinyT5Folder(_dir);
+        string config = Write("config.json", FuzzSeeds.TinyT5.ToJson().Replace("\"num_layers\": 1", "\"num_layers\": 1000000000"));
+        var e = AssertRejected<InvalidDataException>(() => ModelFolderSummary.Inspect(_dir), config);
+        Assert.Contains("does not belong to these weights", e.Message);
+        var load = AssertRejected<InvalidDataException>(() => Mpt.Model.T5ForConditionalGeneration.FromPretrained(_dir), config);
+        Assert.Contains("does not belong to these weights", load.Message);
+    }
+
+    [Fact]
+    public void Should_Refuse_A_Billion_Layer_Bert_Config_Before_Building_The_Model()
+    {
+        // Found by bert-folder-config: BertHfWeights.Load built the layers the config claims before comparing weights.
+        FuzzSeeds.WriteTinyBertWeights(_dir);
+        string config = Write("config.json", Encoding.UTF8.GetString(FuzzSeeds.BertConfigJson()[0]).Replace("\"num_hidden_layers\": 1", "\"num_hidden_layers\": 1000000000"));
+        var e = AssertRejected<InvalidDataException>(() => BertHfWeights.Load(_dir), config);
+        Assert.Contains("does not belong to these weights", e.Message);
+    }
+
+    [Fact]
+    public void Should_Keep_A_Csv_Header_With_A_Line_Break_On_One_Line()
+    {
+        // Found by csv: the "expected N fields (header: ...)" message quoted a header cell holding a line break.
+        string path = Write("data.csv", "\"p\nq\",h\n1\n");
+        AssertRejected<DataFormatException>(() => DataFiles.Read(path).ToList(), path);
+    }
+
+    [Fact]
+    public void Should_Reject_An_Mpt_Model_Json_That_Is_Not_An_Object()
+    {
+        // Found by mpt-model-json: a top-level number threw InvalidOperationException from TryGetProperty.
+        string path = Write(PromptModelFile.FileName, "7");
+        AssertRejected<InvalidDataException>(() => PromptModelFile.Read(_dir), path);
+    }
+
+    [Fact]
+    public void Should_Keep_Quoted_Values_With_Escaped_Line_Breaks_On_One_Line()
+    {
+        // Found by user-tasks and bert-tokenizer-config: a field type and a tokenizer_class holding "\n" were quoted as is.
+        string tasks = Write("tasks.json", "{\"name\": \"t\", \"template\": [[\"a:\", \"a\"]], \"metrics\": [\"accuracy\"], \"fields\": {\"a\": \"x\\ny\"}}");
+        AssertRejected<FormatException>(() => UserTaskFile.Load(tasks), tasks);
+        File.WriteAllText(Path.Combine(_dir, "vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\n");
+        string tokenizer = Write("tokenizer_config.json", "{\"tokenizer_class\": \"Bert\\nTokenizer\"}");
+        AssertRejected<InvalidDataException>(() => WordPieceTokenizer.FromHfFolder(_dir), tokenizer);
+    }
+
+    [Fact]
+    public void Should_Reject_An_Onnx_Shape_Whose_Product_Overflows()
+    {
+        // Found by reading the ONNX reader for the fuzz targets: dims [2^32, 2^32] multiply to 0 in 64 bits, which an
+        // empty raw_data then matched.
+        string path = Write("model.onnx", OnnxProtoWriter.ModelProto([], [OnnxProtoWriter.FloatTensor("w", [1L << 32, 1L << 32], [])]));
+        var e = AssertRejected<InvalidDataException>(() => OnnxModelFile.Read(path), path);
+        Assert.Contains("64-bit", e.Message);
+    }
+
+    [Fact]
+    public void Should_Refuse_A_Billion_Sentinels()
+    {
+        // Found by reading T5TokenizerConfig for the fuzz targets: extra_ids makes that many added tokens from nothing.
+        File.WriteAllBytes(Path.Combine(_dir, "spiece.model"), FuzzSeeds.SentencePiece()[0]);
+        string path = Write("tokenizer_config.json", "{\"extra_ids\": 1000000000}");
+        var e = AssertRejected<InvalidDataException>(() => T5Tokenizer.FromFolder(_dir), path);
+        Assert.Contains("extra_ids", e.Message);
+    }
+}
