@@ -106,11 +106,12 @@ public sealed class SelectionRuleTests(MiniLMFixture fixture)
             // What the dev metric would have kept (the rule before adapt.selection existed, which this test would catch).
             lossDiffersFromMetric |= curve.First(p => p.DevMetric == curve.Max(x => x.DevMetric)).Step != lowest.Step;
 
-            // last keeps the final prompt; step 0 does not compete and is not evaluated (the curve starts at step 0
-            // only because recording evaluates it, without letting it compete).
+            // last keeps the final prompt; step 0 does not compete (the curve starts at step 0 only because recording
+            // evaluates it for the record).
             var lastCurve = SelectionCurve.Read(Folder(last, seed));
             Assert.Equal(lastCurve[^1].Test, Test(last, seed), 9);
             Assert.Equal(Steps, lastCurve[^1].Step);
+            Assert.Equal(0, lastCurve[0].Step);
         }
         Assert.True(lossDiffersFromMetric, "the miniature run should have a seed where dev loss and dev metric keep different steps, or this test cannot tell the rules apart:\n" + curves);
     }
