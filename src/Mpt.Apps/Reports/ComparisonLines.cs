@@ -76,12 +76,12 @@ public static class ComparisonLines
         (comparisons ?? new Dictionary<string, IReadOnlyDictionary<string, MethodComparison>>())
             .SelectMany(t => t.Value.Values.Where(c => Methods.AdaptMethods.ByKey(c.B) is not { Trained: false }).Select(c => (t.Key, c)));
 
-    private static string Signed(double value)
+    internal static string Signed(double value)
     {
         double rounded = Math.Round(value, 1, MidpointRounding.AwayFromZero);
         string magnitude = Math.Abs(rounded).ToString("F1", Invariant);
         return rounded < 0 ? $"−{magnitude}" : $"+{magnitude}";
     }
 
-    private static string Percent(double confidence) => $"{(100 * confidence).ToString("0.#", Invariant)} %";
+    internal static string Percent(double confidence) => $"{(100 * confidence).ToString("0.#", Invariant)} %";
 }

@@ -23,18 +23,35 @@ public static class ReportCommand
             Description = "Bootstrap resamples of the paired comparisons, recomputed from the run's per-example test predictions.",
             DefaultValueFactory = _ => PairedBootstrap.DefaultResamples,
         };
+        var selection = new Option<bool>("--selection")
+        {
+            Description = "Instead of the report, replay the checkpoint-selection rules on the target runs that recorded their test curves " +
+                          "(adapt.record_test_curve, analysis only) and print what each rule keeps and scores.",
+        };
+        var reference = new Option<string>("--reference")
+        {
+            Description = $"With --selection: the rule the differences are taken against ({string.Join(", ", SelectionReplay.Rules.Select(r => r.Name))}). " +
+                          "Default: the rule the run's config used.",
+        };
         var command = new Command("report", "Write the Markdown/HTML report with plots (loss, dev metric, task similarity) for a run folder.")
         {
-            runDir, linear, smooth, title, resamples,
+            runDir, linear, smooth, title, resamples, selection, reference,
         };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(runDir)!;
             if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: run folder not found.");
-            var options = new ReportOptions { LogScaleLoss = !parse.GetValue(linear), LossSmoothingWindow = parse.GetValue(smooth) };
-            if (parse.GetValue(title) is { } t) options = options with { Title = t };
             int count = parse.GetValue(resamples);
             if (count < 1) throw new ArgumentException($"--resamples must be at least 1, got {count}.");
+            if (parse.GetValue(selection))
+            {
+                var runs = SelectionReplay.Load(dir);
+                string rule = parse.GetValue(reference) ?? ConfiguredRule(dir);
+                context.Output.Write(SelectionLines.Format(SelectionReplay.Replay(runs, rule, new PairedBootstrap(count)), runs.Count));
+                return MptCli.Ok;
+            }
+            var options = new ReportOptions { LogScaleLoss = !parse.GetValue(linear), LossSmoothingWindow = parse.GetValue(smooth) };
+            if (parse.GetValue(title) is { } t) options = options with { Title = t };
             // The comparisons are recomputed from the stored per-example predictions (results.json gets them), so a
             // folder written before they existed, or with another resample count, is brought up to date.
             if (RunComparisons.Refresh(dir, new PairedBootstrap(count)) is { } comparisons)
@@ -50,5 +67,14 @@ public static class ReportCommand
             return MptCli.Ok;
         });
         return command;
+    }
+
+    /// <summary>The replay name of the selection rule the run folder's config.json used (dev_metric with step 0 when it cannot tell).</summary>
+    private static string ConfiguredRule(string dir)
+    {
+        string file = Path.Combine(dir, PipelineRunner.ConfigFile);
+        if (!File.Exists(file)) return SelectionReplay.RuleOf(AdaptConfig.SelectionDevMetric, stepZero: true);
+        var adapt = ConfigJson.Parse(File.ReadAllText(file), file).Adapt;
+        return SelectionReplay.RuleOf(adapt.EffectiveSelection, adapt.SelectsStepZero);
     }
 }

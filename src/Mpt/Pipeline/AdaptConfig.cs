@@ -80,6 +80,38 @@ public sealed record AdaptConfig
     [JsonIgnore]
     public bool SelectsStepZero => SelectStepZero ?? FewShot is not null;
 
+    /// <summary><see cref="Selection"/>: the checkpoint with the best dev metric (ATTEMPT's and MPT's rule; the default).</summary>
+    public const string SelectionDevMetric = "dev_metric";
+
+    /// <summary><see cref="Selection"/>: the checkpoint with the lowest dev loss (mean L_PLM on the dev rows).</summary>
+    public const string SelectionDevLoss = "dev_loss";
+
+    /// <summary><see cref="Selection"/>: the last checkpoint (no selection; common in few-shot prompt tuning).</summary>
+    public const string SelectionLast = "last";
+
+    /// <summary>The values of <see cref="Selection"/>.</summary>
+    public static IReadOnlyList<string> KnownSelections { get; } = [SelectionDevMetric, SelectionDevLoss, SelectionLast];
+
+    /// <summary>
+    /// Which checkpoint of a target run is kept: dev_metric (default), dev_loss or last (see docs/decisions.md,
+    /// "Checkpoint selection"). Step 0 competes under dev_metric and dev_loss when <see cref="SelectStepZero"/> is on.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] // absent when unset, so run settings of earlier versions still match on resume
+    public string? Selection { get; init; }
+
+    /// <summary>The rule in force (<see cref="Selection"/> with its default resolved).</summary>
+    [JsonIgnore]
+    public string EffectiveSelection => Selection ?? SelectionDevMetric;
+
+    /// <summary>
+    /// ANALYSIS ONLY: at every dev evaluation of a target run (step 0 included) also record the dev loss and the test
+    /// score with its per-example outcomes (<c>selection_curve.jsonl</c> in the run folder), so that one run shows what
+    /// every selection rule would have kept (<c>mpt report --selection</c>). Test scores never drive selection; the option
+    /// does not change what a run selects, only what it costs (a test evaluation per dev evaluation).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool RecordTestCurve { get; init; }
+
     /// <summary>Use this source prompt (a .safetensors file or PEFT folder) instead of the run's distilled one.</summary>
     public string? SourcePrompt { get; init; }
 
@@ -100,6 +132,7 @@ public sealed record AdaptConfig
         ConfigChecks.Positive($"{path}.task_learning_rate", TaskLearningRate);
         ConfigChecks.AtLeast($"{path}.prompt_length", PromptLength, 1);
         Loop.Validate($"{path}.loop");
+        if (Selection is not null) ConfigChecks.OneOf($"{path}.selection", Selection, [.. KnownSelections]);
         if (SpotRule is not null) ConfigChecks.OneOf($"{path}.spot_rule", SpotRule, SpotRuleBest, SpotRuleFirst, SpotRuleNamed);
         if (SpotRule == SpotRuleNamed && SpotSource is null) throw new ConfigException($"{path}.spot_rule 'named' needs {path}.spot_source.");
         if (SpotSource is not null && SpotRule is not (null or SpotRuleNamed))

@@ -246,7 +246,7 @@ public sealed class PipelineRunner : IDisposable
         int trainCount = 0;
         foreach (ulong seed in a.Seeds)
         {
-            var loop = a.Loop.ToOptions(AdaptConfig.DefaultEpochs, seed) with { SelectStepZero = a.SelectsStepZero };
+            var loop = AdaptLoop(seed);
             var options = new TargetAdaptationOptions { Rates = method.Rates(a.SharedLearningRate, a.TaskLearningRate), Loop = loop };
             string key = method.ResultsKey;
             string folder = Path.Combine(RunDir, AdaptDir, target.Task!, key.Replace('*', '+'), $"seed-{seed}");
@@ -263,7 +263,9 @@ public sealed class PipelineRunner : IDisposable
                     MethodInit.Vocabulary => TargetPrompts.VocabularyInit(set.PromptBackbone, a.PromptLength, seed, _config.Teachers.VocabularyPool),
                     _ => SpotInit(target, set),
                 };
-                var result = new TargetAdapter(set.PromptBackbone, options).Train(init, train, hooks(train, m => DevScore(m, [(set, 0, dev)], loop.MaxSourceLength)));
+                var runHooks = SelectionHooks(hooks(train, m => DevScore(m, [(set, 0, dev)], loop.MaxSourceLength)), set, [target], loop);
+                if (a.RecordTestCurve) runHooks = runHooks with { Evaluated = RecordTestCurve(folder, set, target, loop) };
+                var result = new TargetAdapter(set.PromptBackbone, options).Train(init, train, runHooks);
                 return (result.Prompt, result.Training);
             });
             try
@@ -292,7 +294,7 @@ public sealed class PipelineRunner : IDisposable
         int trainCount = 0;
         foreach (ulong seed in a.Seeds)
         {
-            var loop = a.Loop.ToOptions(AdaptConfig.DefaultEpochs, seed) with { SelectStepZero = a.SelectsStepZero };
+            var loop = AdaptLoop(seed);
             var options = new TargetAdaptationOptions { Rates = method.Rates(a.SharedLearningRate, a.TaskLearningRate), Loop = loop };
             string folder = Path.Combine(RunDir, AdaptDir, "_multi", "mpt_multi", $"seed-{seed}");
             var clock = Stopwatch.StartNew();
@@ -302,7 +304,8 @@ public sealed class PipelineRunner : IDisposable
                 var train = _config.Targets.SelectMany((t, i) => Sample(TrainExamples(set, t, i, loop.MaxSourceLength), seed)).ToList();
                 var dev = _config.Targets.Select((t, i) => (set, i, DevRows(t))).ToList();
                 var init = TargetPrompts.FromSource(source, _config.Targets.Count);
-                var result = new TargetAdapter(set.PromptBackbone, options).Train(init, train, hooks(train, m => DevScore(m, dev, loop.MaxSourceLength)));
+                var result = new TargetAdapter(set.PromptBackbone, options).Train(init, train,
+                    SelectionHooks(hooks(train, m => DevScore(m, dev, loop.MaxSourceLength)), set, _config.Targets, loop));
                 return (result.Prompt, result.Training);
             });
             try
@@ -325,6 +328,49 @@ public sealed class PipelineRunner : IDisposable
         }
         foreach (var target in _config.Targets)
             yield return (target.Task!, Summarise(scoresByTarget[target.Task!], a, trainCount, parameters, seconds));
+    }
+
+    // ---- checkpoint selection of target runs (adapt.selection, docs/decisions.md "Checkpoint selection") ----
+
+    /// <summary>
+    /// The loop options of a target run: dev_metric and dev_loss keep the best checkpoint (step 0 competing when
+    /// <see cref="AdaptConfig.SelectsStepZero"/>); last keeps the final prompt, dev still evaluated for the log.
+    /// </summary>
+    private TrainingLoopOptions AdaptLoop(ulong seed)
+    {
+        var a = _config.Adapt;
+        var loop = a.Loop.ToOptions(AdaptConfig.DefaultEpochs, seed);
+        return a.EffectiveSelection == AdaptConfig.SelectionLast
+            ? loop with { KeepBest = false, SelectStepZero = false }
+            : loop with { SelectStepZero = a.SelectsStepZero };
+    }
+
+    /// <summary>
+    /// Under dev_loss, selection maximises the negated mean dev loss (the mean over <paramref name="targets"/> of each
+    /// target's mean task loss on its dev rows, task id = position); the other rules select on the dev score itself.
+    /// </summary>
+    private TrainingHooks SelectionHooks(TrainingHooks hooks, IBackboneTaskSet set, IReadOnlyList<TaskDataConfig> targets, TrainingLoopOptions loop)
+    {
+        if (_config.Adapt.EffectiveSelection != AdaptConfig.SelectionDevLoss) return hooks;
+        var dev = targets.Select((t, i) => set.Examples(DevRows(t), i, loop.MaxSourceLength)).ToList();
+        return hooks with { SelectionScore = m => -dev.Average(d => DevLoss.Mean(m, d, loop.BatchSize, loop.MaxSourceLength)) };
+    }
+
+    /// <summary>
+    /// ANALYSIS ONLY (<see cref="AdaptConfig.RecordTestCurve"/>): at every dev evaluation, the dev loss and the test score
+    /// with its per-example outcomes into the run folder's <see cref="SelectionCurve"/>. Evaluation runs in eval mode
+    /// and draws no random numbers, so recording does not change what the run selects.
+    /// </summary>
+    private Action<long, IPromptedModel, double> RecordTestCurve(string folder, IBackboneTaskSet set, TaskDataConfig target, TrainingLoopOptions loop)
+    {
+        var dev = set.Examples(DevRows(target), 0, loop.MaxSourceLength);
+        var test = RowsOf(target, DataSplit.Test);
+        return (step, model, devScore) =>
+        {
+            double loss = DevLoss.Mean(model, dev, loop.BatchSize, loop.MaxSourceLength);
+            var result = set.Evaluate(model, 0, test, loop.MaxSourceLength);
+            SelectionCurve.Append(folder, new SelectionCurve.Point(step, devScore, loss, result.Average), TestPredictions.Of(set.Tasks[0], test, result));
+        };
     }
 
     // ---- one training run ----
@@ -397,7 +443,7 @@ public sealed class PipelineRunner : IDisposable
         SaveAdapter(Path.Combine(folder, AdapterDir), prompt);
         AtomicFile.WriteAllText(settingsFile, settings); // last: the marker of a finished run (IsFinished)
         Progress.RunFinished(label, $"{result.StepsDone} steps, final loss {result.StepLosses.LastOrDefault():F4}" +
-            (result.BestScore is { } best ? $", best dev {best:F2} at step {result.BestStep}" : "") + $"; {result.Parameters}");
+            (result.BestScore is { } best ? $", best {(stage == StageNames.Adapt && _config.Adapt.EffectiveSelection == AdaptConfig.SelectionDevLoss ? "-dev loss" : "dev")} {best:F2} at step {result.BestStep}" : "") + $"; {result.Parameters}");
         return prompt;
     }
 

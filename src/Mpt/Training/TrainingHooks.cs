@@ -18,6 +18,20 @@ public sealed record TrainingHooks
     /// <summary>Dev score of the prompted model, any backbone (higher is better); called in eval mode. Null = no evaluation.</summary>
     public Func<IPromptedModel, double>? EvaluateModel { get; init; }
 
+    /// <summary>
+    /// The score checkpoint selection maximises, computed right after each dev evaluation (eval mode; step 0 too when
+    /// it competes); null = the dev score itself. E.g. the negated dev loss (<c>adapt.selection</c> <c>dev_loss</c>).
+    /// The run's best score (<see cref="TrainingResult.BestScore"/>, the checkpoint's) is then this score.
+    /// </summary>
+    public Func<IPromptedModel, double>? SelectionScore { get; init; }
+
+    /// <summary>
+    /// Observes every dev evaluation: the step (0 = the initial prompt, evaluated on a fresh run whenever an observer is
+    /// set, competing for selection only with <see cref="TrainingLoopOptions.SelectStepZero"/>), the model in eval mode
+    /// and its dev score. Must not change the prompt; used for analysis records (<c>adapt.record_test_curve</c>).
+    /// </summary>
+    public Action<long, IPromptedModel, double>? Evaluated { get; init; }
+
     /// <summary>Run folder for config, checkpoints and the final prompt; null = nothing written.</summary>
     public RunFolder? Folder { get; init; }
 

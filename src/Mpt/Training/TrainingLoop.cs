@@ -60,6 +60,7 @@ public sealed class TrainingLoop
     {
         var folder = hooks.Folder;
         var evaluate = hooks.Evaluator();
+        var select = evaluate is null ? null : hooks.SelectionScore;
         folder?.EnsureConfig(configJson, hooks.Resume);
         long step = 0;
         long? resumedFrom = null;
@@ -88,13 +89,19 @@ public sealed class TrainingLoop
         else
         {
             torch.random.manual_seed(unchecked((long)_options.Seed));
-            if (_options.SelectStepZero && evaluate is not null)
+            if ((_options.SelectStepZero || hooks.Evaluated is not null) && evaluate is not null)
             {
-                // Step 0 as a checkpoint candidate: the initial prompt's dev score (eval mode: no dropout, no RNG draws).
+                // Step 0: the initial prompt's dev score (eval mode: no dropout, no RNG draws), a checkpoint candidate
+                // when SelectStepZero is on; evaluated for an Evaluated observer alone it does not compete.
                 _model.Train(false);
-                bestScore = evaluate(_model);
-                bestStep = 0;
-                bestPrompt = _model.Prompt.PeftTensors().ToDictionary(kv => kv.Key, kv => kv.Value.DetachFromDisposeScope());
+                double devScore = evaluate(_model);
+                hooks.Evaluated?.Invoke(0, _model, devScore);
+                if (_options.SelectStepZero)
+                {
+                    bestScore = select is null ? devScore : select(_model);
+                    bestStep = 0;
+                    bestPrompt = _model.Prompt.PeftTensors().ToDictionary(kv => kv.Key, kv => kv.Value.DetachFromDisposeScope());
+                }
             }
         }
 
@@ -137,17 +144,20 @@ public sealed class TrainingLoop
             if (!double.IsFinite(loss))
                 throw new InvalidOperationException($"the loss became {loss} at step {step}; lower the learning rate or enable gradient clipping.");
 
-            // 8. Evaluate on dev and keep the best prompt (ties keep the earlier one).
+            // 8. Evaluate on dev and keep the best prompt by the selection score (the dev score unless the hooks give
+            //    another; ties keep the earlier one).
             double? devScore = null;
             bool last = step == TotalSteps;
             if (evaluate is not null && (last || (_options.EvalEverySteps > 0 && step % _options.EvalEverySteps == 0)))
             {
                 _model.Train(false);
                 devScore = evaluate(_model);
+                hooks.Evaluated?.Invoke(step, _model, devScore.Value);
+                double selection = select is null ? devScore.Value : select(_model);
                 SetTrainMode();
-                if (bestScore is null || devScore.Value > bestScore.Value)
+                if (bestScore is null || selection > bestScore.Value)
                 {
-                    bestScore = devScore;
+                    bestScore = selection;
                     bestStep = step;
                     if (bestPrompt is not null) foreach (var t in bestPrompt.Values) t.Dispose();
                     bestPrompt = _model.Prompt.PeftTensors().ToDictionary(kv => kv.Key, kv => kv.Value.DetachFromDisposeScope());
