@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Mpt.Cli.Presets;
 using Mpt.Methods;
@@ -163,6 +164,16 @@ public static class StageCommand
             context.Error.WriteLine("Ctrl+C: writing a checkpoint after the current step and stopping (press Ctrl+C again to abort at once, losing the steps since the last checkpoint).");
         };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (a scheduler preempting the job, `docker stop`, systemd, `kill`) is treated as the first Ctrl+C: the
+        // current step finishes, a checkpoint is written and the process exits 130 with the resume command. A second
+        // SIGTERM is not cancelled, so the process ends at once (the last checkpoint stays valid).
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        {
+            if (stop.IsRequested) return;
+            signal.Cancel = true;
+            stop.Request();
+            context.Error.WriteLine("SIGTERM: writing a checkpoint after the current step and stopping (a second SIGTERM ends the process at once).");
+        });
         try
         {
             using var runner = new PipelineRunner(cfg, runDir, new PipelineRunOptions
