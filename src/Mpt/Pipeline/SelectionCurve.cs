@@ -35,7 +35,14 @@ public static class SelectionCurve
         string outcomes = PredictionsFile(runFolder, point.Step);
         Directory.CreateDirectory(Path.GetDirectoryName(outcomes)!);
         TestPredictionsFile.Write(outcomes, [predictions]);
-        File.AppendAllText(Path.Combine(runFolder, FileName), JsonSerializer.Serialize(point, ReportJson.Compact) + "\n");
+        // The metrics log's crash rule: a line torn by a kill is cut off before the next append.
+        Serialization.JsonLinesAppend.Append(Path.Combine(runFolder, FileName), [JsonSerializer.Serialize(point, ReportJson.Compact)], IsRecord);
+    }
+
+    private static bool IsRecord(string line)
+    {
+        try { return JsonSerializer.Deserialize<Point>(line, ReportJson.Compact) is not null; }
+        catch (JsonException) { return false; }
     }
 
     /// <summary>

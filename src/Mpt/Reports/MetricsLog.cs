@@ -22,39 +22,18 @@ public static class MetricsLog
     public static string Serialize(StepMetrics record) => JsonSerializer.Serialize(record, ReportJson.Compact);
 
     /// <summary>
-    /// Appends records to <paramref name="path"/> (created when missing), one line each, flushed before returning. A line
-    /// is written with a single write call so a concurrent reader sees whole lines only.
+    /// Appends records to <paramref name="path"/> (created when missing), one line each, flushed before returning, after
+    /// cutting a torn last line off (<see cref="Serialization.JsonLinesAppend"/>).
     /// </summary>
     public static void Append(string path, IEnumerable<StepMetrics> records)
     {
-        var text = new StringBuilder();
+        var lines = new List<string>();
         foreach (var record in records)
         {
             record.Validate();
-            text.Append(Serialize(record)).Append('\n');
+            lines.Add(Serialize(record));
         }
-        using var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
-        EndWithWholeLine(stream);
-        stream.Write(Encoding.UTF8.GetBytes(text.ToString()));
-        stream.Flush(flushToDisk: true);
-    }
-
-    /// <summary>
-    /// Leaves the stream at the end of its last whole line: an unterminated last line is cut off when it is not a valid
-    /// record (torn by a kill), and given its newline when it is (a file written by hand without a final newline).
-    /// </summary>
-    private static void EndWithWholeLine(FileStream stream)
-    {
-        long whole = WholeLinesLength(stream);
-        if (whole < stream.Length)
-        {
-            stream.Position = whole;
-            var tail = new byte[stream.Length - whole];
-            stream.ReadExactly(tail);
-            if (IsRecord(Encoding.UTF8.GetString(tail))) { stream.Position = stream.Length; stream.WriteByte((byte)'\n'); return; }
-            stream.SetLength(whole);
-        }
-        stream.Position = stream.Length;
+        Serialization.JsonLinesAppend.Append(path, lines, IsRecord);
     }
 
     private static bool IsRecord(string line)
@@ -68,23 +47,6 @@ public static class MetricsLog
         {
             return false;
         }
-    }
-
-    /// <summary>Length of the file up to and including its last newline.</summary>
-    private static long WholeLinesLength(FileStream stream)
-    {
-        var buffer = new byte[4096];
-        long end = stream.Length;
-        while (end > 0)
-        {
-            int n = (int)Math.Min(buffer.Length, end);
-            stream.Position = end - n;
-            stream.ReadExactly(buffer, 0, n);
-            int newline = Array.LastIndexOf(buffer, (byte)'\n', n - 1);
-            if (newline >= 0) return end - n + newline + 1;
-            end -= n;
-        }
-        return 0;
     }
 
     /// <summary>Appends one record; see <see cref="Append(string, IEnumerable{StepMetrics})"/>.</summary>

@@ -30,6 +30,18 @@ public sealed class SelectionReplayTests : IDisposable
     }
 
     [Fact]
+    public void A_Record_Torn_By_A_Kill_Is_Cut_Off_By_The_Next_Append()
+    {
+        string folder = RunComparisons.TargetRunFolder(_root, "t", "pt", 1);
+        Write(1, [(0, 50, 0.7, 2)]);
+        File.AppendAllText(Path.Combine(folder, SelectionCurve.FileName), "{\"step\":10,\"dev_me"); // a killed writer's half line
+
+        Write(1, [(10, 75, 0.5, 3)]);
+
+        Assert.Equal([0L, 10L], SelectionCurve.Read(folder).Select(p => p.Step));
+    }
+
+    [Fact]
     public void Should_Keep_The_Step_Each_Rule_Names()
     {
         // Seed 1: step 0 ties the best dev metric (step 10) and has the lowest loss; the last step scores best on test.
