@@ -110,11 +110,13 @@ public static class StageCommand
                 object? value = parse.GetResult(f.Option) is { } r && !r.Implicit ? r.GetValueOrDefault<object?>() : null;
                 if (value is not null) overrides.Add(new(f.KeyPath, f.ToJson(value)));
             }
-            string? presetName = ChoosePreset(context, parse.GetValue(config), parse.GetValue(preset), overrides);
+            var (presetName, presetNote) = ChoosePreset(parse.GetValue(config), parse.GetValue(preset), overrides);
             if (parse.GetValue(sources) is { Length: > 0 } s) overrides.Add(new("sources", TaskList(s, "--source", presetName, "sources")));
             if (parse.GetValue(targets) is { Length: > 0 } t) overrides.Add(new("targets", TaskList(t, "--target", presetName, "targets")));
             var cfg = presetName is null ? ConfigJson.Load(parse.GetValue(config), overrides) : RunPresets.Load(presetName, overrides);
             NumericsOptions.Apply(numerics.Resolve(parse, cfg.Reproducible, verbDefault: false), parse.GetValue(threads), context.Output);
+            // After Apply: a reproducible run re-executes itself there, and the line should be printed once, by the process that runs.
+            if (presetNote is not null) context.Output.WriteLine(presetNote);
             if (parse.GetValue(baseline) is { Length: > 0 } extra)
                 cfg = cfg with { Adapt = cfg.Adapt with { Methods = cfg.Adapt.Methods.Concat(extra).Distinct().ToList() } };
             if (parse.GetValue(seeds) is int n)
@@ -129,22 +131,23 @@ public static class StageCommand
 
     /// <summary>
     /// The preset a verb starts from: null when <c>--config</c> names a file (the file is the start); else <c>--preset</c>,
-    /// or without it the one that fits the backbone's kind (<see cref="RunPresets.ForModel"/>), announced in one line.
+    /// or without it the one that fits the backbone's kind (<see cref="RunPresets.ForModel"/>), with the line that announces
+    /// that choice.
     /// </summary>
-    private static string? ChoosePreset(CliContext context, string? configFile, string? preset, IReadOnlyList<KeyValuePair<string, JsonNode?>> overrides)
+    private static (string? Name, string? Note) ChoosePreset(string? configFile, string? preset, IReadOnlyList<KeyValuePair<string, JsonNode?>> overrides)
     {
         if (configFile is not null)
         {
             if (preset is not null) throw new ConfigException($"--preset {preset} and --config {configFile} both give the starting settings: keep one.");
-            return null;
+            return (null, null);
         }
-        if (preset is not null) return preset;
+        if (preset is not null) return (preset, null);
         string? model = overrides.LastOrDefault(o => o.Key == "model.path").Value is JsonValue v && v.TryGetValue(out string? path) ? path : null;
         string chosen = RunPresets.ForModel(model);
-        if (chosen != RunPresets.Paper)
-            context.Output.WriteLine($"preset {chosen}: {model} is an encoder and no --config is given, so the training settings are configs/{chosen}.json's " +
-                                     "(prompt length 10, short stages, 16-shot targets, 3 seeds, baselines); --preset paper for the paper's T5-Base recipe.");
-        return chosen;
+        string? note = chosen == RunPresets.Paper ? null
+            : $"preset {chosen}: {model} is an encoder and no --config is given, so the training settings are configs/{chosen}.json's " +
+              "(prompt length 10, short stages, 16-shot targets, 3 seeds, baselines); --preset paper for the paper's T5-Base recipe.";
+        return (chosen, note);
     }
 
     /// <summary>Runs <paramref name="stages"/> of <paramref name="cfg"/> in <paramref name="runDir"/> with progress and Ctrl+C
