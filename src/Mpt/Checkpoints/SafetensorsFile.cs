@@ -210,9 +210,8 @@ public static class SafetensorsFile
         long[] offsets = ReadIntegers(value, "data_offsets", path, name);
         if (offsets.Length != 2 || offsets[1] < offsets[0])
             throw new InvalidDataException($"{path}: tensor '{name}' has invalid data_offsets [{string.Join(",", offsets)}] (need [begin, end] with begin <= end).");
-        long expected;
-        try { expected = checked(shape.Aggregate(1L, (a, b) => a * b) * ElementSize(dtype)); }
-        catch (OverflowException) { throw new InvalidDataException($"{path}: tensor '{name}' shape [{string.Join(",", shape)}] is too large."); }
+        long expected = ClaimedShape.ElementCount(shape, ElementSize(dtype)) * ElementSize(dtype)
+            ?? throw new InvalidDataException($"{path}: tensor '{name}' shape [{string.Join(",", shape)}] is too large or negative.");
         if (expected != offsets[1] - offsets[0])
             throw new InvalidDataException($"{path}: tensor '{name}' shape [{string.Join(",", shape)}] {dtypeName} needs {expected} bytes but data_offsets span {offsets[1] - offsets[0]}.");
         return new Entry(name, dtype, shape, offsets[0], offsets[1]);

@@ -267,6 +267,8 @@ internal static class StateDictPickle
         string view = $"size [{string.Join(",", shape)}], stride [{string.Join(",", stride)}], offset {offset}";
         if (shape.Length != stride.Length) throw bad($"a tensor has {view}: size and stride differ in length");
         if (offset < 0) throw bad($"a tensor has {view}: negative offset");
+        // Even an empty tensor (a 0 size) gets its strides computed by libtorch from the other sizes.
+        if (ClaimedShape.ElementCount(shape, 1) is null) throw bad($"a tensor with {view} has a negative size or overflows 64-bit indexing");
         if (shape.All(s => s > 0))
         {
             try
@@ -275,7 +277,6 @@ internal static class StateDictPickle
                 for (int i = 0; i < shape.Length; i++) last = checked(last + (shape[i] - 1) * stride[i]);
                 if (last >= storage.ElementCount)
                     throw bad($"a tensor with {view} reaches element {last} of storage '{storage.Key}', which holds {storage.ElementCount}");
-                _ = shape.Aggregate(1L, (a, b) => checked(a * b));
             }
             catch (OverflowException) { throw bad($"a tensor with {view} overflows 64-bit indexing"); }
         }

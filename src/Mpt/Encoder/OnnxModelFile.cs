@@ -1,3 +1,4 @@
+using Mpt.Checkpoints;
 using Mpt.Serialization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -215,10 +216,9 @@ internal sealed class OnnxModelFile
         if (dims.Any(d => d < 0)) throw new InvalidDataException($"{what} has a negative dimension [{string.Join(", ", dims)}].");
         var type = (OnnxDataType)dataType;
         int elementSize = type == OnnxDataType.Float ? 4 : 8;
-        long count;
-        // Checked: dims are claims, and a product that wraps around (e.g. [2^32, 2^32] → 0) would pass the size check.
-        try { count = checked(dims.Aggregate(1L, (a, b) => checked(a * b)) * elementSize) / elementSize; }
-        catch (OverflowException) { throw new InvalidDataException($"{what} has shape [{string.Join(", ", dims)}], more elements than 64-bit sizes can hold."); }
+        // Dims are claims: a product that wraps around, or a 0 beside sizes whose strides overflow, would pass the size check.
+        long count = ClaimedShape.ElementCount(dims, elementSize)
+            ?? throw new InvalidDataException($"{what} has shape [{string.Join(", ", dims)}], more elements than 64-bit sizes can hold.");
         if (raw is { } rawData)
         {
             if (rawData.Length != count * elementSize)

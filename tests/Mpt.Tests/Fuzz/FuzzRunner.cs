@@ -94,7 +94,12 @@ internal sealed class FuzzRunner : IDisposable
 
     /// <summary>A failing input as C# bytes, ready to paste into a regression test.</summary>
     public static string Describe(byte[] input) =>
-        $"{input.Length} bytes: [{string.Join(", ", input.Select(b => $"0x{b:X2}"))}] text: {System.Text.Encoding.UTF8.GetString(input).ReplaceLineEndings("\\n")}";
+        $"{input.Length} bytes: [{string.Join(", ", input.Select(b => $"0x{b:X2}"))}] text: {Printable(input)}";
+
+    /// <summary>The input as ASCII text with every other byte escaped (\xNN), so a failure report stays one readable
+    /// line and log scrapers (grep) do not take the test log for a binary file.</summary>
+    private static string Printable(byte[] input) =>
+        string.Concat(input.Select(b => b is >= 0x20 and < 0x7F && b != (byte)'\\' ? ((char)b).ToString() : $"\\x{b:X2}"));
 
     public void Dispose()
     {
