@@ -37,7 +37,7 @@ public static class EvaluateCommand
         var maxSource = new Option<int>("--max-source-length") { Description = "Source tokens including eos (longer inputs are truncated).", DefaultValueFactory = _ => EvaluationOptions.Default.MaxSourceLength };
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens generated for free-text (QA) tasks.", DefaultValueFactory = _ => EvaluationOptions.Default.FreeTextMaxNewTokens };
         var rank = new Option<bool>("--rank-classification") { Description = "Score every label with the decoder and take the best instead of generating (classification tasks)." };
-        var noPrefix = new Option<bool>("--no-task-prefix") { Description = "Format sources without the task-name prefix (DePT style; ATTEMPT uses it)." };
+        var noPrefix = TaskPrefixOption.Create();
         var output = new Option<string?>("--out") { Description = "Write the results (per task and average) to this JSON file." };
         var predictions = new Option<string?>("--predictions") { Description = "Write every prediction and target to this JSON Lines file." };
         var taskFile = new Option<string?>("--task-file") { Description = "JSON file defining extra tasks (see UserTaskFile)." };
@@ -77,7 +77,8 @@ public static class EvaluateCommand
                 "train" => DataSplit.Train,
                 _ => null,
             };
-            var formatOptions = FormatOptions.Default with { AddPrefix = !parse.GetValue(noPrefix) };
+            var trained = parse.GetValue(prompt) is { } recordedPrompt ? PromptLoading.TrainedInputOf(recordedPrompt) : null;
+            var formatOptions = FormatOptions.Default with { AddPrefix = TaskPrefixOption.AddPrefix(parse, noPrefix, trained, context.Error) };
             string dataPath = parse.GetValue(data)!;
             var dataset = EvaluationData.Load(definition, dataPath, dataSplit, parse.GetValue(max), formatOptions);
             // What every evaluation report records about its inputs; each backbone adds its own evaluation settings.

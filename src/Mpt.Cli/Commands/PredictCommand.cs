@@ -31,7 +31,7 @@ public static class PredictCommand
         var maxNew = new Option<int>("--max-new-tokens") { Description = "Tokens to generate (free text).", DefaultValueFactory = _ => 32 };
         var batchSize = new Option<int>("--batch-size") { Description = "Inputs per batch.", DefaultValueFactory = _ => 32 };
         var maxSource = new Option<int>("--max-source-length") { Description = "Input tokens including eos.", DefaultValueFactory = _ => 256 };
-        var noPrefix = new Option<bool>("--no-task-prefix") { Description = "Format rows without the task-name prefix." };
+        var noPrefix = TaskPrefixOption.Create();
         var allow = new Option<bool>("--allow-model-mismatch") { Description = "Experts: use a prompt recorded for another model." };
         var (tokenizer, device, dtype) = CommonOptions.ModelRuntime();
         var threads = CommonOptions.Threads();
@@ -53,19 +53,24 @@ public static class PredictCommand
             string inputPath = parse.GetValue(input)!;
             if (!File.Exists(inputPath)) throw new FileNotFoundException($"Input file '{inputPath}' does not exist.", inputPath);
             TaskDefinition? definition = null;
-            if (parse.GetValue(task) is { } taskName)
-            {
-                var catalog = TaskCatalog.CreateDefault();
-                if (parse.GetValue(taskFile) is { } tf) UserTaskFile.RegisterAll(catalog, tf);
-                definition = catalog.Get(taskName);
-            }
+            var trained = parse.GetValue(prompt) is { } promptPath ? PromptLoading.TrainedInputOf(promptPath) : null;
+            var catalog = TaskCatalog.CreateDefault();
+            if (parse.GetValue(taskFile) is { } tf) UserTaskFile.RegisterAll(catalog, tf);
+            if (parse.GetValue(task) is { } taskName) definition = catalog.Get(taskName);
+            // The task the prompt records, when the user names none and the catalog knows it.
+            else if (trained is not null && catalog.Contains(trained.Task)) definition = catalog.Get(trained.Task);
+            bool addPrefix = TaskPrefixOption.AddPrefix(parse, noPrefix, trained, context.Error);
             IReadOnlyList<TextToTextRow> rows;
             if (Path.GetExtension(inputPath).Equals(".txt", StringComparison.OrdinalIgnoreCase))
-                rows = File.ReadLines(inputPath).Where(l => l.Trim().Length > 0).Select(l => new TextToTextRow(l, "", "", new Dictionary<string, object?>())).ToList();
+            {
+                // A line is the input as it is, unless the prompt records that its training inputs carried the prefix.
+                Func<string, string> write = addPrefix && trained is not null ? trained.Format : line => line;
+                rows = File.ReadLines(inputPath).Where(l => l.Trim().Length > 0).Select(l => new TextToTextRow(write(l), "", "", new Dictionary<string, object?>())).ToList();
+            }
             else if (definition is null)
                 throw new ArgumentException($"{inputPath}: a data file needs --task NAME so its rows can be formatted (or give a .txt file with one input per line).");
             else
-                rows = EvaluationData.LoadInputs(definition, inputPath, FormatOptions.Default with { AddPrefix = !parse.GetValue(noPrefix) });
+                rows = EvaluationData.LoadInputs(definition, inputPath, FormatOptions.Default with { AddPrefix = addPrefix });
             if (rows.Count == 0) throw new InvalidDataException($"{inputPath}: no inputs.");
 
             using var loaded = RunBackbones.Load(modelConfig, new EvaluateConfig(), "--model");

@@ -23,12 +23,7 @@ internal sealed class LoadedModel
     {
         Source = source;
         Backbone = backbone;
-        Kind = kind switch
-        {
-            BackboneKind.MiniLM => "minilm",
-            BackboneKind.Bert => "bert",
-            _ => "t5",
-        };
+        Kind = PromptTask.Family(kind);
     }
 
     /// <summary>What <see cref="PromptTuner.Open"/> was given (<c>minilm</c> or a folder).</summary>
@@ -79,6 +74,7 @@ internal sealed class LoadedModel
         var evaluator = new Evaluator(EvaluationModel.WithPrompt(model, taskId), tokenizer, options);
         bool classifies = task.Labels.Count > 0;
         int newTokens = classifies ? T5FeatureConverter.LongestLabelLength(tokenizer, task.Labels) + options.LabelMargin : options.FreeTextMaxNewTokens;
+        inputs = inputs.Select(task.Source).ToList(); // as in training: with the recorded task prefix, if any
         var generated = evaluator.Generate(inputs, newTokens);
         if (!classifies) return generated.Select(text => new Prediction(text, new Dictionary<string, double>())).ToList();
         // Rank classification: the log-likelihood of each label text, as probabilities over the labels.

@@ -32,4 +32,18 @@ public static class PromptLoading
         }
         return PromptFile.Load(path);
     }
+
+    /// <summary>
+    /// The input format recorded with the prompt at <paramref name="path"/> (an adapter folder, or a run folder's
+    /// adapter): null when nothing is recorded (a PEFT adapter, a raw prompt file, or a run made before the record
+    /// existed), in which case the caller's default stands.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The record exists but is malformed (the file and key are named).</exception>
+    public static TrainedInput? TrainedInputOf(string path)
+    {
+        if (!Directory.Exists(path)) return null;
+        string adapter = Path.Combine(path, Pipeline.PipelineRunner.AdapterDir);
+        string folder = File.Exists(Path.Combine(path, PeftAdapter.ConfigFileName)) || !Directory.Exists(adapter) ? path : adapter;
+        return PromptTaskFile.Read(folder) is { } task ? new TrainedInput(task.Task, task.InputPrefix) : null;
+    }
 }

@@ -271,7 +271,7 @@ public sealed class PipelineRunner : IDisposable
             try
             {
                 if (prompt is MultitaskPrompt m && !Directory.Exists(Path.Combine(folder, "adapter-compressed")))
-                    SaveTaskAdapter(Path.Combine(folder, "adapter-compressed"), m, 0);
+                    SaveTaskAdapter(Path.Combine(folder, "adapter-compressed"), m, 0, target.Task!);
                 parameters ??= ReadTraining(folder)?.Parameters;
                 trainCount = ReadTrainCount(set, target, seed);
                 scores.Add(TestScores(folder, prompt, set, [(target, 0)])[0]);
@@ -314,7 +314,7 @@ public sealed class PipelineRunner : IDisposable
                     for (int i = 0; i < _config.Targets.Count; i++)
                     {
                         string dir = Path.Combine(folder, $"adapter-{_config.Targets[i].Task}");
-                        if (!Directory.Exists(dir)) SaveTaskAdapter(dir, m, i);
+                        if (!Directory.Exists(dir)) SaveTaskAdapter(dir, m, i, _config.Targets[i].Task!);
                     }
                 parameters ??= ReadTraining(folder)?.Parameters;
                 trainCount = _config.Targets.Select((t, i) => (t, i)).Sum(x => ReadTrainCount(set, x.t, seed, x.i));
@@ -440,7 +440,7 @@ public sealed class PipelineRunner : IDisposable
             prompt.Dispose();
             throw new RunInterruptedException(label, result.StepsDone, folder);
         }
-        SaveAdapter(Path.Combine(folder, AdapterDir), prompt);
+        SaveAdapter(Path.Combine(folder, AdapterDir), prompt, task == RunFolderRecords.AllTasks ? null : task);
         AtomicFile.WriteAllText(settingsFile, settings); // last: the marker of a finished run (IsFinished)
         Progress.RunFinished(label, $"{result.StepsDone} steps, final loss {result.StepLosses.LastOrDefault():F4}" +
             (result.BestScore is { } best ? $", best {(stage == StageNames.Adapt && _config.Adapt.EffectiveSelection == AdaptConfig.SelectionDevLoss ? "-dev loss" : "dev")} {best:F2} at step {result.BestStep}" : "") + $"; {result.Parameters}");
@@ -500,15 +500,27 @@ public sealed class PipelineRunner : IDisposable
     /// <summary>The run's backbone: the one given in the options, else <c>model.path</c> loaded once (<see cref="RunBackbones.Load"/>).</summary>
     private IRunBackbone Backbone => _backbone ??= _options.Backbone ?? RunBackbones.Load(_config.Model, _config.Evaluate, log: Progress.Message);
 
-    /// <summary>Saves a finished prompt as a PEFT adapter recording the backbone's fingerprint.</summary>
-    private void SaveAdapter(string folder, PromptEncoder prompt) =>
+    /// <summary>
+    /// Saves a finished prompt as a PEFT adapter recording the backbone's fingerprint and, for a one-task prompt, the
+    /// task record <c>mpt_task.json</c> (labels, label descriptions, and the prefix when <c>add_prefix</c> formatted the
+    /// inputs), so that <c>mpt predict</c>, <c>mpt serve</c> and <see cref="PromptedModel"/> write inputs as training did.
+    /// </summary>
+    private void SaveAdapter(string folder, PromptEncoder prompt, string? task)
+    {
         PeftAdapter.Save(folder, Backbone.AdapterConfig(prompt), prompt, Backbone.Fingerprint);
+        if (task is not null) PromptTaskFile.Write(folder, PromptTask.Of(_catalog.Get(task), BackboneFamily, _config.AddPrefix));
+    }
+
+    /// <summary>The family recorded in task records: <c>t5</c>, else <c>minilm</c> for the embedded encoder's keyword, else <c>bert</c>.</summary>
+    private string BackboneFamily => Backbone is T5RunBackbone ? PromptTask.Family(BackboneKind.T5)
+        : string.Equals(_config.Model.Path?.Trim(), BackboneFolder.MiniLMKeyword, StringComparison.OrdinalIgnoreCase) ? PromptTask.Family(BackboneKind.MiniLM)
+        : PromptTask.Family(BackboneKind.Bert);
 
     /// <summary>One task of a multitask prompt as a plain PROMPT_TUNING adapter (its composed P̂_k, the paper's footnote 2).</summary>
-    private void SaveTaskAdapter(string folder, MultitaskPrompt prompt, int task)
+    private void SaveTaskAdapter(string folder, MultitaskPrompt prompt, int task, string taskName)
     {
         using var single = prompt.ToSoftPrompt(task);
-        AtomicFile.ReplaceFolder(folder, dir => SaveAdapter(dir, single)); // callers write it when missing: never a partial folder
+        AtomicFile.ReplaceFolder(folder, dir => SaveAdapter(dir, single, taskName)); // callers write it when missing: never a partial folder
     }
 
     /// <summary>

@@ -59,7 +59,13 @@ public sealed class PipelineCommandTests : IDisposable
             Assert.True(Directory.Exists(Path.Combine(dir, RunFolder.CheckpointDir)));
             Assert.Equal("PROMPT_TUNING", Json(Path.Combine(dir, "adapter", "adapter_config.json"))["peft_type"]!.GetValue<string>());
             Assert.True(File.Exists(Path.Combine(dir, "adapter", "mpt_model.json")));
+            // The task record: the inputs carried the task prefix (add_prefix defaults to ATTEMPT's true).
+            var record = PromptTaskFile.Read(Path.Combine(dir, "adapter"))!;
+            Assert.Equal((teacher, "t5", teacher), (record.Task, record.Backbone, record.InputPrefix));
         }
+        // A multitask prompt has no one task to record; each target's compressed adapter has its own.
+        Assert.Null(PromptTaskFile.Read(Path.Combine(runDir, "distill", "adapter")));
+        Assert.Equal("rte", PromptTaskFile.Read(Path.Combine(runDir, "adapt", "rte", "mpt", "seed-42", "adapter-compressed"))!.InputPrefix);
         var distillAdapter = Json(Path.Combine(runDir, "distill", "adapter", "adapter_config.json"));
         Assert.Equal("MULTITASK_PROMPT_TUNING", distillAdapter["peft_type"]!.GetValue<string>());
         Assert.Equal(2, distillAdapter["num_tasks"]!.GetValue<int>());

@@ -50,6 +50,31 @@ public sealed class PromptTunerT5Tests : IDisposable
     }
 
     [Fact]
+    public void Should_Write_Inputs_With_The_Recorded_Task_Prefix()
+    {
+        // Given: one prompt saved twice, once recording that its training inputs carried the prefix "pets"
+        using var tuner = PromptTuner.Open(_workspace.ModelDir, Tiny);
+        using var trained = tuner.TrainPrompt(Task("yes", "no"));
+        string bare = _workspace.PathOf("bare"), prefixed = _workspace.PathOf("prefixed");
+        trained.Save(bare);
+        trained.Save(prefixed);
+        PromptTaskFile.Write(prefixed, PromptTaskFile.Read(prefixed)! with { InputPrefix = "pets" });
+
+        // When
+        using var withPrefix = PromptedModel.Load(_workspace.ModelDir, prefixed);
+        using var without = PromptedModel.Load(_workspace.ModelDir, bare);
+        var recorded = withPrefix.Predict("the cat sat on the mat");
+        var written = without.Predict("pets the cat sat on the mat");
+        var plain = without.Predict("the cat sat on the mat");
+
+        // Then: the recorded prefix is written before the input, and it changes the scores
+        Assert.Equal(written.Label, recorded.Label);
+        foreach (var (label, p) in written.Scores) Assert.Equal(p, recorded.Scores[label], 6);
+        // (compared as log-probabilities: the tiny model's label probabilities saturate near 0 and 1)
+        Assert.Contains(plain.Scores, kv => Math.Abs(Math.Log(kv.Value) - Math.Log(recorded.Scores[kv.Key])) > 1e-6);
+    }
+
+    [Fact]
     public void Should_Train_Mpt_From_Two_Sources_Through_Every_Stage()
     {
         // Given

@@ -87,6 +87,11 @@ public sealed class EncoderPipelineTests(MiniLMFixture fixture)
             Assert.Equal("bert", loaded.TrainedFor!.Architecture.ModelType);
             Assert.Equal(384, loaded.TrainedFor.Architecture.DModel);
         }
+        // The task record: labels and descriptions for the verbaliser, and no prefix (the config's add_prefix is false).
+        var record = PromptTaskFile.Read(adapter)!;
+        Assert.Equal((UserTaskFolder.Reviews, "minilm"), (record.Task, record.Backbone));
+        Assert.Null(record.InputPrefix);
+        Assert.Equal(2, record.Labels.Count);
         // The fingerprint is the one of the model in use, so the adapter loads back onto it.
         using (var backbone = new EncoderRunBackbone(RunBackbones.MiniLMName, fixture.Model, fixture.Tokenizer, ownsModel: false))
             PeftAdapter.Load(adapter, backbone.Fingerprint).Encoder.Dispose();
