@@ -100,6 +100,19 @@ public sealed record BenchmarkResult
     /// <summary>Rank classification: whether the encoder output was reused across candidates (null elsewhere).</summary>
     public bool? ReuseEncoderOutput { get; init; }
 
+    /// <summary>Training step: GEMM work of one step in GFLOP, forward + backward to the prompt (<see cref="T5StepFlops"/>).</summary>
+    [JsonPropertyName("gflop_per_step")] public double? GflopPerStep { get; init; }
+
+    /// <summary>Training step: <see cref="GflopPerStep"/> over the median step time.</summary>
+    [JsonPropertyName("gflop_per_s")] public double? GflopPerS { get; init; }
+
+    /// <summary>Training step: the rate of the step's dominant GEMM alone, measured in the same process with the same
+    /// threads and dtype (<see cref="GemmRate"/>).</summary>
+    [JsonPropertyName("gemm_gflop_per_s")] public double? GemmGflopPerS { get; init; }
+
+    /// <summary>Training step: <see cref="GflopPerS"/> / <see cref="GemmGflopPerS"/>.</summary>
+    [JsonPropertyName("fraction_of_gemm_peak")] public double? FractionOfGemmPeak { get; init; }
+
     /// <summary>Backbone parameters (frozen).</summary>
     public required long BackboneParameters { get; init; }
 

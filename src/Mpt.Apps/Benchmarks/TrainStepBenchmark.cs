@@ -50,9 +50,31 @@ public static class TrainStepBenchmark
             return output.Loss;
         });
 
-        return workload.Result(Name, timings, (double)settings.Batch * settings.Seq, prompt.TrainableParameterCount()) with
+        var result = workload.Result(Name, timings, (double)settings.Batch * settings.Seq, prompt.TrainableParameterCount()) with
         {
             LossFirst = timings.FirstLoss,
+        };
+        return WithGemmRate(result, settings, BenchmarkShapes.Get(settings.Shape));
+    }
+
+    /// <summary>
+    /// Adds the step's GEMM work and rate and, measured right after the steps in the same process (same threads,
+    /// the backbone's dtype), the rate of the step's dominant GEMM alone and the fraction of it the step reaches.
+    /// </summary>
+    internal static BenchmarkResult WithGemmRate(BenchmarkResult result, BenchmarkSettings settings, Model.T5Config config)
+    {
+        var flops = T5StepFlops.TrainStep(config, settings.Batch, settings.EncoderLength, settings.Target);
+        var (m, k, n) = GemmRate.DominantShape(config, settings.Batch, settings.EncoderLength);
+        var gemm = GemmRate.Measure(m, k, n, settings.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32, seed: settings.Seed);
+        double stepRate = flops.Total / 1e9 / (result.MsPerStepMedian / 1000.0);
+        // Four significant digits: the tiny test shape runs at a few MFLOP per step, real shapes at hundreds of GFLOP.
+        static double Round(double x) => x == 0 ? 0 : Math.Round(x, Math.Max(0, 3 - (int)Math.Floor(Math.Log10(Math.Abs(x)))));
+        return result with
+        {
+            GflopPerStep = Round(flops.Total / 1e9),
+            GflopPerS = Round(stepRate),
+            GemmGflopPerS = Round(gemm.GflopPerS),
+            FractionOfGemmPeak = Round(stepRate / gemm.GflopPerS),
         };
     }
 }

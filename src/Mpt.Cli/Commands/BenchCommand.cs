@@ -1,12 +1,15 @@
 using System.CommandLine;
+using System.Text.Json;
 using Mpt.Benchmarks;
+using TorchSharp;
+using static TorchSharp.torch;
 using Mpt.Model;
 using Mpt.Training;
 
 namespace Mpt.Cli.Commands;
 
 /// <summary>
-/// <c>mpt bench train-step|distill-step|generate|rank-classify</c>: throughput of prompt tuning on a randomly initialised T5 of a named
+/// <c>mpt bench train-step|distill-step|generate|rank-classify|gemm</c>: throughput of prompt tuning on a randomly initialised T5 of a named
 /// shape. Each sub-command prints one JSON line (see <see cref="BenchmarkResult"/>), so runs can be compared side by side
 /// with a PyTorch script doing the same step. Logic lives in <c>Mpt.Benchmarks</c>; this class only maps flags.
 /// </summary>
@@ -26,7 +29,53 @@ public static class BenchCommand
         bench.Add(SubCommand(context, RankClassifyBenchmark.Name,
             "Evaluation throughput of rank classification: score a batch against --candidates label strings of --target tokens, encoding once.",
             RankClassifyBenchmark.Run));
+        bench.Add(GemmCommand(context));
         return bench;
+    }
+
+    /// <summary>
+    /// <c>mpt bench gemm</c>: the fp32 and bf16 rate of a shape's dominant GEMM (the encoder feed-forward's first matrix,
+    /// (batch·(prompt + seq)) × d_model × d_ff), one JSON line per dtype: the ceiling <c>train-step</c>'s
+    /// <c>fraction_of_gemm_peak</c> is measured against.
+    /// </summary>
+    private static Command GemmCommand(CliContext context)
+    {
+        var defaults = new BenchmarkSettings();
+        var shape = new Option<string>("--shape") { Description = $"Model shape: {string.Join(", ", BenchmarkShapes.Names)}.", DefaultValueFactory = _ => defaults.Shape };
+        shape.AcceptOnlyFromAmong([.. BenchmarkShapes.Names, BenchmarkShapes.Tiny]);
+        var batch = IntOption("--batch", "Examples per step.", defaults.Batch);
+        var seq = IntOption("--seq", "Input tokens per example.", defaults.Seq);
+        var prompt = IntOption("--prompt", "Prompt length.", defaults.Prompt);
+        var threads = IntOption("--threads", "libtorch intra-op threads.", defaults.Threads);
+        var repeats = IntOption("--repeats", "Measured products per dtype.", 20);
+        var command = new Command("gemm", "The fp32 and bf16 rate of the GEMM that dominates a training step of the shape (one JSON line per dtype).")
+        {
+            shape, batch, seq, prompt, threads, repeats,
+        };
+        command.SetAction(parse =>
+        {
+            var settings = new BenchmarkSettings
+            {
+                Shape = parse.GetValue(shape)!, Batch = parse.GetValue(batch), Seq = parse.GetValue(seq),
+                Prompt = parse.GetValue(prompt), Threads = parse.GetValue(threads),
+            };
+            settings.Validate();
+            if (parse.GetValue(repeats) < 1) throw new ArgumentException("--repeats must be at least 1.");
+            torch.set_num_threads(settings.Threads);
+            var (m, k, n) = GemmRate.DominantShape(BenchmarkShapes.Get(settings.Shape), settings.Batch, settings.EncoderLength);
+            foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+            {
+                var rate = GemmRate.Measure(m, k, n, dtype, repeats: parse.GetValue(repeats), seed: settings.Seed);
+                context.Output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                {
+                    ["bench"] = "gemm", ["shape"] = settings.Shape, ["dtype"] = dtype == ScalarType.Float32 ? "float32" : "bfloat16",
+                    ["m"] = m, ["k"] = k, ["n"] = n, ["threads"] = settings.Threads,
+                    ["ms_median"] = Math.Round(rate.MsMedian, 3), ["gflop_per_s"] = Math.Round(rate.GflopPerS, 2),
+                }));
+            }
+            return MptCli.Ok;
+        });
+        return command;
     }
 
     private static Command SubCommand(CliContext context, string name, string description, Func<BenchmarkSettings, BenchmarkResult> run)

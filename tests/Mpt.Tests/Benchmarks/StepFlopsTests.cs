@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Mpt.Benchmarks;
+using Mpt.Model;
+using Mpt.Tests.Cli;
+using Xunit;
+
+namespace Mpt.Tests.Benchmarks;
+
+/// <summary>
+/// The GEMM count of a training step against a case counted by hand, and the rate fields <c>mpt bench train-step</c> and
+/// <c>mpt bench gemm</c> print (presence and consistency only: timings are never compared with numbers).
+/// </summary>
+public sealed class StepFlopsTests
+{
+    private static T5Config Shape(int decoderLayers = 1, string feedForward = "relu") => new()
+    {
+        VocabSize = 7, DModel = 4, DFf = 5, DKv = 3, NumHeads = 2, NumLayers = 1, NumDecoderLayers = decoderLayers,
+        FeedForwardProj = feedForward, IsGatedAct = feedForward.StartsWith("gated", StringComparison.Ordinal),
+    };
+
+    [Fact]
+    public void Should_Count_A_One_Layer_Step_As_Counted_By_Hand()
+    {
+        // B = 1, N = 2 encoder positions, T = 1 label position; d 4, 2 heads of 3 (inner 6), d_ff 5, vocab 7.
+        // Encoder: projections 4·2·2·4·6 = 384, scores 2·2·2·(2·2)·3 = 96, FFN 2·2·2·4·5 = 160            → 640
+        // Decoder: self projections 4·2·1·4·6 = 192, self scores 2·2·2·1·3 = 24,
+        //          cross Q,O 2·2·1·4·6 = 96 + K,V over the encoder 2·2·2·4·6 = 192, cross scores 2·2·2·1·2·3 = 48,
+        //          FFN 2·2·1·4·5 = 80                                                                     → 632
+        // LM head 2·1·4·7 = 56. Forward 1328.
+        // Backward: encoder 384 + 2·96 + 160 = 736; decoder cross 288 + 2·48 + FFN 80 = 464 (the first decoder layer's
+        // self-attention reads only label embeddings: no gradient); LM head 56. Backward 1256.
+        var flops = T5StepFlops.TrainStep(Shape(), batch: 1, encoderLength: 2, targetLength: 1);
+
+        Assert.Equal(1328, flops.Forward);
+        Assert.Equal(1256, flops.BackwardToPrompt);
+        Assert.Equal(2584, flops.Total);
+    }
+
+    [Fact]
+    public void Should_Count_The_Second_Decoder_Layers_Self_Attention_In_The_Backward_And_A_Gated_Third_Matrix()
+    {
+        var one = T5StepFlops.TrainStep(Shape(), 1, 2, 1);
+        var two = T5StepFlops.TrainStep(Shape(decoderLayers: 2), 1, 2, 1);
+        var gated = T5StepFlops.TrainStep(Shape(feedForward: "gated-gelu"), 1, 2, 1);
+
+        // A second decoder layer adds 632 forward, and 464 + 192 + 2·24 = 704 backward.
+        Assert.Equal(one.Forward + 632, two.Forward);
+        Assert.Equal(one.BackwardToPrompt + 704, two.BackwardToPrompt);
+        // The gate adds one d × d_ff matrix per FFN: encoder 80, decoder 40, in both directions.
+        Assert.Equal(one.Forward + 120, gated.Forward);
+        Assert.Equal(one.BackwardToPrompt + 120, gated.BackwardToPrompt);
+    }
+
+    [Fact]
+    public void Should_Print_The_Step_Rate_And_Its_Fraction_Of_The_Gemm_Rate()
+    {
+        var json = TinyBench.RunJson(TinyBench.Args(TrainStepBenchmark.Name));
+
+        var config = BenchmarkShapes.Get(BenchmarkShapes.Tiny);
+        double expected = T5StepFlops.TrainStep(config, batch: 2, encoderLength: 10, targetLength: 3).Total / 1e9;
+        // Printed to four significant digits.
+        Assert.Equal(expected, json.GetProperty("gflop_per_step").GetDouble(), expected * 1e-3);
+        double rate = json.GetProperty("gflop_per_s").GetDouble(), gemm = json.GetProperty("gemm_gflop_per_s").GetDouble();
+        Assert.True(rate > 0 && gemm > 0, $"{rate} {gemm}");
+        double fraction = json.GetProperty("fraction_of_gemm_peak").GetDouble();
+        Assert.Equal(rate / gemm, fraction, fraction * 2e-3);
+    }
+
+    [Fact]
+    public void Should_Print_One_Gemm_Line_Per_Dtype()
+    {
+        var result = CliRunner.Run("bench", "gemm", "--shape", BenchmarkShapes.Tiny, "--batch", "2", "--seq", "6", "--prompt", "4", "--threads", "1", "--repeats", "2");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["float32", "bfloat16"], lines.Select(l => l.GetProperty("dtype").GetString()));
+        // The encoder FFN's first matrix: (B·(prompt + seq)) × d_model × d_ff of the tiny shape.
+        Assert.All(lines, l => Assert.Equal((20L, 32L, 64L), (l.GetProperty("m").GetInt64(), l.GetProperty("k").GetInt64(), l.GetProperty("n").GetInt64())));
+        Assert.All(lines, l => Assert.True(l.GetProperty("gflop_per_s").GetDouble() > 0));
+    }
+}
