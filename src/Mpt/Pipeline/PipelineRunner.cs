@@ -37,6 +37,9 @@ namespace Mpt.Pipeline;
 ///                                        PROMPT_TUNING matrix)
 /// adapt/_multi/mpt_multi/seed-S/         MPT* over all targets; adapter-TARGET/ per target (compressed), test files of all targets
 /// </code>
+/// Every training run above is a work item (<see cref="WorkItems"/>) with its own <c>run.lock</c>, held while a process
+/// works on it; the shards of a job array (<see cref="RunShard"/>) hold only those, and log their steps into the item's
+/// own <c>metrics.jsonl</c> (<see cref="ItemMetrics"/>) until a full invocation merges them (docs/sharding.md).
 /// </remarks>
 public sealed class PipelineRunner : IDisposable
 {
