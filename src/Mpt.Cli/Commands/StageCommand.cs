@@ -51,7 +51,10 @@ public static class StageCommand
                           "JOB_COMPLETION_INDEX + --shard-count; 'off' ignores them (docs/sharding.md).",
             HelpName = "INDEX/COUNT",
         };
-        var shardCount = new Option<int?>("--shard-count") { Description = $"Number of shards when the index comes from the environment (JOB_COMPLETION_INDEX; else ${Mpt.Pipeline.Shard.CountVariable})." };
+        var shardCount = new Option<int?>("--shard-count")
+        {
+            Description = $"Number of shards for an index from the environment: with JOB_COMPLETION_INDEX (else {Shard.CountVariable} gives it); replaces SLURM_ARRAY_TASK_COUNT.",
+        };
         var gather = new Option<bool>("--gather") { Description = "Gather the finished work items of shards into results.json and the report without training; names the items that are not done." };
         var stopAfter = new Option<long?>("--stop-after-steps") { Description = "Stop as if killed after N training steps (testing resume).", Hidden = true };
 

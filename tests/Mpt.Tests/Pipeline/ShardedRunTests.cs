@@ -12,7 +12,7 @@ namespace Mpt.Tests.Pipeline;
 /// Stage sharding through the library entry on the tiny T5: the teachers and the target runs split over two shards in
 /// one run folder, then gathered, equal one unsharded run (results.json apart from wall-clock fields, and every prompt,
 /// adapter, checkpoint, settings and test file byte for byte); a gather before every item is done names the missing
-/// items in one line; a shard run again skips what it finished.
+/// items in one line; a shard that dies continues where it stopped when it runs again, and skips what it finished.
 /// </summary>
 public sealed class ShardedRunTests : IDisposable
 {
@@ -22,12 +22,12 @@ public sealed class ShardedRunTests : IDisposable
 
     private PipelineConfig Config() => ConfigJson.Parse(_ws.ConfigJson(""", "methods": ["mpt", "pt", "majority"], "seeds": [1, 2]"""));
 
-    private PipelineRunner Runner(string runDir, Shard? shard = null, bool gather = false, IPipelineProgress? progress = null) =>
-        new(Config(), runDir, new PipelineRunOptions { Shard = shard, Gather = gather, Progress = progress ?? SilentProgress.Instance });
+    private PipelineRunner Runner(string runDir, Shard? shard = null, bool gather = false, IPipelineProgress? progress = null, StopSignal? stop = null) =>
+        new(Config(), runDir, new PipelineRunOptions { Shard = shard, Gather = gather, Progress = progress ?? SilentProgress.Instance, Stop = stop ?? new StopSignal() });
 
-    private ShardOutcome RunShard(string runDir, PipelineStages stage, int index, IPipelineProgress? progress = null)
+    private ShardOutcome RunShard(string runDir, PipelineStages stage, int index, IPipelineProgress? progress = null, StopSignal? stop = null)
     {
-        using var runner = Runner(runDir, new Shard(index, 2), progress: progress);
+        using var runner = Runner(runDir, new Shard(index, 2), progress: progress, stop: stop);
         return runner.RunShard(stage);
     }
 
@@ -59,6 +59,11 @@ public sealed class ShardedRunTests : IDisposable
         Assert.DoesNotContain('\n', missing.Message);
         Assert.False(Directory.Exists(Path.Combine(sharded, "adapt", "rte", "mpt", "seed-2")));
 
+        // The second shard dies in its second item (as a kill would, after 6 of its 8 steps); the same call again, without
+        // any resume option, continues that item from its checkpoint and skips the finished one.
+        Assert.Throws<RunInterruptedException>(() => RunShard(sharded, PipelineStages.Adapt, 1, stop: new StopSignal(afterSteps: 6)));
+        Assert.True(WorkItems.IsDone(sharded, "adapt/rte/mpt/seed-2"));
+        Assert.False(WorkItems.IsDone(sharded, "adapt/rte/pt/seed-2"));
         Assert.Empty(RunShard(sharded, PipelineStages.Adapt, 1).Remaining);
         // A restarted shard skips the items it finished.
         var progress = new RecordingProgress();
