@@ -44,6 +44,18 @@ public static class StageCommand
         var set = new Option<string[]>("--set") { Description = "Override any config key: --set distill.lambda=0.5 (repeatable).", AllowMultipleArgumentsPerToken = false };
         var threads = CommonOptions.Threads();
         var numerics = NumericsOptions.Create(defaultOn: false, configKey: "reproducible");
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Job arrays: train only shard INDEX of COUNT of the stage's work items (teachers: one per source; adapt: target x method x seed), " +
+                          "round-robin over the sorted items; shards share one --run-dir. Default: from SLURM_ARRAY_TASK_ID/COUNT/MIN or " +
+                          "JOB_COMPLETION_INDEX + --shard-count; 'off' ignores them (docs/sharding.md).",
+            HelpName = "INDEX/COUNT",
+        };
+        var shardCount = new Option<int?>("--shard-count")
+        {
+            Description = $"Number of shards for an index from the environment: with JOB_COMPLETION_INDEX (else {Shard.CountVariable} gives it); replaces SLURM_ARRAY_TASK_COUNT.",
+        };
+        var gather = new Option<bool>("--gather") { Description = "Gather the finished work items of shards into results.json and the report without training; names the items that are not done." };
         var stopAfter = new Option<long?>("--stop-after-steps") { Description = "Stop as if killed after N training steps (testing resume).", Hidden = true };
 
         var flags = new List<Flag>
@@ -98,6 +110,9 @@ public static class StageCommand
         if (stages is PipelineStages.All or PipelineStages.Teachers or PipelineStages.Distill) command.Add(sources);
         if (stages is PipelineStages.All or PipelineStages.Adapt) { command.Add(targets); command.Add(baseline); command.Add(seeds); }
         if (stages == PipelineStages.Adapt) command.Add(sources);
+        command.Add(shard);
+        command.Add(shardCount);
+        command.Add(gather);
         command.Add(stopAfter);
         numerics.AddTo(command);
 
@@ -124,9 +139,37 @@ public static class StageCommand
                 if (n < 1) throw new ConfigException($"--seeds must be >= 1, got {n}.");
                 cfg = cfg with { Adapt = cfg.Adapt with { Seeds = Enumerable.Range(0, n).Select(i => cfg.Adapt.Loop.Seed + (ulong)i).ToList() } };
             }
-            return Execute(context, cfg, stages, parse.GetValue(runDir)!, parse.GetValue(resume), parse.GetValue(quiet), parse.GetValue(stopAfter), name);
+            var (chosenShard, shardNote) = ChooseShard(stages, name, parse.GetValue(shard), parse.GetValue(shardCount), parse.GetValue(gather));
+            if (shardNote is not null) context.Output.WriteLine(shardNote);
+            return Execute(context, cfg, stages, parse.GetValue(runDir)!, parse.GetValue(resume), parse.GetValue(quiet), parse.GetValue(stopAfter), name,
+                chosenShard, parse.GetValue(gather));
         });
         return command;
+    }
+
+    /// <summary>
+    /// The shard of a stage verb (<see cref="Shard.Resolve"/>: <c>--shard</c>, else a Slurm array or Kubernetes Indexed Job
+    /// in the environment). Only teachers and adapt have independent items; <c>run</c> and <c>distill</c> refuse an explicit
+    /// shard and ignore the environment (a whole pipeline or the distillation inside an array job runs whole), and so does a
+    /// gather, which collects every shard's items.
+    /// </summary>
+    private static (Shard? Shard, string? Note) ChooseShard(PipelineStages stages, string verb, string? flag, int? count, bool gather)
+    {
+        bool explicitShard = flag is not null && !string.Equals(flag, Shard.Off, StringComparison.OrdinalIgnoreCase);
+        if (gather)
+        {
+            if (explicitShard || count is not null) throw new ArgumentException("--gather collects the items of every shard: drop --shard / --shard-count.");
+            return (null, null);
+        }
+        if (stages is not (PipelineStages.Teachers or PipelineStages.Adapt))
+        {
+            if (explicitShard || count is not null)
+                throw new ArgumentException($"--shard applies to mpt teachers and mpt adapt, whose items are independent; mpt {verb} " +
+                    (stages == PipelineStages.Distill ? "is one run over every teacher" : "chains stages that each need all of the previous one") +
+                    ": run 'mpt teachers --shard', then 'mpt distill', then 'mpt adapt --shard', then gather with 'mpt run --resume --gather' (docs/sharding.md).");
+            return (null, null);
+        }
+        return Shard.Resolve(flag, count, Environment.GetEnvironmentVariable);
     }
 
     /// <summary>
@@ -152,7 +195,8 @@ public static class StageCommand
 
     /// <summary>Runs <paramref name="stages"/> of <paramref name="cfg"/> in <paramref name="runDir"/> with progress and Ctrl+C
     /// handling, prints the summary; an interrupted run prints the command that resumes it.</summary>
-    internal static int Execute(CliContext context, PipelineConfig cfg, PipelineStages stages, string runDir, bool resume, bool quiet, long? stopAfter, string verb)
+    internal static int Execute(CliContext context, PipelineConfig cfg, PipelineStages stages, string runDir, bool resume, bool quiet, long? stopAfter, string verb,
+        Shard? shard = null, bool gather = false)
     {
         cfg.Validate(stages);
         var stop = new StopSignal(stopAfter);
@@ -182,7 +226,14 @@ public static class StageCommand
             using var runner = new PipelineRunner(cfg, runDir, new PipelineRunOptions
             {
                 Resume = resume, Progress = progress, Stop = stop, TaskData = BenchmarkTaskResolver.Instance, Reporter = new MarkdownRunReporter(),
+                Shard = shard, Gather = gather,
             });
+            if (shard is not null)
+            {
+                var done = spectre is not null ? spectre.Run(() => runner.RunShard(stages)) : runner.RunShard(stages);
+                WriteShardSummary(context, done, verb, runDir);
+                return MptCli.Ok;
+            }
             PipelineOutcome outcome = spectre is not null ? spectre.Run(() => runner.Run(stages)) : runner.Run(stages);
             RunSummary.Write(context.Output, outcome.Results, cfg, runner.RunDir);
             if (outcome.Report is { } report) context.Output.WriteLine($"Report: {report}");
@@ -205,6 +256,25 @@ public static class StageCommand
         {
             Console.CancelKeyPress -= onCancel;
         }
+    }
+
+    /// <summary>What a shard did, and what is left: the items of other shards, or the command that gathers them.</summary>
+    private static void WriteShardSummary(CliContext context, ShardOutcome done, string verb, string runDir)
+    {
+        context.Output.WriteLine(done.Items.Count == 0
+            ? $"shard {done.Shard}: no work items (the stage has {done.TotalItems}, fewer than the {done.Shard.Count} shards)."
+            : $"shard {done.Shard}: {done.Items.Count} of {done.TotalItems} work items done: {string.Join(", ", done.Items)}");
+        if (done.Remaining.Count > 0)
+        {
+            context.Output.WriteLine($"{done.Remaining.Count} item(s) of other shards not done yet: {string.Join(", ", done.Remaining)}");
+            return;
+        }
+        var args = context.Args.Count > 0 ? context.Args.ToList() : [verb, "--run-dir", runDir];
+        foreach (string flag in new[] { "--shard", "--shard-count" })
+            for (int at = args.IndexOf(flag); at >= 0; at = args.IndexOf(flag)) args.RemoveRange(at, Math.Min(2, args.Count - at));
+        args.RemoveAll(a => a == "--resume" || a.StartsWith("--shard=", StringComparison.Ordinal) || a.StartsWith("--shard-count=", StringComparison.Ordinal));
+        args.Add("--gather");
+        context.Output.WriteLine($"every item of the stage is done; gather with: mpt {string.Join(' ', args.Select(Quote))}");
     }
 
     private static string Quote(string a) => a.Any(char.IsWhiteSpace) ? $"'{a}'" : a;

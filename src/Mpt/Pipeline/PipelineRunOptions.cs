@@ -6,6 +6,19 @@ public sealed record PipelineRunOptions
     /// <summary>Continue interrupted runs from their checkpoints and skip finished ones.</summary>
     public bool Resume { get; init; }
 
+    /// <summary>
+    /// This process's share of a job array (<see cref="PipelineRunner.RunShard"/>): it trains only the work items the
+    /// shard owns and always resumes. Null = every item (<see cref="PipelineRunner.Run"/>).
+    /// </summary>
+    public Shard? Shard { get; init; }
+
+    /// <summary>
+    /// Gather the results of finished work items (e.g. written by shards) without training anything: a run with an item
+    /// that is not done fails before any work with <see cref="WorkItemsMissingException"/>, which names the missing items.
+    /// Implies resuming finished items.
+    /// </summary>
+    public bool Gather { get; init; }
+
     /// <summary>Display.</summary>
     public IPipelineProgress Progress { get; init; } = SilentProgress.Instance;
 

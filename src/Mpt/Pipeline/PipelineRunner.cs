@@ -37,6 +37,9 @@ namespace Mpt.Pipeline;
 ///                                        PROMPT_TUNING matrix)
 /// adapt/_multi/mpt_multi/seed-S/         MPT* over all targets; adapter-TARGET/ per target (compressed), test files of all targets
 /// </code>
+/// Every training run above is a work item (<see cref="WorkItems"/>) with its own <c>run.lock</c>, held while a process
+/// works on it; the shards of a job array (<see cref="RunShard"/>) hold only those, and log their steps into the item's
+/// own <c>metrics.jsonl</c> (<see cref="ItemMetrics"/>) until a full invocation merges them (docs/sharding.md).
 /// </remarks>
 public sealed class PipelineRunner : IDisposable
 {
@@ -93,20 +96,22 @@ public sealed class PipelineRunner : IDisposable
     /// <exception cref="RunInterruptedException">A run stopped early (Ctrl+C or a simulated kill); resume with the same config.</exception>
     public PipelineOutcome Run(PipelineStages stages)
     {
-        using var runLock = RunLock.Acquire(RunDir); // one writer per run folder; a killed holder releases it
-        _config.Validate(stages);
-        _config = _options.TaskData.Resolve(_config, _catalog, Progress.Message); // e.g. benchmark tasks by name: data built on demand by the CLI
-        _config.ValidateTasks(_catalog, stages); // unknown task → closest name, rank classification needs labels, before any work
-        foreach (var t in _config.Sources.Concat(_config.Targets)) Backbone.EnsureSupports(_catalog.Get(t.Task!)); // e.g. free text on an encoder
-        if (Backbone is T5RunBackbone t5) _ = t5.Tokenizer; // a tokenizer that does not belong to the model is refused before any work
-        CheckTeachersFrom(stages);
-        DataPreflight.Check(_config, stages, (data, split) => RowsOf(data, split)); // every split the stages read, before any work
+        // One writer per run folder (a killed holder releases it); the item folders have their own locks, which shards
+        // working here at the same time hold, and their leftovers are theirs to clean (RunLock.Acquire).
+        using var runLock = RunLock.Acquire(RunDir);
+        var items = Prepare(stages);
+        if (_options.Gather)
+        {
+            var missing = items.Where(i => !WorkItems.IsDone(RunDir, i)).ToList();
+            if (missing.Count > 0) throw new WorkItemsMissingException(RunDir, missing, items.Count);
+        }
         string config = ConfigJson.Serialize(_config);
         AtomicFile.WriteAllText(Path.Combine(RunDir, ConfigFile), config);
         Dictionary<string, IReadOnlyDictionary<string, MethodResult>>? targets = null;
         if ((stages & PipelineStages.Teachers) != 0) RunTeachers();
         if ((stages & PipelineStages.Distill) != 0) RunDistill();
         if ((stages & PipelineStages.Adapt) != 0) targets = RunAdapt();
+        ItemMetrics.MergeInto(RunDir); // the step logs shards wrote into their items' folders
         var results = new RunResults(Targets: targets, Stages: StageSummaries(), Model: BackboneSummary(), Prompts: PromptFilesOfRun(),
             Config: JsonNode.Parse(config)!.AsObject(), Numerics: NumericsSummary.OfThisProcess(), Comparisons: Comparisons(targets));
         results.Write(Path.Combine(RunDir, ResultsFile));
@@ -117,6 +122,64 @@ public sealed class PipelineRunner : IDisposable
         catch (Exception e) when (e is not OutOfMemoryException) { reportError = $"{e.GetType().Name}: {e.Message}"; }
         return new PipelineOutcome(results, report, reportError);
     }
+
+    /// <summary>
+    /// Runs this process's share of one stage (<see cref="PipelineRunOptions.Shard"/>): the teachers or the target runs
+    /// the shard owns (<see cref="WorkItems"/>, round-robin over the sorted items), each under its own item lock and
+    /// skipped when already done, so shards of a job array share one run folder on shared storage. A shard writes no
+    /// results.json, report or run-level config.json (other shards may be writing): a full invocation on the folder gathers
+    /// (<see cref="PipelineRunOptions.Gather"/>, or a resume without a shard, which also trains what is missing).
+    /// </summary>
+    /// <exception cref="ArgumentException">No shard in the options, or a stage other than teachers or adapt.</exception>
+    /// <exception cref="ConfigException">Invalid config (the field is named).</exception>
+    /// <exception cref="RunInterruptedException">A run stopped early; restart the shard with --resume.</exception>
+    public ShardOutcome RunShard(PipelineStages stage)
+    {
+        var shard = _options.Shard ?? throw new ArgumentException("RunShard needs PipelineRunOptions.Shard.", nameof(stage));
+        if (stage is not (PipelineStages.Teachers or PipelineStages.Adapt))
+            throw new ArgumentException("sharding applies to the teachers and adapt stages, whose items are independent: " +
+                                        "distillation is one run over every teacher (docs/sharding.md).", nameof(stage));
+        var items = Prepare(stage);
+        _ownedItems = shard.Select(items).ToHashSet(StringComparer.Ordinal);
+        if (_ownedItems.Count > 0)
+        {
+            if (stage == PipelineStages.Teachers) RunTeachers();
+            else RunAdapt();
+        }
+        var owned = items.Where(_ownedItems.Contains).ToList();
+        return new ShardOutcome(shard, owned, items.Count, items.Where(i => !WorkItems.IsDone(RunDir, i)).ToList());
+    }
+
+    /// <summary>The checks before any work, shared by a full run and a shard; returns the stages' work items.</summary>
+    private IReadOnlyList<string> Prepare(PipelineStages stages)
+    {
+        _config.Validate(stages);
+        _config = _options.TaskData.Resolve(_config, _catalog, Progress.Message); // e.g. benchmark tasks by name: data built on demand by the CLI
+        _config.ValidateTasks(_catalog, stages); // unknown task → closest name, rank classification needs labels, before any work
+        foreach (var t in _config.Sources.Concat(_config.Targets)) Backbone.EnsureSupports(_catalog.Get(t.Task!)); // e.g. free text on an encoder
+        if (Backbone is T5RunBackbone t5) _ = t5.Tokenizer; // a tokenizer that does not belong to the model is refused before any work
+        CheckTeachersFrom(stages);
+        DataPreflight.Check(_config, stages, (data, split) => RowsOf(data, split)); // every split the stages read, before any work
+        return WorkItems.Of(_config, stages);
+    }
+
+    /// <summary>
+    /// Whether finished items are reused and interrupted ones continued: with --resume, in a gather, and always in a shard
+    /// (a restarted or requeued array element runs the same command line again; reuse still requires the same settings).
+    /// </summary>
+    private bool Resuming => _options.Resume || _options.Gather || _ownedItems is not null;
+
+    /// <summary>Items this process trains when it is a shard (null: every item).</summary>
+    private HashSet<string>? _ownedItems;
+
+    /// <summary>Whether this process works on the item in <paramref name="folder"/> (a shard: only the items it owns).</summary>
+    private bool Owns(string folder) => _ownedItems is null || _ownedItems.Contains(WorkItems.NameOf(RunDir, folder));
+
+    /// <summary>
+    /// Locks the item in <paramref name="folder"/> for this process (<see cref="RunLock"/>): concurrent shards, or a shard
+    /// and a full run, never train, evaluate or write one item at the same time; the second is refused with the holder's PID.
+    /// </summary>
+    private static RunLock LockItem(string folder) => RunLock.Acquire(folder);
 
     /// <summary>
     /// Paired differences between the methods of every target with their bootstrap intervals (<see cref="RunComparisons"/>),
@@ -138,9 +201,11 @@ public sealed class PipelineRunner : IDisposable
         var t = _config.Teachers;
         foreach (var source in _config.Sources)
         {
+            string folder = WorkItems.TeacherFolder(RunDir, source.Task!);
+            if (!Owns(folder)) continue;
+            using var itemLock = LockItem(folder);
             ulong seed = RunSeed(StageNames.Teacher, source.Task!, t.Loop.Seed);
             var options = new TeacherOptions { PromptLength = t.PromptLength, LearningRate = t.LearningRate, VocabularyPool = t.VocabularyPool, Loop = t.Loop.ToOptions(TeachersConfig.DefaultEpochs, seed) };
-            string folder = Path.Combine(RunDir, TeachersDir, source.Task!);
             var prompt = TrainOrSkip(folder, $"teacher {source.Task}", StageNames.Teacher, source.Task!, RunFolderRecords.TeacherMethod,
                 RunSettings(_config.DeriveSeeds ? new { source, teachers = t, seed } : new { source, teachers = t }), options.Loop, t.Loop.LogEverySteps, hooks =>
             {
@@ -159,7 +224,8 @@ public sealed class PipelineRunner : IDisposable
         var d = _config.Distill;
         ulong seed = RunSeed(StageNames.Distill, RunFolderRecords.AllTasks, d.Loop.Seed);
         var options = d.ToOptions() with { Loop = d.Loop.ToOptions(DistillConfig.DefaultEpochs, seed) };
-        string folder = Path.Combine(RunDir, DistillDir);
+        string folder = WorkItems.DistillFolder(RunDir);
+        using var itemLock = LockItem(folder);
         var prompt = TrainOrSkip(folder, "distillation", StageNames.Distill, RunFolderRecords.AllTasks, RunFolderRecords.DistillMethod,
             RunSettings(_config.DeriveSeeds ? new { sources = _config.Sources, distill = d, teachers = _config.Teachers, seed }
                 : new { sources = _config.Sources, distill = d, teachers = _config.Teachers }), options.Loop, d.Loop.LogEverySteps, hooks =>
@@ -195,16 +261,18 @@ public sealed class PipelineRunner : IDisposable
         {
             if (!method.Trained)
             {
+                if (_ownedItems is not null) continue; // no item: recomputed by the gather
                 foreach (var target in _config.Targets) perTarget[target.Task!][method.ResultsKey] = RunBaseline(target, method);
                 continue;
             }
             if (method.MultiTarget)
             {
-                foreach (var (target, result) in RunMultiTarget(method, source!)) perTarget[target][method.ResultsKey] = result;
+                foreach (var (target, result) in RunMultiTarget(method, source!))
+                    if (result is not null) perTarget[target][method.ResultsKey] = result;
                 continue;
             }
             foreach (var target in _config.Targets)
-                perTarget[target.Task!][method.ResultsKey] = RunSingleTarget(target, method, source);
+                if (RunSingleTarget(target, method, source) is { } result) perTarget[target.Task!][method.ResultsKey] = result;
         }
         return perTarget.ToDictionary(kv => kv.Key, kv => (IReadOnlyDictionary<string, MethodResult>)kv.Value, StringComparer.Ordinal);
     }
@@ -236,20 +304,24 @@ public sealed class PipelineRunner : IDisposable
     /// <summary>Results key of MPT* (all targets share P*).</summary>
     public static string MultiTargetKey => AdaptMethods.MptMultiTarget.ResultsKey;
 
-    private MethodResult RunSingleTarget(TaskDataConfig target, AdaptMethod method, PromptEncoder? source)
+    /// <summary>The target runs of one method on one target, one per seed; null when this shard owns none of them (no summary).</summary>
+    private MethodResult? RunSingleTarget(TaskDataConfig target, AdaptMethod method, PromptEncoder? source)
     {
         var a = _config.Adapt;
+        var seeds = a.Seeds.Where(seed => Owns(TargetFolder(target.Task!, method, seed))).ToList();
+        if (seeds.Count == 0) return null;
         using var set = Backbone.ForTasks([_catalog.Get(target.Task!)]);
         var scores = new List<TaskEvaluationSummary>();
         ParameterReport? parameters = null;
         double seconds = 0;
         int trainCount = 0;
-        foreach (ulong seed in a.Seeds)
+        foreach (ulong seed in seeds)
         {
             var loop = AdaptLoop(seed);
             var options = new TargetAdaptationOptions { Rates = method.Rates(a.SharedLearningRate, a.TaskLearningRate), Loop = loop };
             string key = method.ResultsKey;
-            string folder = Path.Combine(RunDir, AdaptDir, target.Task!, key.Replace('*', '+'), $"seed-{seed}");
+            string folder = TargetFolder(target.Task!, method, seed);
+            using var itemLock = LockItem(folder);
             string label = $"{key} {target.Task} seed {seed}";
             var clock = Stopwatch.StartNew();
             var prompt = TrainOrSkip(folder, label, StageNames.Adapt, target.Task!, key,
@@ -281,22 +353,30 @@ public sealed class PipelineRunner : IDisposable
             WallClock.Add(folder, EvaluationSeconds(clock));
             seconds += WallClock.Read(folder);
         }
-        return Summarise(scores, a, trainCount, parameters, seconds);
+        return _ownedItems is null ? Summarise(scores, a, trainCount, parameters, seconds) : null; // a shard's seeds are a part: no summary
     }
 
-    private IEnumerable<(string Target, MethodResult Result)> RunMultiTarget(AdaptMethod method, PromptEncoder source)
+    /// <summary>The folder of a target run (<see cref="RunComparisons.TargetRunFolder"/>).</summary>
+    private string TargetFolder(string target, AdaptMethod method, ulong seed) =>
+        RunComparisons.TargetRunFolder(RunDir, target, method.ResultsKey, RunFolderRecords.SeedOf(seed));
+
+    /// <summary>MPT*: one run per seed over all targets; null results when this process is a shard (no summary).</summary>
+    private IEnumerable<(string Target, MethodResult? Result)> RunMultiTarget(AdaptMethod method, PromptEncoder source)
     {
         var a = _config.Adapt;
+        var seeds = a.Seeds.Where(seed => Owns(TargetFolder("", method, seed))).ToList();
+        if (seeds.Count == 0) yield break;
         var scoresByTarget = _config.Targets.ToDictionary(t => t.Task!, _ => new List<TaskEvaluationSummary>(), StringComparer.Ordinal);
         using var set = Backbone.ForTasks(_config.Targets.Select(t => _catalog.Get(t.Task!)).ToList());
         ParameterReport? parameters = null;
         double seconds = 0;
         int trainCount = 0;
-        foreach (ulong seed in a.Seeds)
+        foreach (ulong seed in seeds)
         {
             var loop = AdaptLoop(seed);
             var options = new TargetAdaptationOptions { Rates = method.Rates(a.SharedLearningRate, a.TaskLearningRate), Loop = loop };
-            string folder = Path.Combine(RunDir, AdaptDir, "_multi", "mpt_multi", $"seed-{seed}");
+            string folder = TargetFolder("", method, seed);
+            using var itemLock = LockItem(folder);
             var clock = Stopwatch.StartNew();
             var prompt = TrainOrSkip(folder, $"mpt* seed {seed}", StageNames.Adapt, RunFolderRecords.AllTasks, method.ResultsKey,
                 RunSettings(new { targets = _config.Targets, adapt = a with { Seeds = [], Methods = [] }, evaluate = _config.Evaluate, seed }), loop, a.Loop.LogEverySteps, hooks =>
@@ -327,7 +407,7 @@ public sealed class PipelineRunner : IDisposable
             seconds += WallClock.Read(folder);
         }
         foreach (var target in _config.Targets)
-            yield return (target.Task!, Summarise(scoresByTarget[target.Task!], a, trainCount, parameters, seconds));
+            yield return (target.Task!, _ownedItems is null ? Summarise(scoresByTarget[target.Task!], a, trainCount, parameters, seconds) : null);
     }
 
     // ---- checkpoint selection of target runs (adapt.selection, docs/decisions.md "Checkpoint selection") ----
@@ -390,7 +470,7 @@ public sealed class PipelineRunner : IDisposable
         string settingsFile = Path.Combine(folder, SettingsFile);
         if (IsFinished(folder))
         {
-            if (!_options.Resume)
+            if (!Resuming)
                 throw new InvalidOperationException($"{folder} already holds a finished {label} run: pass --resume to skip finished runs, or choose a new --run-dir.");
             // A finished run is reused only under the settings it was trained (and, for targets, evaluated) with.
             if (File.Exists(settingsFile) && File.ReadAllText(settingsFile) != settings)
@@ -401,6 +481,8 @@ public sealed class PipelineRunner : IDisposable
             return loaded;
         }
         if (_options.Stop.ShouldNotStart) throw new RunInterruptedException(label, 0, folder);
+        if (_options.Gather) throw new WorkItemsMissingException(RunDir, [WorkItems.NameOf(RunDir, folder)], 1); // checked before any work; a race with a shard's restart
+        string metrics = _ownedItems is null ? _metricsPath : ItemMetrics.PathIn(folder); // shards never append to one file
         var runFolder = new RunFolder(folder);
         var clock = Stopwatch.StartNew();
         double before = WallClock.Read(folder);
@@ -414,7 +496,7 @@ public sealed class PipelineRunner : IDisposable
             return new TrainingHooks
             {
                 Folder = runFolder,
-                Resume = _options.Resume,
+                Resume = Resuming,
                 EvaluateModel = evaluate,
                 StopAfterStep = _options.Stop.KillAfterSteps(),
                 StopRequested = () => _options.Stop.IsRequested,
@@ -426,7 +508,7 @@ public sealed class PipelineRunner : IDisposable
                     // The end of the warm-up is logged too, so metrics.jsonl shows the peak rate of every run.
                     bool log = entry.Step % logEvery == 0 || entry.DevScore is not null || entry.Step == entry.TotalSteps
                                || entry.Step == warmup.PeakStep;
-                    if (log) Reports.MetricsLog.Append(_metricsPath, RunFolderRecords.Step(entry, stage, task, method, loop.Seed, tps, before + clock.Elapsed.TotalSeconds));
+                    if (log) Reports.MetricsLog.Append(metrics, RunFolderRecords.Step(entry, stage, task, method, loop.Seed, tps, before + clock.Elapsed.TotalSeconds));
                     Progress.StepCompleted(label, entry, tps, log);
                 },
             };
@@ -485,7 +567,7 @@ public sealed class PipelineRunner : IDisposable
 
     // The settings file is written last (after the adapter), so a run killed after its prompt but before its adapter is
     // not taken as finished: it resumes from its final checkpoint and writes the adapter.
-    private static bool IsFinished(string folder) =>
+    internal static bool IsFinished(string folder) =>
         File.Exists(Path.Combine(folder, RunFolder.ResultFile)) && File.Exists(Path.Combine(folder, RunFolder.PromptFile))
         && File.Exists(Path.Combine(folder, SettingsFile));
 

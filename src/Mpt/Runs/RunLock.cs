@@ -38,7 +38,8 @@ public sealed class RunLock : IDisposable
     /// <summary>
     /// Locks <paramref name="folder"/> (created if needed) for this process, records its PID in <c>run.lock</c> and
     /// removes the temporary files a killed writer left (<see cref="AtomicFile.RemoveLeftovers"/>), which is safe only
-    /// once no other process can be writing there.
+    /// once no other process can be writing there — so not inside subfolders that have a lock of their own (the
+    /// pipeline's work items, which shards lock one by one: docs/sharding.md).
     /// </summary>
     /// <exception cref="RunFolderInUseException">Another run holds the folder (the folder and its PID are named).</exception>
     public static RunLock Acquire(string folder)
@@ -66,7 +67,9 @@ public sealed class RunLock : IDisposable
             stream.SetLength(0);
             stream.Write(System.Text.Encoding.ASCII.GetBytes($"{Environment.ProcessId}\n"));
             stream.Flush(flushToDisk: true);
-            AtomicFile.RemoveLeftovers(full);
+            // A subfolder with its own run.lock (a work item of the pipeline) is cleaned by whoever locks it: a shard of a
+            // job array may hold it and be writing there now, without holding this folder.
+            AtomicFile.RemoveLeftovers(full, dir => File.Exists(Path.Combine(dir, FileName)));
             return new RunLock(full, stream);
         }
         catch

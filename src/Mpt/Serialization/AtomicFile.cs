@@ -91,16 +91,20 @@ public static class AtomicFile
     }
 
     /// <summary>
-    /// Deletes the temporary files and folders (<c>*.tmp</c>) a killed writer left under <paramref name="root"/>. Only for a
-    /// folder this process owns (a locked run folder): a writer of another process would lose its temporary file.
+    /// Deletes the temporary files and folders (<c>*.tmp</c>) a killed writer left under <paramref name="root"/>, except
+    /// inside subfolders <paramref name="ownedElsewhere"/> says another owner cleans (e.g. a work item with its own lock,
+    /// where a shard may be writing now). Only for a folder this process owns (a locked run folder): a writer of another
+    /// process would lose its temporary file.
     /// </summary>
-    public static void RemoveLeftovers(string root)
+    public static void RemoveLeftovers(string root, Func<string, bool>? ownedElsewhere = null)
     {
         if (!Directory.Exists(root)) return;
-        foreach (string dir in Directory.GetDirectories(root, "*" + TempSuffix, SearchOption.AllDirectories))
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        foreach (string file in Directory.GetFiles(root, "*" + TempSuffix, SearchOption.AllDirectories))
-            TryDelete(file);
+        foreach (string file in Directory.GetFiles(root, "*" + TempSuffix)) TryDelete(file);
+        foreach (string dir in Directory.GetDirectories(root))
+        {
+            if (dir.EndsWith(TempSuffix, StringComparison.Ordinal)) { if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true); }
+            else if (ownedElsewhere?.Invoke(dir) != true) RemoveLeftovers(dir, ownedElsewhere);
+        }
     }
 
     /// <summary>

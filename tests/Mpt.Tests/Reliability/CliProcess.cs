@@ -11,9 +11,24 @@ public sealed class CliProcess : IDisposable
 
     private CliProcess(Process process) => _process = process;
 
-    public static CliProcess Start(params string[] args)
+    /// <summary>The job-array variables a stage verb takes its shard from (<see cref="Mpt.Pipeline.Shard.Resolve"/>).</summary>
+    private static readonly string[] ShardVariables =
+    [
+        Mpt.Pipeline.Shard.SlurmIdVariable, Mpt.Pipeline.Shard.SlurmCountVariable, Mpt.Pipeline.Shard.SlurmMinVariable,
+        Mpt.Pipeline.Shard.KubernetesIndexVariable, Mpt.Pipeline.Shard.CountVariable,
+    ];
+
+    public static CliProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>
+    /// Starts the CLI with <paramref name="environment"/> added to this process's; the job-array variables are only those
+    /// given, so the tests behave alike when the suite itself runs inside a Slurm array or an Indexed Job.
+    /// </summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (string name in ShardVariables) start.Environment.Remove(name);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Mpt.Cli.dll"));
         foreach (string a in args) start.ArgumentList.Add(a);
         var process = new Process { StartInfo = start };

@@ -71,4 +71,22 @@ public sealed class RunLockTests : IDisposable
             Assert.True(File.Exists(Path.Combine(runDir, "results.json")));
         }
     }
+
+    [Fact]
+    public void Temporary_Files_Inside_A_Work_Item_With_Its_Own_Lock_Are_Left_To_The_Items_Holder()
+    {
+        // A shard of a job array holds the item (not the run folder) and may be writing these files right now.
+        string runDir = _ws.PathOf("run");
+        string item = Path.Combine(runDir, "adapt", "rte", "mpt", "seed-1");
+        using (RunLock.Acquire(item)) { }
+        Directory.CreateDirectory(Path.Combine(item, "adapter-compressed.tmp"));
+        File.WriteAllText(Path.Combine(item, "test_results.json.tmp"), "{\"half");
+        Directory.CreateDirectory(Path.Combine(runDir, "teachers", "cola", "checkpoint.tmp")); // an item of an older run: no lock of its own
+        File.WriteAllText(Path.Combine(runDir, "results.json.tmp"), "{\"half");
+        using (RunLock.Acquire(runDir))
+            Assert.Equal([Path.Combine(item, "adapter-compressed.tmp"), Path.Combine(item, "test_results.json.tmp")],
+                Directory.EnumerateFileSystemEntries(runDir, "*.tmp", SearchOption.AllDirectories).Order(StringComparer.Ordinal));
+        using (RunLock.Acquire(item))
+            Assert.Empty(Directory.EnumerateFileSystemEntries(runDir, "*.tmp", SearchOption.AllDirectories));
+    }
 }
