@@ -23,9 +23,14 @@ namespace Mpt.Serving;
 /// <para><b>Backbones.</b> Encoders only (<c>minilm</c>, BERT folders): the scores are those of <c>mpt predict</c>
 /// (<see cref="EncoderRunBackbone.TaskSet.LabelScores"/>): the same examples, prompt rows, forward and verbaliser. T5
 /// (rank classification, generation) is not served yet; the constructor refuses it.</para>
+/// <para><b>Modes.</b> <see cref="BatchingMode.Mixed"/> (the default) puts rows of any tasks into one batch;
+/// <see cref="BatchingMode.SingleTask"/> only rows of the oldest waiting row's task, holding the others (still queued,
+/// oldest first) for later batches; <see cref="BatchingOptions.MaxBatch"/> = 1 is no batching. The last two exist to be
+/// compared against (<c>mpt bench serve</c>).</para>
 /// <para><b>Prompt lengths.</b> Rows whose prompts differ in length run in separate forwards (one per length present in
 /// the drained batch) rather than padding prompts: a padded prompt row would change the positions of the text
-/// (BERT adds absolute positions over [P; x]) and hence the scores.</para>
+/// (BERT adds absolute positions over [P; x]) and hence the scores. Rows of one prompt length are split further by
+/// input length where that cuts padding (<see cref="PaddingPlan"/>).</para>
 /// <para><b>Inputs</b> are encoded as they are, as <c>mpt predict</c> encodes the lines of a .txt file (no task prefix,
 /// no formatting), cut to <see cref="BatchingOptions.MaxSourceLength"/> tokens.</para>
 /// <para><b>Cancellation.</b> A request whose token is cancelled completes as cancelled at once; its rows still in the
@@ -46,7 +51,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
     private int _queuedRows;
     private volatile bool _ready;
     private volatile bool _stopping;
-    private long _batches, _rows, _mixed, _dropped;
+    private long _batches, _drained, _rows, _mixed, _dropped;
     private int _largest;
     private bool _disposed;
 
@@ -111,7 +116,8 @@ public sealed class BatchingPredictor : IAsyncDisposable
 
     /// <summary>Counters since the start.</summary>
     public BatchingStatistics Statistics => new(Interlocked.Read(ref _batches), Interlocked.Read(ref _rows), Volatile.Read(ref _largest),
-        Interlocked.Read(ref _mixed), Interlocked.Read(ref _dropped), Volatile.Read(ref _queuedRows));
+        Interlocked.Read(ref _mixed), Interlocked.Read(ref _dropped), Volatile.Read(ref _queuedRows))
+    { DrainedBatches = Interlocked.Read(ref _drained) };
 
     /// <summary>
     /// Runs one row of every prompt length through the model (first calls of libtorch's kernels allocate and tune), then
@@ -124,7 +130,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
         if (_ready) return;
         foreach (int length in _groups.Keys)
         {
-            var row = new QueuedRow(new PendingRequest(_slots.First(s => s.Value.Length == length).Key, [WarmUpText]), 0);
+            var row = new QueuedRow(new PendingRequest(_slots.First(s => s.Value.Length == length).Key, [WarmUpText]), 0, Stopwatch.GetTimestamp());
             Run([row]);
             await row.Request.Completion.ConfigureAwait(false);
         }
@@ -159,8 +165,9 @@ public sealed class BatchingPredictor : IAsyncDisposable
         }
         var request = new PendingRequest(served, inputs);
         request.CancelWith(cancellationToken);
+        long now = Stopwatch.GetTimestamp();
         for (int i = 0; i < inputs.Count; i++)
-            if (!_queue.Writer.TryWrite(new QueuedRow(request, i)))
+            if (!_queue.Writer.TryWrite(new QueuedRow(request, i, now)))
             {
                 // Only when the queue was closed in between (shutting down): the rows already written are dropped.
                 Interlocked.Add(ref _queuedRows, -(inputs.Count - i));
@@ -191,23 +198,33 @@ public sealed class BatchingPredictor : IAsyncDisposable
     private async Task RunAsync()
     {
         var reader = _queue.Reader;
+        // Rows taken off the channel that the current batch could not take (single-task mode: other tasks' rows), oldest
+        // first; they are still counted as queued and go into the next batches before newer rows.
+        var held = new List<QueuedRow>();
         var batch = new List<QueuedRow>(_options.MaxBatch);
-        var clock = new Stopwatch();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (held.Count > 0 || await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
+            for (int i = 0; i < held.Count && batch.Count < _options.MaxBatch;)
+            {
+                var row = held[i];
+                if (row.Request.IsFinished) { held.RemoveAt(i); Drop(); }
+                else if (Accepts(batch, row)) { held.RemoveAt(i); Take(batch, row); }
+                else i++;
+            }
             while (batch.Count < _options.MaxBatch)
             {
                 if (reader.TryRead(out var row))
                 {
-                    Interlocked.Decrement(ref _queuedRows);
-                    if (row.Request.IsFinished) { Interlocked.Increment(ref _dropped); continue; }
-                    if (batch.Count == 0) clock.Restart();
-                    batch.Add(row);
+                    if (row.Request.IsFinished) Drop();
+                    else if (Accepts(batch, row)) Take(batch, row);
+                    else held.Add(row);
                     continue;
                 }
                 if (batch.Count == 0) break;
-                var remaining = _options.MaxWait - clock.Elapsed;
+                // The batch closes max-wait after its oldest row was queued: a row that already waited behind a busy
+                // worker is not made to wait again.
+                var remaining = _options.MaxWait - Stopwatch.GetElapsedTime(batch.Min(r => r.QueuedAt));
                 if (remaining <= TimeSpan.Zero) break;
                 using var wait = new CancellationTokenSource(remaining);
                 try
@@ -223,28 +240,56 @@ public sealed class BatchingPredictor : IAsyncDisposable
         }
     }
 
+    /// <summary>Whether <paramref name="row"/> may join <paramref name="batch"/>: always when mixing tasks, else when it is of the batch's task.</summary>
+    private bool Accepts(List<QueuedRow> batch, QueuedRow row) =>
+        _options.Mode == BatchingMode.Mixed || batch.Count == 0 || ReferenceEquals(batch[0].Request.Task, row.Request.Task);
+
+    private void Take(List<QueuedRow> batch, QueuedRow row)
+    {
+        Interlocked.Decrement(ref _queuedRows);
+        batch.Add(row);
+    }
+
+    private void Drop()
+    {
+        Interlocked.Decrement(ref _queuedRows);
+        Interlocked.Increment(ref _dropped);
+    }
+
     /// <summary>
-    /// One drained batch: a forward per prompt length, each row's scores narrowed to its task's labels. The counters are
-    /// updated before any request is completed, so a caller that got its answer sees the batch in <see cref="Statistics"/>.
+    /// One drained batch: a forward per prompt length, split further by input length where that cuts padding
+    /// (<see cref="PaddingPlan"/>), each row's scores narrowed to its task's labels. The counters are updated before any
+    /// request is completed, so a caller that got its answer sees the batch in <see cref="Statistics"/>.
     /// </summary>
     private void Run(List<QueuedRow> batch)
     {
         var clock = Stopwatch.StartNew();
         var answers = new List<(QueuedRow Row, ServedPrediction? Prediction, Exception? Error)>(batch.Count);
+        int forwards = 0;
         foreach (var byLength in batch.GroupBy(r => _slots[r.Request.Task].Length))
         {
             var rows = byLength.ToList();
             try
             {
-                answers.AddRange(Forward(_groups[byLength.Key], rows).Select((p, b) => (rows[b], (ServedPrediction?)p, (Exception?)null)));
-                Interlocked.Increment(ref _batches);
+                var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder.Tokenizer, r.Request.Inputs[r.Index], null, 0,
+                    _slots[r.Request.Task].TaskId, _options.MaxSourceLength)).ToList();
+                foreach (int[] run in PaddingPlan.Split(examples.Select(e => e.InputIds.Count).ToList(), byLength.Key))
+                {
+                    var runRows = run.Select(i => rows[i]).ToList();
+                    answers.AddRange(Forward(_groups[byLength.Key], runRows, run.Select(i => examples[i]).ToList())
+                        .Select((p, b) => (runRows[b], (ServedPrediction?)p, (Exception?)null)));
+                    Interlocked.Increment(ref _batches);
+                    forwards++;
+                }
             }
             catch (Exception e)
             {
-                answers.AddRange(rows.Select(r => (r, (ServedPrediction?)null, (Exception?)e)));
+                var done = answers.Select(a => a.Row).ToHashSet();
+                answers.AddRange(rows.Where(r => !done.Contains(r)).Select(r => (r, (ServedPrediction?)null, (Exception?)e)));
             }
         }
         Interlocked.Add(ref _rows, batch.Count);
+        Interlocked.Increment(ref _drained);
         if (batch.Count > _largest) Volatile.Write(ref _largest, batch.Count);
         int tasks = batch.Select(r => r.Request.Task).Distinct().Count();
         if (tasks > 1) Interlocked.Increment(ref _mixed);
@@ -252,16 +297,14 @@ public sealed class BatchingPredictor : IAsyncDisposable
             if (error is null) row.Request.SetResult(row.Index, prediction!);
             else row.Request.Fail(error);
         _logger.LogDebug("batch of {Rows} rows, {Tasks} tasks, {Forwards} forwards in {Milliseconds:F1} ms; {Queued} rows queued",
-            batch.Count, tasks, batch.Select(r => _slots[r.Request.Task].Length).Distinct().Count(), clock.Elapsed.TotalMilliseconds, Volatile.Read(ref _queuedRows));
+            batch.Count, tasks, forwards, clock.Elapsed.TotalMilliseconds, Volatile.Read(ref _queuedRows));
     }
 
     /// <summary>One no-grad forward of rows sharing a prompt length, row b with its own task's prompt rows and labels.</summary>
-    private List<ServedPrediction> Forward(LengthGroup group, List<QueuedRow> rows)
+    private List<ServedPrediction> Forward(LengthGroup group, List<QueuedRow> rows, List<TrainingExample> examples)
     {
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
-        var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder.Tokenizer, r.Request.Inputs[r.Index], null, 0,
-            _slots[r.Request.Task].TaskId, _options.MaxSourceLength)).ToList();
         PromptBatch input = group.Collator.Collate(examples);
         var positions = torch.tensor(rows.Select(r => (long)_slots[r.Request.Task].TablePosition).ToArray(), device: group.Table.device);
         var prompts = group.Table.index_select(0, positions);                       // (B, l, d): row b's own task prompt
@@ -280,7 +323,8 @@ public sealed class BatchingPredictor : IAsyncDisposable
         return predictions;
     }
 
-    private readonly record struct QueuedRow(PendingRequest Request, int Index);
+    /// <summary>Row <paramref name="Index"/> of a request, and when it was queued (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+    private readonly record struct QueuedRow(PendingRequest Request, int Index, long QueuedAt);
 
     /// <summary>Where a task's prompt is: its verbaliser task id, prompt length and row in that length's table; its labels.</summary>
     private sealed record Slot(int TaskId, int Length, int TablePosition, IReadOnlyList<string> Labels);

@@ -113,11 +113,48 @@ public sealed class PromptRegistry : IDisposable
         }
         _backbone.EnsureSupports(definition);
         var prompt = PromptLoading.Load(Directory.Exists(path) ? AdapterFolderOf(path) : path, _backbone.Fingerprint, allowMismatch: false);
+        return Register(name, definition, full, prompt, path);
+    }
+
+    /// <summary>
+    /// Registers a prompt already in memory (e.g. one task of a multitask prompt, or one built by the caller) under
+    /// <paramref name="name"/>; the registry owns it from now on (it is disposed also when refused).
+    /// </summary>
+    /// <param name="name">The task name requests use.</param>
+    /// <param name="definition">The task: its labels and label descriptions.</param>
+    /// <param name="prompt">A single-task prompt of the backbone's width.</param>
+    /// <exception cref="ArgumentException">The name is taken or unusable, the prompt is multitask or of another width.</exception>
+    /// <exception cref="Pipeline.ConfigException">The backbone cannot run the task (an encoder needs labels).</exception>
+    public ServedTask Add(string name, TaskDefinition definition, PromptEncoder prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        try
+        {
+            ArgumentException.ThrowIfNullOrEmpty(name);
+            ArgumentNullException.ThrowIfNull(definition);
+            ThrowIfFrozen();
+            CheckName(name, name, $"(in memory) {name}");
+            _backbone.EnsureSupports(definition);
+            int width = _backbone.Fingerprint.Architecture.DModel;
+            if (prompt.TokenDim != width)
+                throw new ArgumentException($"prompt '{name}' has width {prompt.TokenDim}, the model's hidden size is {width}: it was made for another model.", nameof(prompt));
+        }
+        catch
+        {
+            prompt.Dispose();
+            throw;
+        }
+        return Register(name, definition, $"(in memory) {name}", prompt, name);
+    }
+
+    /// <summary>Adds a loaded prompt (disposed when refused).</summary>
+    private ServedTask Register(string name, TaskDefinition definition, string source, PromptEncoder prompt, string shownAs)
+    {
         try
         {
             if (prompt.NumTasks != 1)
-                throw new ArgumentException($"{path} holds a multitask prompt of {prompt.NumTasks} tasks; serve one task's prompt: `mpt export --prompt {path} --task-id K --out DIR` writes it as an adapter.");
-            var task = new ServedTask(name, definition, full, prompt);
+                throw new ArgumentException($"{shownAs} holds a multitask prompt of {prompt.NumTasks} tasks; serve one task's prompt: `mpt export --prompt {shownAs} --task-id K --out DIR` writes it as an adapter.");
+            var task = new ServedTask(name, definition, source, prompt);
             _tasks.Add(task);
             _byName[name] = task;
             return task;
@@ -146,13 +183,13 @@ public sealed class PromptRegistry : IDisposable
         if (_frozen) throw new InvalidOperationException("the registry is being served; register every prompt before creating the predictor.");
     }
 
-    private void CheckName(string name, string path)
+    private void CheckName(string name, string path, string? source = null)
     {
         // The name is a path segment of the API (/v1/tasks/{task}/predict); slashes of run names are URL-encoded by clients.
         if (name.Length == 0 || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '?' or '#' or '%'))
             throw new ArgumentException($"'{path}': task name '{name}' must be non-empty, without spaces or the characters ? # %.");
         if (_byName.TryGetValue(name, out var other))
-            throw new ArgumentException($"task name '{name}' is given twice ({other.Source} and {Path.GetFullPath(path)}); name one of them with NAME=PATH.");
+            throw new ArgumentException($"task name '{name}' is given twice ({other.Source} and {source ?? Path.GetFullPath(path)}); name one of them with NAME=PATH.");
     }
 
     /// <summary>Where a folder's adapter files are: the folder, or its <c>adapter</c> subfolder for a pipeline run folder.</summary>

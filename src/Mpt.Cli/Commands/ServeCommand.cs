@@ -10,7 +10,7 @@ using Mpt.Tasks;
 namespace Mpt.Cli.Commands;
 
 /// <summary>
-/// <c>mpt serve --model minilm|DIR --prompts PATH... [--host 127.0.0.1] [--port N]</c>: one frozen encoder answering every
+/// <c>mpt serve --model minilm|DIR --prompts PATH... [--host 127.0.0.1] [--port N] [--batching mixed|single-task]</c>: one frozen encoder answering every
 /// registered task over HTTP, rows of different tasks batched into one forward (docs/serving.md). Runs until Ctrl+C or
 /// SIGTERM, which stop taking connections, finish the requests in flight and exit 0.
 /// </summary>
@@ -30,6 +30,7 @@ public static class ServeCommand
         var host = new Option<string>("--host") { Description = "The IP address to bind (loopback by default; 0.0.0.0 exposes the server to the network).", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "The port (0 = any free port, printed at start).", DefaultValueFactory = _ => 8080 };
         var maxBatch = new Option<int>("--max-batch") { Description = "Most rows of any tasks in one forward (1 = no batching).", DefaultValueFactory = _ => 32 };
+        var batchingMode = BatchingModeOption();
         var maxWait = new Option<int>("--max-wait-ms") { Description = "How long a batch waits for more rows after its first, in ms.", DefaultValueFactory = _ => 5 };
         var queue = new Option<int>("--queue-capacity") { Description = "Most rows waiting; beyond, requests get 429.", DefaultValueFactory = _ => 1024 };
         var maxInputs = new Option<int>("--max-inputs") { Description = "Most inputs per request.", DefaultValueFactory = _ => 64 };
@@ -38,7 +39,7 @@ public static class ServeCommand
         var threads = CommonOptions.Threads();
         var command = new Command("serve", "Serve prompts over HTTP: one frozen encoder, many tasks, mixed-task batches (docs/serving.md).")
         {
-            model, prompts, taskFile, host, port, maxBatch, maxWait, queue, maxInputs, maxChars, maxSource, threads,
+            model, prompts, taskFile, host, port, maxBatch, batchingMode, maxWait, queue, maxInputs, maxChars, maxSource, threads,
         };
         command.SetAction(parse =>
         {
@@ -49,6 +50,7 @@ public static class ServeCommand
             var batching = new BatchingOptions
             {
                 MaxBatch = parse.GetValue(maxBatch),
+                Mode = ParseBatchingMode(parse.GetValue(batchingMode)!),
                 MaxWait = TimeSpan.FromMilliseconds(parse.GetValue(maxWait)),
                 QueueCapacity = parse.GetValue(queue),
                 MaxSourceLength = parse.GetValue(maxSource),
@@ -100,6 +102,20 @@ public static class ServeCommand
         context.Output.WriteLine($"mpt serve: stopped after {predictor.Statistics.Rows} row(s) in {predictor.Statistics.Batches} batch(es).");
         return MptCli.Ok;
     }
+
+    /// <summary><c>--batching mixed|single-task</c>.</summary>
+    internal static Option<string> BatchingModeOption()
+    {
+        var option = new Option<string>("--batching")
+        {
+            Description = "mixed: rows of any tasks in one batch, each with its own prompt; single-task: one task's rows per batch (for comparison).",
+            DefaultValueFactory = _ => "mixed",
+        };
+        option.AcceptOnlyFromAmong("mixed", "single-task");
+        return option;
+    }
+
+    internal static BatchingMode ParseBatchingMode(string value) => value == "single-task" ? BatchingMode.SingleTask : BatchingMode.Mixed;
 
     private static int Positive(int value, string option) =>
         value >= 1 ? value : throw new ArgumentException($"{option} must be at least 1, not {value}.");
