@@ -43,19 +43,21 @@ public sealed class BatchingPredictor : IAsyncDisposable
     private readonly BatchingOptions _options;
     private readonly ILogger _logger;
     private readonly EncoderRunBackbone _encoder;
-    private readonly EncoderRunBackbone.TaskSet _set;
-    private readonly Dictionary<ServedTask, Slot> _slots = [];
-    private readonly Dictionary<int, LengthGroup> _groups = [];
     private readonly Channel<QueuedRow> _queue;
     private readonly Task _worker;
+    // The table new requests are queued with; replaced whole by an adapter swap, under the gate so that a request
+    // takes its references before the table it read can be released.
+    private readonly Lock _tableGate = new();
+    private readonly SemaphoreSlim _swap = new(1, 1);
+    private PromptTable _table;
     private int _queuedRows;
     private volatile bool _ready;
     private volatile bool _stopping;
-    private long _batches, _drained, _rows, _mixed, _dropped;
+    private long _batches, _drained, _rows, _mixed, _dropped, _adapterLoads;
     private int _largest;
     private bool _disposed;
 
-    /// <summary>Builds the prompt tables of every task of <paramref name="registry"/> (which is frozen from now on) and starts the worker.</summary>
+    /// <summary>Builds the prompt tables of every task of <paramref name="registry"/> (closed to <see cref="PromptRegistry.Add(string)"/> from now on) and starts the worker.</summary>
     /// <exception cref="NotSupportedException">The backbone is T5 (not served yet).</exception>
     /// <exception cref="ArgumentException">The registry has no task.</exception>
     public BatchingPredictor(PromptRegistry registry, BatchingOptions? options = null, ILogger<BatchingPredictor>? logger = null)
@@ -67,34 +69,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
         _encoder = EnsureServable(registry.Backbone);
         if (registry.Tasks.Count == 0) throw new ArgumentException("no task to serve: register at least one prompt.", nameof(registry));
         registry.Freeze();
-
-        // Task id k of the verbaliser = the k-th distinct task definition (aliases and seeds of one target share its labels).
-        var definitions = registry.Tasks.Select(t => t.Definition).DistinctBy(d => d.Name).ToList();
-        _set = (EncoderRunBackbone.TaskSet)_encoder.ForTasks(definitions);
-        try
-        {
-            using var noGrad = torch.no_grad();
-            foreach (var byLength in registry.Tasks.GroupBy(t => t.PromptLength))
-            {
-                var tasks = byLength.ToList();
-                // Each task's prompt rows P_k [l, d] as the model computes them (a SoftPrompt's table; an MPT prompt's composed P̂_k),
-                // stacked into one table [T_l, l, d] that a batch indexes with its rows' task positions.
-                Tensor table;
-                using (var scope = NewDisposeScope())
-                    table = torch.cat(tasks.Select(t => t.Prompt.call(torch.zeros(1, ScalarType.Int64))).ToArray(), 0).detach().MoveToOuterDisposeScope();
-                var model = (PromptedEncoder)_set.PromptBackbone.WithPrompt(tasks[0].Prompt);
-                model.Train(false);
-                _groups[byLength.Key] = new LengthGroup(table, model, model.CreateCollator(_options.MaxSourceLength));
-                for (int i = 0; i < tasks.Count; i++)
-                    _slots[tasks[i]] = new Slot(definitions.FindIndex(d => d.Name == tasks[i].Definition.Name), byLength.Key, i, tasks[i].Labels);
-            }
-        }
-        catch
-        {
-            foreach (var g in _groups.Values) g.Table.Dispose();
-            _set.Dispose();
-            throw;
-        }
+        _table = new PromptTable(_encoder, registry, _options.MaxSourceLength, generation: 0);
         _queue = Channel.CreateBounded<QueuedRow>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _worker = Task.Run(RunAsync);
     }
@@ -108,8 +83,17 @@ public sealed class BatchingPredictor : IAsyncDisposable
     /// <summary>The options.</summary>
     public BatchingOptions Options => _options;
 
-    /// <summary>The tasks served.</summary>
+    /// <summary>The registry the prompts come from (changed only through <see cref="SetAdapterAsync"/> and <see cref="RemoveTaskAsync"/> while serving).</summary>
     public PromptRegistry Registry => _registry;
+
+    /// <summary>The tasks served now, in registration order.</summary>
+    public IReadOnlyList<ServedTask> Tasks => Volatile.Read(ref _table).Tasks;
+
+    /// <summary>The task <paramref name="name"/> (a name or alias) resolves to now, or null.</summary>
+    public ServedTask? Find(string name) => Volatile.Read(ref _table).Find(name);
+
+    /// <summary>Adapters loaded by <see cref="SetAdapterAsync"/> since the start.</summary>
+    public long AdapterLoads => Interlocked.Read(ref _adapterLoads);
 
     /// <summary>Warmed up and not stopping: requests are taken.</summary>
     public bool IsReady => _ready && !_stopping;
@@ -128,13 +112,32 @@ public sealed class BatchingPredictor : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_ready) return;
-        foreach (int length in _groups.Keys)
-        {
-            var row = new QueuedRow(new PendingRequest(_slots.First(s => s.Value.Length == length).Key, [WarmUpText]), 0, Stopwatch.GetTimestamp());
-            Run([row]);
-            await row.Request.Completion.ConfigureAwait(false);
-        }
+        await WarmUpAsync(null).ConfigureAwait(false);
         _ready = true;
+    }
+
+    /// <summary>One row through every prompt length of the current table (of <paramref name="length"/> only when given).</summary>
+    private async Task WarmUpAsync(int? length)
+    {
+        PromptTable table;
+        lock (_tableGate)
+        {
+            table = _table;
+            table.AddReferences(1);
+        }
+        try
+        {
+            foreach (int l in table.Lengths.Where(l => length is null || l == length).ToList())
+            {
+                var row = new QueuedRow(new PendingRequest(table.Tasks.First(t => t.PromptLength == l), [WarmUpText], table), 0, Stopwatch.GetTimestamp());
+                Run([row]);
+                await row.Request.Completion.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            table.Release();
+        }
     }
 
     /// <summary>Predicts <paramref name="inputs"/> with the prompt of <paramref name="task"/> (a name or alias).</summary>
@@ -149,7 +152,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(inputs);
-        var served = _registry.Find(task) ?? throw new UnknownTaskException(task, _registry.Tasks.Select(t => t.Name));
+        if (Find(task) is null) throw Unknown(task);
         if (!_ready) throw new PredictorUnavailableException("the model is still warming up; retry when /readyz answers 200.");
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_stopping) throw new PredictorUnavailableException("the server is shutting down.");
@@ -163,7 +166,22 @@ public sealed class BatchingPredictor : IAsyncDisposable
             Interlocked.Add(ref _queuedRows, -inputs.Count);
             throw new QueueFullException(_options.QueueCapacity, inputs.Count);
         }
-        var request = new PendingRequest(served, inputs);
+        // The table is read and referenced (one reference per row, given back by the worker) under the gate, so a swap
+        // cannot free it in between; every row of the request then uses this table's prompt.
+        PromptTable table;
+        ServedTask? served;
+        lock (_tableGate)
+        {
+            table = _table;
+            served = table.Find(task);
+            if (served is not null) table.AddReferences(inputs.Count);
+        }
+        if (served is null)
+        {
+            Interlocked.Add(ref _queuedRows, -inputs.Count);
+            throw Unknown(task); // removed in between
+        }
+        var request = new PendingRequest(served, inputs, table);
         request.CancelWith(cancellationToken);
         long now = Stopwatch.GetTimestamp();
         for (int i = 0; i < inputs.Count; i++)
@@ -171,6 +189,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
             {
                 // Only when the queue was closed in between (shutting down): the rows already written are dropped.
                 Interlocked.Add(ref _queuedRows, -(inputs.Count - i));
+                table.Release(inputs.Count - i);
                 request.Fail(new PredictorUnavailableException("the server is shutting down."));
                 break;
             }
@@ -190,10 +209,105 @@ public sealed class BatchingPredictor : IAsyncDisposable
     {
         if (_disposed) return;
         await StopAsync().ConfigureAwait(false);
+        await _swap.WaitAsync().ConfigureAwait(false);
         _disposed = true;
-        foreach (var g in _groups.Values) g.Table.Dispose();
-        _set.Dispose();
+        _table.Release(); // the predictor's own reference: every row is done, so this frees it
+        _swap.Dispose();
     }
+
+    /// <summary>
+    /// Serves the prompt at <paramref name="path"/> as task <paramref name="name"/>: in place of the task the name
+    /// resolves to (keeping its name, aliases and, unless the adapter's <c>mpt_task.json</c> says otherwise, its labels),
+    /// or as a new task. The prompt is loaded and checked as at start (<see cref="PromptRegistry.Add(string)"/>: the
+    /// model fingerprint, the labels); then the tables are rebuilt and swapped in at once: requests queued before keep
+    /// the old prompt for all their rows, requests queued after get the new one. One swap at a time.
+    /// </summary>
+    /// <returns>The task now served, and whether it replaced one.</returns>
+    /// <exception cref="ArgumentException">The path is a run folder, or the name is unusable.</exception>
+    /// <exception cref="Peft.ModelMismatchException">The adapter was saved for other weights.</exception>
+    /// <exception cref="Pipeline.ConfigException">The task's labels are unknown.</exception>
+    public async Task<(ServedTask Task, bool Replaced)> SetAdapterAsync(string name, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (RunFolderPrompts.IsRunFolder(path))
+            throw new ArgumentException($"'{path}' is a run folder; give one prompt: a PEFT adapter folder or a prompt file.");
+        await _swap.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var existing = _registry.Names.GetValueOrDefault(name);
+            var task = _registry.Load(existing?.Name ?? name, path, catalogTask: null, fallback: existing?.Definition);
+            var old = _registry.Replace(name, task);
+            try
+            {
+                Publish();
+            }
+            catch
+            {
+                // Back to the registry the current table was built from.
+                if (old is null) _registry.Remove(task.Name);
+                else _registry.Replace(task.Name, old);
+                task.Prompt.Dispose();
+                throw;
+            }
+            // The tables hold copies of the prompt rows, so the replaced prompt is no longer read.
+            old?.Prompt.Dispose();
+            Interlocked.Increment(ref _adapterLoads);
+            if (_ready) await WarmUpAsync(task.PromptLength).ConfigureAwait(false);
+            _logger.LogInformation("adapter {Path} serves task {Task} ({Action})", path, task.Name, old is null ? "added" : "replaced");
+            return (task, old is not null);
+        }
+        finally
+        {
+            _swap.Release();
+        }
+    }
+
+    /// <summary>Stops serving the task <paramref name="name"/> resolves to (and its aliases); requests already queued for it are answered.</summary>
+    /// <returns>Whether there was such a task.</returns>
+    public async Task<bool> RemoveTaskAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        await _swap.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var removed = _registry.Remove(name);
+            if (removed is null) return false;
+            try
+            {
+                Publish();
+            }
+            catch
+            {
+                _registry.Replace(removed.Name, removed);
+                throw;
+            }
+            removed.Prompt.Dispose();
+            _logger.LogInformation("task {Task} removed", removed.Name);
+            return true;
+        }
+        finally
+        {
+            _swap.Release();
+        }
+    }
+
+    /// <summary>Builds the table of the registry now and makes it the one new requests use; the old one is freed after its last row.</summary>
+    private void Publish()
+    {
+        var next = new PromptTable(_encoder, _registry, _options.MaxSourceLength, _table.Generation + 1);
+        PromptTable previous;
+        lock (_tableGate)
+        {
+            previous = _table;
+            _table = next;
+        }
+        previous.Release();
+    }
+
+    private UnknownTaskException Unknown(string task) => new(task, Tasks.Select(t => t.Name));
 
     private async Task RunAsync()
     {
@@ -208,7 +322,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
             for (int i = 0; i < held.Count && batch.Count < _options.MaxBatch;)
             {
                 var row = held[i];
-                if (row.Request.IsFinished) { held.RemoveAt(i); Drop(); }
+                if (row.Request.IsFinished) { held.RemoveAt(i); Drop(row); }
                 else if (Accepts(batch, row)) { held.RemoveAt(i); Take(batch, row); }
                 else i++;
             }
@@ -216,7 +330,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
             {
                 if (reader.TryRead(out var row))
                 {
-                    if (row.Request.IsFinished) Drop();
+                    if (row.Request.IsFinished) Drop(row);
                     else if (Accepts(batch, row)) Take(batch, row);
                     else held.Add(row);
                     continue;
@@ -236,7 +350,11 @@ public sealed class BatchingPredictor : IAsyncDisposable
                     break;
                 }
             }
-            if (batch.Count > 0) Run(batch);
+            if (batch.Count > 0)
+            {
+                Run(batch);
+                foreach (var row in batch) row.Request.Table.Release();
+            }
         }
     }
 
@@ -250,10 +368,11 @@ public sealed class BatchingPredictor : IAsyncDisposable
         batch.Add(row);
     }
 
-    private void Drop()
+    private void Drop(QueuedRow row)
     {
         Interlocked.Decrement(ref _queuedRows);
         Interlocked.Increment(ref _dropped);
+        row.Request.Table.Release();
     }
 
     /// <summary>
@@ -266,17 +385,19 @@ public sealed class BatchingPredictor : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         var answers = new List<(QueuedRow Row, ServedPrediction? Prediction, Exception? Error)>(batch.Count);
         int forwards = 0;
-        foreach (var byLength in batch.GroupBy(r => _slots[r.Request.Task].Length))
+        // Rows queued before and after a swap use their own table (of one generation) and never share a forward.
+        foreach (var byLength in batch.GroupBy(r => (r.Request.Table, r.Request.Table.SlotOf(r.Request.Task).Length)))
         {
+            var (table, length) = byLength.Key;
             var rows = byLength.ToList();
             try
             {
                 var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder.Tokenizer, r.Request.Inputs[r.Index], null, 0,
-                    _slots[r.Request.Task].TaskId, _options.MaxSourceLength)).ToList();
-                foreach (int[] run in PaddingPlan.Split(examples.Select(e => e.InputIds.Count).ToList(), byLength.Key))
+                    table.SlotOf(r.Request.Task).TaskId, _options.MaxSourceLength)).ToList();
+                foreach (int[] run in PaddingPlan.Split(examples.Select(e => e.InputIds.Count).ToList(), length))
                 {
                     var runRows = run.Select(i => rows[i]).ToList();
-                    answers.AddRange(Forward(_groups[byLength.Key], runRows, run.Select(i => examples[i]).ToList())
+                    answers.AddRange(Forward(table, table.Group(length), runRows, run.Select(i => examples[i]).ToList())
                         .Select((p, b) => (runRows[b], (ServedPrediction?)p, (Exception?)null)));
                     Interlocked.Increment(ref _batches);
                     forwards++;
@@ -301,12 +422,12 @@ public sealed class BatchingPredictor : IAsyncDisposable
     }
 
     /// <summary>One no-grad forward of rows sharing a prompt length, row b with its own task's prompt rows and labels.</summary>
-    private List<ServedPrediction> Forward(LengthGroup group, List<QueuedRow> rows, List<TrainingExample> examples)
+    private static List<ServedPrediction> Forward(PromptTable table, PromptTable.LengthGroup group, List<QueuedRow> rows, List<TrainingExample> examples)
     {
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
         PromptBatch input = group.Collator.Collate(examples);
-        var positions = torch.tensor(rows.Select(r => (long)_slots[r.Request.Task].TablePosition).ToArray(), device: group.Table.device);
+        var positions = torch.tensor(rows.Select(r => (long)table.SlotOf(r.Request.Task).TablePosition).ToArray(), device: group.Table.device);
         var prompts = group.Table.index_select(0, positions);                       // (B, l, d): row b's own task prompt
         var scores = group.Model.Score(input, prompts).Scores.to(ScalarType.Float32).cpu(); // (B, Cmax)
         long width = scores.shape[1];
@@ -314,7 +435,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
         var predictions = new List<ServedPrediction>(rows.Count);
         for (int b = 0; b < rows.Count; b++)
         {
-            var labels = _slots[rows[b].Request.Task].Labels;
+            var labels = table.SlotOf(rows[b].Request.Task).Labels;
             var own = new ArraySegment<float>(values, (int)(b * width), labels.Count);
             var byLabel = new Dictionary<string, double>(StringComparer.Ordinal);
             for (int c = 0; c < labels.Count; c++) byLabel[labels[c]] = own[c];
@@ -325,10 +446,4 @@ public sealed class BatchingPredictor : IAsyncDisposable
 
     /// <summary>Row <paramref name="Index"/> of a request, and when it was queued (<see cref="Stopwatch.GetTimestamp"/>).</summary>
     private readonly record struct QueuedRow(PendingRequest Request, int Index, long QueuedAt);
-
-    /// <summary>Where a task's prompt is: its verbaliser task id, prompt length and row in that length's table; its labels.</summary>
-    private sealed record Slot(int TaskId, int Length, int TablePosition, IReadOnlyList<string> Labels);
-
-    /// <summary>The prompts of one length: their table [T, l, d], a prompted encoder of that length, its collator.</summary>
-    private sealed record LengthGroup(Tensor Table, PromptedEncoder Model, IBatchCollator Collator);
 }

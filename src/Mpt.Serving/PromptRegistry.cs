@@ -90,6 +90,25 @@ public sealed class PromptRegistry : IDisposable
     private ServedTask Add(string? name, string path, string? catalogTask)
     {
         ThrowIfFrozen();
+        var task = Load(name, path, catalogTask, fallback: null);
+        if (_byName.TryGetValue(task.Name, out var other))
+        {
+            task.Prompt.Dispose();
+            throw new ArgumentException($"task name '{task.Name}' is given twice ({other.Source} and {task.Source}); name one of them with NAME=PATH.");
+        }
+        _tasks.Add(task);
+        _byName[task.Name] = task;
+        return task;
+    }
+
+    /// <summary>
+    /// Loads and checks one prompt as <see cref="Add(string)"/> does, without registering it: named <paramref name="name"/>
+    /// (null: as the remarks say), its definition from its <c>mpt_task.json</c>, else <paramref name="fallback"/>, else the
+    /// catalog's task <paramref name="catalogTask"/> or the name's first segment.
+    /// </summary>
+    internal ServedTask Load(string? name, string path, string? catalogTask, TaskDefinition? fallback)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         string full = Path.GetFullPath(path);
         PromptTask? sidecar = Directory.Exists(path) ? PromptTaskFile.Read(AdapterFolderOf(path)) : null;
         name ??= sidecar?.Task ?? NameFromRunLayout(full) ?? (File.Exists(path) ? Path.GetFileNameWithoutExtension(path) : null)
@@ -103,6 +122,7 @@ public sealed class PromptRegistry : IDisposable
                 throw new ModelMismatchException($"{path}: the prompt was saved for a {sidecar.Backbone} model, not for the {_backbone.Kind} '{_backbone.Name}'.", overridable: false);
             definition = sidecar.Definition();
         }
+        else if (fallback is not null) definition = fallback;
         else
         {
             string taskName = catalogTask ?? name.Split('/')[0];
@@ -113,8 +133,38 @@ public sealed class PromptRegistry : IDisposable
         }
         _backbone.EnsureSupports(definition);
         var prompt = PromptLoading.Load(Directory.Exists(path) ? AdapterFolderOf(path) : path, _backbone.Fingerprint, allowMismatch: false);
-        return Register(name, definition, full, prompt, path);
+        return Checked(name, definition, full, prompt, path);
     }
+
+    /// <summary>
+    /// Puts <paramref name="task"/> in place of the task <paramref name="name"/> resolves to (keeping its position, name
+    /// and aliases; returns the old one, whose prompt the caller frees when nothing uses it), or adds it when no task has that name.
+    /// </summary>
+    internal ServedTask? Replace(string name, ServedTask task)
+    {
+        if (!_byName.TryGetValue(name, out var old))
+        {
+            _tasks.Add(task);
+            _byName[task.Name] = task;
+            return null;
+        }
+        _tasks[_tasks.IndexOf(old)] = task;
+        foreach (string alias in old.Aliases) task.AddAlias(alias);
+        foreach (string key in _byName.Where(p => ReferenceEquals(p.Value, old)).Select(p => p.Key).ToList()) _byName[key] = task;
+        return old;
+    }
+
+    /// <summary>Takes out the task <paramref name="name"/> resolves to, with its aliases; returns it (the caller frees its prompt), or null.</summary>
+    internal ServedTask? Remove(string name)
+    {
+        if (!_byName.TryGetValue(name, out var task)) return null;
+        _tasks.Remove(task);
+        foreach (string key in _byName.Where(p => ReferenceEquals(p.Value, task)).Select(p => p.Key).ToList()) _byName.Remove(key);
+        return task;
+    }
+
+    /// <summary>Every name and alias → its task.</summary>
+    internal IReadOnlyDictionary<string, ServedTask> Names => _byName;
 
     /// <summary>
     /// Registers a prompt already in memory (e.g. one task of a multitask prompt, or one built by the caller) under
@@ -133,7 +183,9 @@ public sealed class PromptRegistry : IDisposable
             ArgumentException.ThrowIfNullOrEmpty(name);
             ArgumentNullException.ThrowIfNull(definition);
             ThrowIfFrozen();
-            CheckName(name, name, $"(in memory) {name}");
+            CheckName(name, name);
+            if (_byName.TryGetValue(name, out var other))
+                throw new ArgumentException($"task name '{name}' is given twice ({other.Source} and in memory).");
             _backbone.EnsureSupports(definition);
             int width = _backbone.Fingerprint.Architecture.DModel;
             if (prompt.TokenDim != width)
@@ -144,20 +196,20 @@ public sealed class PromptRegistry : IDisposable
             prompt.Dispose();
             throw;
         }
-        return Register(name, definition, $"(in memory) {name}", prompt, name);
+        var task = Checked(name, definition, $"(in memory) {name}", prompt, name);
+        _tasks.Add(task);
+        _byName[name] = task;
+        return task;
     }
 
-    /// <summary>Adds a loaded prompt (disposed when refused).</summary>
-    private ServedTask Register(string name, TaskDefinition definition, string source, PromptEncoder prompt, string shownAs)
+    /// <summary>A served task of a loaded single-task prompt (the prompt is disposed when refused).</summary>
+    private static ServedTask Checked(string name, TaskDefinition definition, string source, PromptEncoder prompt, string shownAs)
     {
         try
         {
             if (prompt.NumTasks != 1)
                 throw new ArgumentException($"{shownAs} holds a multitask prompt of {prompt.NumTasks} tasks; serve one task's prompt: `mpt export --prompt {shownAs} --task-id K --out DIR` writes it as an adapter.");
-            var task = new ServedTask(name, definition, source, prompt);
-            _tasks.Add(task);
-            _byName[name] = task;
-            return task;
+            return new ServedTask(name, definition, source, prompt);
         }
         catch
         {
@@ -183,13 +235,11 @@ public sealed class PromptRegistry : IDisposable
         if (_frozen) throw new InvalidOperationException("the registry is being served; register every prompt before creating the predictor.");
     }
 
-    private void CheckName(string name, string path, string? source = null)
+    private static void CheckName(string name, string path)
     {
         // The name is a path segment of the API (/v1/tasks/{task}/predict); slashes of run names are URL-encoded by clients.
         if (name.Length == 0 || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '?' or '#' or '%'))
             throw new ArgumentException($"'{path}': task name '{name}' must be non-empty, without spaces or the characters ? # %.");
-        if (_byName.TryGetValue(name, out var other))
-            throw new ArgumentException($"task name '{name}' is given twice ({other.Source} and {source ?? Path.GetFullPath(path)}); name one of them with NAME=PATH.");
     }
 
     /// <summary>Where a folder's adapter files are: the folder, or its <c>adapter</c> subfolder for a pipeline run folder.</summary>
