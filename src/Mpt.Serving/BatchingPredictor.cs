@@ -53,7 +53,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
     private int _queuedRows;
     private volatile bool _ready;
     private volatile bool _stopping;
-    private long _batches, _drained, _rows, _mixed, _dropped, _adapterLoads;
+    private long _batches, _drained, _rows, _mixed, _dropped, _adapterLoads, _requests;
     private int _largest;
     private bool _disposed;
 
@@ -101,7 +101,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
     /// <summary>Counters since the start.</summary>
     public BatchingStatistics Statistics => new(Interlocked.Read(ref _batches), Interlocked.Read(ref _rows), Volatile.Read(ref _largest),
         Interlocked.Read(ref _mixed), Interlocked.Read(ref _dropped), Volatile.Read(ref _queuedRows))
-    { DrainedBatches = Interlocked.Read(ref _drained) };
+    { DrainedBatches = Interlocked.Read(ref _drained), Requests = Interlocked.Read(ref _requests) };
 
     /// <summary>
     /// Runs one row of every prompt length through the model (first calls of libtorch's kernels allocate and tune), then
@@ -183,6 +183,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
         }
         var request = new PendingRequest(served, inputs, table);
         request.CancelWith(cancellationToken);
+        Interlocked.Increment(ref _requests);
         long now = Stopwatch.GetTimestamp();
         for (int i = 0; i < inputs.Count; i++)
             if (!_queue.Writer.TryWrite(new QueuedRow(request, i, now)))

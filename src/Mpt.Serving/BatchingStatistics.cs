@@ -11,4 +11,7 @@ public sealed record BatchingStatistics(long Batches, long Rows, int LargestBatc
 {
     /// <summary>Batches drained from the queue (each one or more forwards): <see cref="Rows"/> / this is the mean batch size.</summary>
     public long DrainedBatches { get; init; }
+
+    /// <summary>Requests whose rows were queued.</summary>
+    public long Requests { get; init; }
 }

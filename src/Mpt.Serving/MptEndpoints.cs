@@ -19,7 +19,11 @@ namespace Mpt.Serving;
 /// <item><c>POST /v1/tasks/{task}/predict</c> <c>{"inputs": ["...", ...]}</c> → <c>{"task", "results": [{"label", "scores": {label: score}}]}</c>,
 /// one result per input in order. A task name with slashes (<c>TARGET/METHOD/seed-S</c>) may be given as is or URL-encoded.
 /// 404 unknown task, 400 bad body (the field is named), 400 too many or too long inputs (the limit is named), 413 body
-/// too large, 429 queue full (with <c>Retry-After</c>), 503 not ready or stopping.</item>
+/// too large, 429 queue full (with <c>Retry-After</c>), 503 not ready or stopping, 504 not answered within
+/// <see cref="ServingLimits.RequestTimeout"/>. A request whose client disconnects or whose deadline passes has its queued rows dropped.</item>
+/// <item><c>PUT /v1/adapters/{task}</c> <c>{"path": ...}</c> and <c>DELETE /v1/adapters/{task}</c>: only with
+/// <see cref="AdminOptions"/> (else 404), and then only with <c>Authorization: Bearer KEY</c> (401); the path must lie in the
+/// adapter folder (403). See <see cref="BatchingPredictor.SetAdapterAsync"/>.</item>
 /// <item><c>GET /v1/tasks</c>: every task's name, aliases, backbone, labels, prompt length and parameter count.</item>
 /// <item><c>GET /openapi/v1.json</c>: the OpenAPI document of these endpoints.</item>
 /// <item><c>GET /healthz</c>: the process is alive. <c>GET /readyz</c>: the model is loaded and warmed up (503 before and while stopping).</item>
@@ -70,7 +74,8 @@ public static class MptEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
         // Run names have slashes (TARGET/METHOD/seed-S): a catch-all takes them unencoded; the route above documents the API.
         app.MapPost("/v1/tasks/{**path}", (string path, HttpContext http, BatchingPredictor predictor, ServingLimits limits, ILoggerFactory loggers) =>
                 path.EndsWith(PredictSuffix, StringComparison.Ordinal) && path.Length > PredictSuffix.Length
@@ -173,11 +178,15 @@ public static class MptEndpoints
         if (predictor.Find(task) is null)
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown task",
                 detail: $"task '{task}' is not served; GET /v1/tasks lists the served tasks.", extensions: new Dictionary<string, object?> { ["task"] = task });
+        // The deadline counts from the request's arrival (body reading included); it and a disconnect both cancel the
+        // request, whose queued rows the worker then drops.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        deadline.CancelAfter(limits.RequestTimeout);
         var (inputs, problem) = await ReadInputsAsync(http, limits).ConfigureAwait(false);
         if (problem is not null) return problem;
         try
         {
-            var predictions = await predictor.PredictAsync(task, inputs!, http.RequestAborted).ConfigureAwait(false);
+            var predictions = await predictor.PredictAsync(task, inputs!, deadline.Token).ConfigureAwait(false);
             return TypedResults.Ok(new PredictResponse(task, predictions.Select(p => new PredictResult(p.Label, p.Scores)).ToList()));
         }
         catch (QueueFullException e)
@@ -200,6 +209,12 @@ public static class MptEndpoints
         {
             // The client went away; its queued rows were dropped. Nobody reads this status (nginx's "client closed request").
             return Results.StatusCode(499);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status504GatewayTimeout, title: "Deadline exceeded",
+                detail: $"the request was not answered within {limits.RequestTimeout.TotalMilliseconds:0} ms (limit request_timeout_ms); its queued rows were dropped.",
+                extensions: new Dictionary<string, object?> { ["limit"] = "request_timeout_ms", ["request_timeout_ms"] = limits.RequestTimeout.TotalMilliseconds });
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -36,12 +36,13 @@ public static class ServeCommand
         var maxInputs = new Option<int>("--max-inputs") { Description = "Most inputs per request.", DefaultValueFactory = _ => 64 };
         var maxChars = new Option<int>("--max-input-chars") { Description = "Most characters per input.", DefaultValueFactory = _ => 4096 };
         var maxSource = new Option<int>("--max-source-length") { Description = "Input tokens (cut beyond), as mpt predict.", DefaultValueFactory = _ => 256 };
+        var timeout = new Option<int>("--request-timeout-ms") { Description = "Deadline of a predict request from its arrival; beyond, 504 and its queued rows are dropped.", DefaultValueFactory = _ => 30_000 };
         var adminKey = new Option<string?>("--admin-key") { Description = "Turns on PUT/DELETE /v1/adapters/{task} for requests with Authorization: Bearer KEY (at least 16 characters; needs --adapter-dir)." };
         var adapterDir = new Option<string?>("--adapter-dir") { Description = "The folder run-time adapters may be loaded from (needs --admin-key)." };
         var threads = CommonOptions.Threads();
         var command = new Command("serve", "Serve prompts over HTTP: one frozen encoder, many tasks, mixed-task batches (docs/serving.md).")
         {
-            model, prompts, taskFile, host, port, maxBatch, batchingMode, maxWait, queue, maxInputs, maxChars, maxSource, adminKey, adapterDir, threads,
+            model, prompts, taskFile, host, port, maxBatch, batchingMode, maxWait, queue, maxInputs, maxChars, maxSource, timeout, adminKey, adapterDir, threads,
         };
         command.SetAction(parse =>
         {
@@ -59,7 +60,8 @@ public static class ServeCommand
             };
             try { batching.Validate(); }
             catch (ArgumentOutOfRangeException e) { throw new ArgumentException($"--{OptionName(e.ParamName)}: {e.Message.Split(" (Parameter")[0]}", e); }
-            var limits = new ServingLimits { MaxInputsPerRequest = Positive(parse.GetValue(maxInputs), "--max-inputs"), MaxInputCharacters = Positive(parse.GetValue(maxChars), "--max-input-chars") };
+            var limits = new ServingLimits { MaxInputsPerRequest = Positive(parse.GetValue(maxInputs), "--max-inputs"), MaxInputCharacters = Positive(parse.GetValue(maxChars), "--max-input-chars"),
+                RequestTimeout = TimeSpan.FromMilliseconds(Positive(parse.GetValue(timeout), "--request-timeout-ms")) };
             var admin = new AdminOptions { AdminKey = parse.GetValue(adminKey), AdapterDirectory = parse.GetValue(adapterDir) };
             admin.Validate();
             CommonOptions.ApplyThreads(parse.GetValue(threads));
