@@ -70,6 +70,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
         if (registry.Tasks.Count == 0) throw new ArgumentException("no task to serve: register at least one prompt.", nameof(registry));
         registry.Freeze();
         _table = new PromptTable(_encoder, registry, _options.MaxSourceLength, generation: 0);
+        Metrics = new ServingMetrics(() => Volatile.Read(ref _queuedRows));
         _queue = Channel.CreateBounded<QueuedRow>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _worker = Task.Run(RunAsync);
     }
@@ -91,6 +92,9 @@ public sealed class BatchingPredictor : IAsyncDisposable
 
     /// <summary>The task <paramref name="name"/> (a name or alias) resolves to now, or null.</summary>
     public ServedTask? Find(string name) => Volatile.Read(ref _table).Find(name);
+
+    /// <summary>The OpenTelemetry instruments (meter <see cref="ServingMetrics.MeterName"/>).</summary>
+    public ServingMetrics Metrics { get; }
 
     /// <summary>Adapters loaded by <see cref="SetAdapterAsync"/> since the start.</summary>
     public long AdapterLoads => Interlocked.Read(ref _adapterLoads);
@@ -130,7 +134,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
             foreach (int l in table.Lengths.Where(l => length is null || l == length).ToList())
             {
                 var row = new QueuedRow(new PendingRequest(table.Tasks.First(t => t.PromptLength == l), [WarmUpText], table), 0, Stopwatch.GetTimestamp());
-                Run([row]);
+                Run([row], warmUp: true);
                 await row.Request.Completion.ConfigureAwait(false);
             }
         }
@@ -214,6 +218,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
         _disposed = true;
         _table.Release(); // the predictor's own reference: every row is done, so this frees it
         _swap.Dispose();
+        Metrics.Dispose();
     }
 
     /// <summary>
@@ -255,6 +260,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
             // The tables hold copies of the prompt rows, so the replaced prompt is no longer read.
             old?.Prompt.Dispose();
             Interlocked.Increment(ref _adapterLoads);
+            Metrics.AdapterLoaded();
             if (_ready) await WarmUpAsync(task.PromptLength).ConfigureAwait(false);
             _logger.LogInformation("adapter {Path} serves task {Task} ({Action})", path, task.Name, old is null ? "added" : "replaced");
             return (task, old is not null);
@@ -373,6 +379,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
     {
         Interlocked.Decrement(ref _queuedRows);
         Interlocked.Increment(ref _dropped);
+        Metrics.Dropped();
         row.Request.Table.Release();
     }
 
@@ -381,9 +388,10 @@ public sealed class BatchingPredictor : IAsyncDisposable
     /// (<see cref="PaddingPlan"/>), each row's scores narrowed to its task's labels. The counters are updated before any
     /// request is completed, so a caller that got its answer sees the batch in <see cref="Statistics"/>.
     /// </summary>
-    private void Run(List<QueuedRow> batch)
+    private void Run(List<QueuedRow> batch, bool warmUp = false)
     {
         var clock = Stopwatch.StartNew();
+        double waited = Stopwatch.GetElapsedTime(batch.Min(r => r.QueuedAt)).TotalMilliseconds;
         var answers = new List<(QueuedRow Row, ServedPrediction? Prediction, Exception? Error)>(batch.Count);
         int forwards = 0;
         // Rows queued before and after a swap use their own table (of one generation) and never share a forward.
@@ -412,14 +420,15 @@ public sealed class BatchingPredictor : IAsyncDisposable
         }
         Interlocked.Add(ref _rows, batch.Count);
         Interlocked.Increment(ref _drained);
+        if (!warmUp) Metrics.Batch(batch.Count, batch.Select(r => r.QueuedAt));
         if (batch.Count > _largest) Volatile.Write(ref _largest, batch.Count);
         int tasks = batch.Select(r => r.Request.Task).Distinct().Count();
         if (tasks > 1) Interlocked.Increment(ref _mixed);
         foreach (var (row, prediction, error) in answers)
             if (error is null) row.Request.SetResult(row.Index, prediction!);
             else row.Request.Fail(error);
-        _logger.LogDebug("batch of {Rows} rows, {Tasks} tasks, {Forwards} forwards in {Milliseconds:F1} ms; {Queued} rows queued",
-            batch.Count, tasks, forwards, clock.Elapsed.TotalMilliseconds, Volatile.Read(ref _queuedRows));
+        _logger.LogDebug("batch of {Rows} rows, {Tasks} tasks, {Forwards} forwards in {Milliseconds:F1} ms after {WaitMilliseconds:F1} ms in the queue; {Queued} rows queued",
+            batch.Count, tasks, forwards, clock.Elapsed.TotalMilliseconds, waited, Volatile.Read(ref _queuedRows));
     }
 
     /// <summary>One no-grad forward of rows sharing a prompt length, row b with its own task's prompt rows and labels.</summary>

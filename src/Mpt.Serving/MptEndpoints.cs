@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
 
 namespace Mpt.Serving;
 
@@ -26,6 +27,7 @@ namespace Mpt.Serving;
 /// adapter folder (403). See <see cref="BatchingPredictor.SetAdapterAsync"/>.</item>
 /// <item><c>GET /v1/tasks</c>: every task's name, aliases, backbone, labels, prompt length and parameter count.</item>
 /// <item><c>GET /openapi/v1.json</c>: the OpenAPI document of these endpoints.</item>
+/// <item><c>GET /metrics</c>: the <see cref="ServingMetrics"/> in Prometheus text.</item>
 /// <item><c>GET /healthz</c>: the process is alive. <c>GET /readyz</c>: the model is loaded and warmed up (503 before and while stopping).</item>
 /// </list>
 /// </remarks>
@@ -49,6 +51,9 @@ public static class MptEndpoints
         if (admin.Enabled) services.AddSingleton(new AdapterDirectory(admin.AdapterDirectory!));
         services.AddProblemDetails();
         services.AddOpenApi();
+        // GET /metrics: the predictor's instruments in Prometheus text, every scrape fresh (no response cache).
+        services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(ServingMetrics.MeterName)
+            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         return services;
     }
 
@@ -56,6 +61,7 @@ public static class MptEndpoints
     public static IEndpointRouteBuilder MapMptEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapOpenApi(); // GET /openapi/v1.json
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapGet("/healthz", () => TypedResults.Ok(new StatusResponse("alive")))
             .WithName("Health").WithSummary("The process is alive.");
         app.MapGet("/readyz", (BatchingPredictor predictor, ServingLimits limits, HttpContext http) => predictor.IsReady
@@ -174,6 +180,18 @@ public static class MptEndpoints
     // Kestrel leaves an encoded slash (%2F) encoded in the path, so the task is unescaped; names never contain '%'
     // (PromptRegistry), so this is exact.
     private static async Task<IResult> PredictAsync(string task, HttpContext http, BatchingPredictor predictor, ServingLimits limits, ILoggerFactory loggers)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = await AnswerAsync(task, http, predictor, limits, loggers).ConfigureAwait(false);
+        int status = result is IStatusCodeHttpResult { StatusCode: { } code } ? code : StatusCodes.Status200OK;
+        predictor.Metrics.Request(predictor.Find(task)?.Name ?? UnknownTaskTag, status, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
+        return result;
+    }
+
+    /// <summary>The <c>task</c> tag of requests for tasks not served (one tag value, whatever names clients send).</summary>
+    private const string UnknownTaskTag = "(unknown)";
+
+    private static async Task<IResult> AnswerAsync(string task, HttpContext http, BatchingPredictor predictor, ServingLimits limits, ILoggerFactory loggers)
     {
         if (predictor.Find(task) is null)
             return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown task",
