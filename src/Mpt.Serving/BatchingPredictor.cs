@@ -254,11 +254,11 @@ public sealed class BatchingPredictor : IAsyncDisposable
                 // Back to the registry the current table was built from.
                 if (old is null) _registry.Remove(task.Name);
                 else _registry.Replace(task.Name, old);
-                task.Prompt.Dispose();
+                _registry.Release(task);
                 throw;
             }
             // The tables hold copies of the prompt rows, so the replaced prompt is no longer read.
-            old?.Prompt.Dispose();
+            if (old is not null) _registry.Release(old);
             Interlocked.Increment(ref _adapterLoads);
             Metrics.AdapterLoaded();
             if (_ready) await WarmUpAsync(task.PromptLength).ConfigureAwait(false);
@@ -291,7 +291,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
                 _registry.Replace(removed.Name, removed);
                 throw;
             }
-            removed.Prompt.Dispose();
+            _registry.Release(removed);
             _logger.LogInformation("task {Task} removed", removed.Name);
             return true;
         }
@@ -437,8 +437,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
         PromptBatch input = group.Collator.Collate(examples);
-        var positions = torch.tensor(rows.Select(r => (long)table.SlotOf(r.Request.Task).TablePosition).ToArray(), device: group.Table.device);
-        var prompts = group.Table.index_select(0, positions);                       // (B, l, d): row b's own task prompt
+        var prompts = table.PromptRows(group.Model.PromptLength, rows.Select(r => r.Request.Task).ToList()); // (B, l, d): row b's own task prompt
         var scores = group.Model.Score(input, prompts).Scores.to(ScalarType.Float32).cpu(); // (B, Cmax)
         long width = scores.shape[1];
         float[] values = scores.data<float>().ToArray();

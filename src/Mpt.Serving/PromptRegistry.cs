@@ -2,6 +2,8 @@ using Mpt.Backbones;
 using Mpt.Peft;
 using Mpt.Prompts;
 using Mpt.Tasks;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Mpt.Serving;
 
@@ -31,6 +33,7 @@ public sealed class PromptRegistry : IDisposable
     private readonly TaskCatalog _catalog;
     private readonly List<ServedTask> _tasks = [];
     private readonly Dictionary<string, ServedTask> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SharedPrompt> _shared = new(StringComparer.Ordinal);
     private bool _frozen;
     private bool _disposed;
 
@@ -93,7 +96,7 @@ public sealed class PromptRegistry : IDisposable
         var task = Load(name, path, catalogTask, fallback: null);
         if (_byName.TryGetValue(task.Name, out var other))
         {
-            task.Prompt.Dispose();
+            Release(task);
             throw new ArgumentException($"task name '{task.Name}' is given twice ({other.Source} and {task.Source}); name one of them with NAME=PATH.");
         }
         _tasks.Add(task);
@@ -163,6 +166,26 @@ public sealed class PromptRegistry : IDisposable
         return task;
     }
 
+    /// <summary>Frees <paramref name="task"/>'s prompt (its u, v, and its P* when no other task shares it). Once the task is out of every table.</summary>
+    internal void Release(ServedTask task)
+    {
+        if (task.Factors is not { } factors)
+        {
+            task.Prompt.Dispose();
+            return;
+        }
+        factors.Cols.Dispose();
+        factors.Rows.Dispose();
+        if (--factors.Shared.Users == 0)
+        {
+            _shared.Remove(factors.Shared.Key);
+            factors.Shared.Module.Dispose();
+        }
+    }
+
+    /// <summary>Distinct MPT shared prompts P* held (each once, whatever the number of tasks using it).</summary>
+    internal int SharedPromptCount => _shared.Count;
+
     /// <summary>Every name and alias → its task.</summary>
     internal IReadOnlyDictionary<string, ServedTask> Names => _byName;
 
@@ -202,14 +225,30 @@ public sealed class PromptRegistry : IDisposable
         return task;
     }
 
-    /// <summary>A served task of a loaded single-task prompt (the prompt is disposed when refused).</summary>
-    private static ServedTask Checked(string name, TaskDefinition definition, string source, PromptEncoder prompt, string shownAs)
+    /// <summary>
+    /// A served task of a loaded single-task prompt (the prompt is disposed when refused). An MPT prompt keeps only its
+    /// u_k, v_k; its P* is held once for every task with the same P* values (<see cref="SharedPrompt"/>), and the module
+    /// is disposed when an earlier task already holds that P*.
+    /// </summary>
+    private ServedTask Checked(string name, TaskDefinition definition, string source, PromptEncoder prompt, string shownAs)
     {
         try
         {
             if (prompt.NumTasks != 1)
                 throw new ArgumentException($"{shownAs} holds a multitask prompt of {prompt.NumTasks} tasks; serve one task's prompt: `mpt export --prompt {shownAs} --task-id K --out DIR` writes it as an adapter.");
-            return new ServedTask(name, definition, source, prompt);
+            if (prompt is not MultitaskPrompt mpt) return new ServedTask(name, definition, source, prompt);
+            string key = SharedPrompt.KeyOf(mpt);
+            Tensor cols, rows;
+            using (torch.no_grad())
+            {
+                // Owned by the task from now on, not by whatever dispose scope the caller runs in.
+                cols = mpt.TaskCols.detach().clone().DetachFromDisposeScope();
+                rows = mpt.TaskRows.detach().clone().DetachFromDisposeScope();
+            }
+            if (_shared.TryGetValue(key, out var shared)) prompt.Dispose();
+            else _shared[key] = shared = new SharedPrompt(key, mpt);
+            shared.Users++;
+            return new ServedTask(name, definition, source, shared.Module, new PromptFactors(shared, cols, rows));
         }
         catch
         {
@@ -226,7 +265,7 @@ public sealed class PromptRegistry : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        foreach (var task in _tasks) task.Prompt.Dispose();
+        foreach (var task in _tasks) Release(task);
     }
 
     private void ThrowIfFrozen()

@@ -34,26 +34,30 @@ public static class ServeBenchmark
     ];
 
     /// <summary>
-    /// Registers <paramref name="count"/> random soft prompts of length <paramref name="length"/> as tasks
-    /// <c>bench-K</c>, each with the labels of a labelled task of <paramref name="catalog"/> in turn. Random prompts:
-    /// the benchmark measures serving, not answers.
+    /// Registers <paramref name="count"/> random prompts of length <paramref name="length"/> as tasks <c>bench-K</c>, each
+    /// with the labels of a labelled task of <paramref name="catalog"/> in turn: soft prompts, or with
+    /// <paramref name="sharedPrompt"/> MPT prompts of one run, P* ∘ (u_k v_k) with one P* and rank-1 u_k, v_k per task
+    /// (the registry then holds P* once). Random values: the benchmark measures serving, not answers.
     /// </summary>
-    public static IReadOnlyList<ServedTask> AddRandomPrompts(PromptRegistry registry, TaskCatalog catalog, int count, int length, ulong seed)
+    public static IReadOnlyList<ServedTask> AddRandomPrompts(PromptRegistry registry, TaskCatalog catalog, int count, int length, ulong seed, bool sharedPrompt = false)
     {
         ArgumentNullException.ThrowIfNull(registry);
         ArgumentNullException.ThrowIfNull(catalog);
-        if (count < 1) throw new ArgumentException($"--tasks must be at least 1, not {count}.");
+        if (count < 1) throw new ArgumentException($"--registered-tasks must be at least 1, not {count}.");
         if (length < 1) throw new ArgumentException($"--prompt-length must be at least 1, not {length}.");
         var labelled = catalog.Tasks.Where(t => t.Labels is { Count: > 1 }).ToList();
         if (labelled.Count == 0) throw new ArgumentException("the task catalog has no task with labels to borrow for the benchmark's prompts.");
         int width = registry.Backbone.Fingerprint.Architecture.DModel;
         using var generator = new torch.Generator(seed);
+        using var shared = torch.randn([length, width], generator: generator) * 0.5f;
         var added = new List<ServedTask>(count);
         for (int k = 0; k < count; k++)
         {
             using var scope = torch.NewDisposeScope();
-            var values = torch.randn([length, width], generator: generator) * 0.5f;
-            added.Add(registry.Add($"bench-{k}", labelled[k % labelled.Count], new SoftPrompt(values)));
+            PromptEncoder prompt = sharedPrompt
+                ? new MultitaskPrompt(shared, 1f + torch.randn([1, length, 1], generator: generator) * 0.1f, 1f + torch.randn([1, 1, width], generator: generator) * 0.1f)
+                : new SoftPrompt(torch.randn([length, width], generator: generator) * 0.5f);
+            added.Add(registry.Add($"bench-{k}", labelled[k % labelled.Count], prompt));
         }
         return added;
     }

@@ -62,10 +62,11 @@ public static class BenchCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the random prompts.", DefaultValueFactory = _ => 1 };
+        var sharedPrompt = new Option<bool>("--shared-prompt") { Description = "Random MPT prompts of one run (one P*, u_k and v_k per task) instead of soft prompts; the server holds P* once." };
         var threads = CommonOptions.Threads();
         var command = new Command("serve", "Serving throughput: closed-loop clients against mpt serve on a loopback port, one JSON line per batching mode (docs/serving.md).")
         {
-            model, prompts, taskFile, tasks, registered, promptLength, clients, requests, warmupRequests, maxSeconds, inputs, maxBatch, maxWait, modes, seed, threads,
+            model, prompts, taskFile, tasks, registered, promptLength, clients, requests, warmupRequests, maxSeconds, inputs, maxBatch, maxWait, modes, seed, sharedPrompt, threads,
         };
         command.SetAction(parse =>
         {
@@ -101,7 +102,21 @@ public static class BenchCommand
                 foreach (string source in sources) registry.Add(source);
                 served = registry.Tasks.Take(taskCount).ToList();
             }
-            else served = ServeBenchmark.AddRandomPrompts(registry, catalog, registeredCount, parse.GetValue(promptLength), parse.GetValue(seed)).Take(taskCount).ToList();
+            else
+            {
+                // The memory the registered prompts take: resident set before and after, each after a full collection.
+                double before = ResidentMib();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                bool shared = parse.GetValue(sharedPrompt);
+                served = ServeBenchmark.AddRandomPrompts(registry, catalog, registeredCount, parse.GetValue(promptLength), parse.GetValue(seed), shared).Take(taskCount).ToList();
+                double seconds = clock.Elapsed.TotalSeconds, after = ResidentMib();
+                context.Output.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    bench = "serve-registry", registered_tasks = registeredCount, shared_prompt = shared, prompt_length = parse.GetValue(promptLength),
+                    rss_before_mib = Math.Round(before, 1), rss_after_mib = Math.Round(after, 1), extra_mib = Math.Round(after - before, 1),
+                    seconds = Math.Round(seconds, 2),
+                }));
+            }
             ServeBenchmark.RunAsync(registry, served, settings, result =>
             {
                 context.Output.WriteLine(result.ToJsonLine());
@@ -205,6 +220,15 @@ public static class BenchCommand
             return MptCli.Ok;
         });
         return command;
+    }
+
+    private static double ResidentMib()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return process.WorkingSet64 / (1024.0 * 1024.0);
     }
 
     private static Option<int> IntOption(string name, string description, int defaultValue) =>

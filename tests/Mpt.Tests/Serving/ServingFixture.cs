@@ -135,6 +135,21 @@ public sealed class ServingFixture : IDisposable
         PeftAdapter.Save(folder, Backbone.AdapterConfig(prompt), prompt, fingerprint ?? Backbone.Fingerprint);
     }
 
+    /// <summary>
+    /// A one-task MPT adapter P* ∘ (u v) at <paramref name="folder"/>: P* random of <paramref name="sharedSeed"/> (the
+    /// same seed gives the same P*, as the targets of one multitask run share it), rank-1 u, v of <paramref name="taskSeed"/>.
+    /// </summary>
+    public void SaveMultitaskAdapter(string folder, ulong sharedSeed, ulong taskSeed)
+    {
+        int d = Backbone.Model.Config.HiddenSize;
+        using var scope = torch.NewDisposeScope();
+        var shared = Random(Length, d, sharedSeed);
+        var cols = 1f + Random(Length, 1, taskSeed).unsqueeze(0);
+        var rows = 1f + Random(1, d, taskSeed + 1000).unsqueeze(0);
+        using var prompt = new MultitaskPrompt(shared, cols, rows);
+        SaveAdapter(folder, prompt);
+    }
+
     private void SaveSoft(string folder, torch.Tensor values)
     {
         using (values)
