@@ -116,13 +116,6 @@ public sealed class BatchingPredictor : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_ready) return;
-        await WarmUpAsync(null).ConfigureAwait(false);
-        _ready = true;
-    }
-
-    /// <summary>One row through every prompt length of the current table (of <paramref name="length"/> only when given).</summary>
-    private async Task WarmUpAsync(int? length)
-    {
         PromptTable table;
         lock (_tableGate)
         {
@@ -131,9 +124,9 @@ public sealed class BatchingPredictor : IAsyncDisposable
         }
         try
         {
-            foreach (int l in table.Lengths.Where(l => length is null || l == length).ToList())
+            foreach (int length in table.Lengths.ToList())
             {
-                var row = new QueuedRow(new PendingRequest(table.Tasks.First(t => t.PromptLength == l), [WarmUpText], table), 0, Stopwatch.GetTimestamp());
+                var row = new QueuedRow(new PendingRequest(table.Tasks.First(t => t.PromptLength == length), [WarmUpText], table), 0, Stopwatch.GetTimestamp());
                 Run([row], warmUp: true);
                 await row.Request.Completion.ConfigureAwait(false);
             }
@@ -142,6 +135,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
         {
             table.Release();
         }
+        _ready = true;
     }
 
     /// <summary>Predicts <paramref name="inputs"/> with the prompt of <paramref name="task"/> (a name or alias).</summary>
@@ -226,7 +220,9 @@ public sealed class BatchingPredictor : IAsyncDisposable
     /// resolves to (keeping its name, aliases and, unless the adapter's <c>mpt_task.json</c> says otherwise, its labels),
     /// or as a new task. The prompt is loaded and checked as at start (<see cref="PromptRegistry.Add(string)"/>: the
     /// model fingerprint, the labels); then the tables are rebuilt and swapped in at once: requests queued before keep
-    /// the old prompt for all their rows, requests queued after get the new one. One swap at a time.
+    /// the old prompt for all their rows, requests queued after get the new one. One swap at a time. The new tables
+    /// (prompt rows, label embeddings) are computed on the calling thread while the worker may be running a forward:
+    /// both only read the frozen backbone, under no-grad.
     /// </summary>
     /// <returns>The task now served, and whether it replaced one.</returns>
     /// <exception cref="ArgumentException">The path is a run folder, or the name is unusable.</exception>
@@ -261,7 +257,6 @@ public sealed class BatchingPredictor : IAsyncDisposable
             if (old is not null) _registry.Release(old);
             Interlocked.Increment(ref _adapterLoads);
             Metrics.AdapterLoaded();
-            if (_ready) await WarmUpAsync(task.PromptLength).ConfigureAwait(false);
             _logger.LogInformation("adapter {Path} serves task {Task} ({Action})", path, task.Name, old is null ? "added" : "replaced");
             return (task, old is not null);
         }

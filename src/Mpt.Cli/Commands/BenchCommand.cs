@@ -224,9 +224,11 @@ public static class BenchCommand
 
     private static double ResidentMib()
     {
-        GC.Collect();
+        // A compacting full collection returns the garbage of model loading to the system, so it is not counted against the prompts.
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        GC.Collect();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         return process.WorkingSet64 / (1024.0 * 1024.0);
     }
