@@ -42,3 +42,7 @@ public sealed record TaskInfo(
 /// <summary>The answer of <c>GET /healthz</c> and <c>GET /readyz</c>.</summary>
 /// <param name="Status"><c>alive</c> or <c>ready</c>.</param>
 public sealed record StatusResponse([property: JsonPropertyName("status")] string Status);
+
+/// <summary>The body of <c>PUT /v1/adapters/{task}</c>.</summary>
+/// <param name="Path">A PEFT adapter folder or Mpt prompt file inside <c>--adapter-dir</c> (relative to it, or absolute).</param>
+public sealed record AdapterRequest([property: JsonPropertyName("path")] string Path);

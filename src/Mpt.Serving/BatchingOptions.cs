@@ -6,6 +6,9 @@ public sealed record BatchingOptions
     /// <summary>Most rows (inputs, of any tasks) in one forward pass; 1 = no batching.</summary>
     public int MaxBatch { get; init; } = 32;
 
+    /// <summary>Whether a batch mixes tasks (the default) or holds one task's rows.</summary>
+    public BatchingMode Mode { get; init; } = BatchingMode.Mixed;
+
     /// <summary>How long the worker waits for more rows after the first row of a batch arrived.</summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(5);
 
@@ -19,6 +22,7 @@ public sealed record BatchingOptions
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range (its name is given).</exception>
     public void Validate()
     {
+        if (!Enum.IsDefined(Mode)) throw new ArgumentOutOfRangeException(nameof(Mode), Mode, "unknown batching mode.");
         if (MaxBatch < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatch), MaxBatch, "max batch must be at least 1.");
         if (MaxWait < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxWait), MaxWait, "max wait must not be negative.");
         if (QueueCapacity < MaxBatch) throw new ArgumentOutOfRangeException(nameof(QueueCapacity), QueueCapacity, $"queue capacity must be at least max batch ({MaxBatch}).");

@@ -23,9 +23,14 @@ namespace Mpt.Serving;
 /// <para><b>Backbones.</b> Encoders only (<c>minilm</c>, BERT folders): the scores are those of <c>mpt predict</c>
 /// (<see cref="EncoderRunBackbone.TaskSet.LabelScores"/>): the same examples, prompt rows, forward and verbaliser. T5
 /// (rank classification, generation) is not served yet; the constructor refuses it.</para>
+/// <para><b>Modes.</b> <see cref="BatchingMode.Mixed"/> (the default) puts rows of any tasks into one batch;
+/// <see cref="BatchingMode.SingleTask"/> only rows of the oldest waiting row's task, holding the others (still queued,
+/// oldest first) for later batches; <see cref="BatchingOptions.MaxBatch"/> = 1 is no batching. The last two exist to be
+/// compared against (<c>mpt bench serve</c>).</para>
 /// <para><b>Prompt lengths.</b> Rows whose prompts differ in length run in separate forwards (one per length present in
 /// the drained batch) rather than padding prompts: a padded prompt row would change the positions of the text
-/// (BERT adds absolute positions over [P; x]) and hence the scores.</para>
+/// (BERT adds absolute positions over [P; x]) and hence the scores. Rows of one prompt length are split further by
+/// input length where that cuts padding (<see cref="PaddingPlan"/>).</para>
 /// <para><b>Inputs</b> are encoded as they are, as <c>mpt predict</c> encodes the lines of a .txt file (no task prefix,
 /// no formatting), cut to <see cref="BatchingOptions.MaxSourceLength"/> tokens.</para>
 /// <para><b>Cancellation.</b> A request whose token is cancelled completes as cancelled at once; its rows still in the
@@ -38,19 +43,21 @@ public sealed class BatchingPredictor : IAsyncDisposable
     private readonly BatchingOptions _options;
     private readonly ILogger _logger;
     private readonly EncoderRunBackbone _encoder;
-    private readonly EncoderRunBackbone.TaskSet _set;
-    private readonly Dictionary<ServedTask, Slot> _slots = [];
-    private readonly Dictionary<int, LengthGroup> _groups = [];
     private readonly Channel<QueuedRow> _queue;
     private readonly Task _worker;
+    // The table new requests are queued with; replaced whole by an adapter swap, under the gate so that a request
+    // takes its references before the table it read can be released.
+    private readonly Lock _tableGate = new();
+    private readonly SemaphoreSlim _swap = new(1, 1);
+    private PromptTable _table;
     private int _queuedRows;
     private volatile bool _ready;
     private volatile bool _stopping;
-    private long _batches, _rows, _mixed, _dropped;
+    private long _batches, _drained, _rows, _mixed, _dropped, _adapterLoads, _requests;
     private int _largest;
     private bool _disposed;
 
-    /// <summary>Builds the prompt tables of every task of <paramref name="registry"/> (which is frozen from now on) and starts the worker.</summary>
+    /// <summary>Builds the prompt tables of every task of <paramref name="registry"/> (closed to <see cref="PromptRegistry.Add(string)"/> from now on) and starts the worker.</summary>
     /// <exception cref="NotSupportedException">The backbone is T5 (not served yet).</exception>
     /// <exception cref="ArgumentException">The registry has no task.</exception>
     public BatchingPredictor(PromptRegistry registry, BatchingOptions? options = null, ILogger<BatchingPredictor>? logger = null)
@@ -62,34 +69,8 @@ public sealed class BatchingPredictor : IAsyncDisposable
         _encoder = EnsureServable(registry.Backbone);
         if (registry.Tasks.Count == 0) throw new ArgumentException("no task to serve: register at least one prompt.", nameof(registry));
         registry.Freeze();
-
-        // Task id k of the verbaliser = the k-th distinct task definition (aliases and seeds of one target share its labels).
-        var definitions = registry.Tasks.Select(t => t.Definition).DistinctBy(d => d.Name).ToList();
-        _set = (EncoderRunBackbone.TaskSet)_encoder.ForTasks(definitions);
-        try
-        {
-            using var noGrad = torch.no_grad();
-            foreach (var byLength in registry.Tasks.GroupBy(t => t.PromptLength))
-            {
-                var tasks = byLength.ToList();
-                // Each task's prompt rows P_k [l, d] as the model computes them (a SoftPrompt's table; an MPT prompt's composed P̂_k),
-                // stacked into one table [T_l, l, d] that a batch indexes with its rows' task positions.
-                Tensor table;
-                using (var scope = NewDisposeScope())
-                    table = torch.cat(tasks.Select(t => t.Prompt.call(torch.zeros(1, ScalarType.Int64))).ToArray(), 0).detach().MoveToOuterDisposeScope();
-                var model = (PromptedEncoder)_set.PromptBackbone.WithPrompt(tasks[0].Prompt);
-                model.Train(false);
-                _groups[byLength.Key] = new LengthGroup(table, model, model.CreateCollator(_options.MaxSourceLength));
-                for (int i = 0; i < tasks.Count; i++)
-                    _slots[tasks[i]] = new Slot(definitions.FindIndex(d => d.Name == tasks[i].Definition.Name), byLength.Key, i, tasks[i].Labels);
-            }
-        }
-        catch
-        {
-            foreach (var g in _groups.Values) g.Table.Dispose();
-            _set.Dispose();
-            throw;
-        }
+        _table = new PromptTable(_encoder, registry, _options.MaxSourceLength, generation: 0);
+        Metrics = new ServingMetrics(() => Volatile.Read(ref _queuedRows));
         _queue = Channel.CreateBounded<QueuedRow>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _worker = Task.Run(RunAsync);
     }
@@ -103,15 +84,28 @@ public sealed class BatchingPredictor : IAsyncDisposable
     /// <summary>The options.</summary>
     public BatchingOptions Options => _options;
 
-    /// <summary>The tasks served.</summary>
+    /// <summary>The registry the prompts come from (changed only through <see cref="SetAdapterAsync"/> and <see cref="RemoveTaskAsync"/> while serving).</summary>
     public PromptRegistry Registry => _registry;
+
+    /// <summary>The tasks served now, in registration order.</summary>
+    public IReadOnlyList<ServedTask> Tasks => Volatile.Read(ref _table).Tasks;
+
+    /// <summary>The task <paramref name="name"/> (a name or alias) resolves to now, or null.</summary>
+    public ServedTask? Find(string name) => Volatile.Read(ref _table).Find(name);
+
+    /// <summary>The OpenTelemetry instruments (meter <see cref="ServingMetrics.MeterName"/>).</summary>
+    public ServingMetrics Metrics { get; }
+
+    /// <summary>Adapters loaded by <see cref="SetAdapterAsync"/> since the start.</summary>
+    public long AdapterLoads => Interlocked.Read(ref _adapterLoads);
 
     /// <summary>Warmed up and not stopping: requests are taken.</summary>
     public bool IsReady => _ready && !_stopping;
 
     /// <summary>Counters since the start.</summary>
     public BatchingStatistics Statistics => new(Interlocked.Read(ref _batches), Interlocked.Read(ref _rows), Volatile.Read(ref _largest),
-        Interlocked.Read(ref _mixed), Interlocked.Read(ref _dropped), Volatile.Read(ref _queuedRows));
+        Interlocked.Read(ref _mixed), Interlocked.Read(ref _dropped), Volatile.Read(ref _queuedRows))
+    { DrainedBatches = Interlocked.Read(ref _drained), Requests = Interlocked.Read(ref _requests) };
 
     /// <summary>
     /// Runs one row of every prompt length through the model (first calls of libtorch's kernels allocate and tune), then
@@ -122,11 +116,24 @@ public sealed class BatchingPredictor : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_ready) return;
-        foreach (int length in _groups.Keys)
+        PromptTable table;
+        lock (_tableGate)
         {
-            var row = new QueuedRow(new PendingRequest(_slots.First(s => s.Value.Length == length).Key, [WarmUpText]), 0);
-            Run([row]);
-            await row.Request.Completion.ConfigureAwait(false);
+            table = _table;
+            table.AddReferences(1);
+        }
+        try
+        {
+            foreach (int length in table.Lengths.ToList())
+            {
+                var row = new QueuedRow(new PendingRequest(table.Tasks.First(t => t.PromptLength == length), [WarmUpText], table), 0, Stopwatch.GetTimestamp());
+                Run([row], warmUp: true);
+                await row.Request.Completion.ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            table.Release();
         }
         _ready = true;
     }
@@ -143,7 +150,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(inputs);
-        var served = _registry.Find(task) ?? throw new UnknownTaskException(task, _registry.Tasks.Select(t => t.Name));
+        if (Find(task) is null) throw Unknown(task);
         if (!_ready) throw new PredictorUnavailableException("the model is still warming up; retry when /readyz answers 200.");
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_stopping) throw new PredictorUnavailableException("the server is shutting down.");
@@ -157,13 +164,31 @@ public sealed class BatchingPredictor : IAsyncDisposable
             Interlocked.Add(ref _queuedRows, -inputs.Count);
             throw new QueueFullException(_options.QueueCapacity, inputs.Count);
         }
-        var request = new PendingRequest(served, inputs);
+        // The table is read and referenced (one reference per row, given back by the worker) under the gate, so a swap
+        // cannot free it in between; every row of the request then uses this table's prompt.
+        PromptTable table;
+        ServedTask? served;
+        lock (_tableGate)
+        {
+            table = _table;
+            served = table.Find(task);
+            if (served is not null) table.AddReferences(inputs.Count);
+        }
+        if (served is null)
+        {
+            Interlocked.Add(ref _queuedRows, -inputs.Count);
+            throw Unknown(task); // removed in between
+        }
+        var request = new PendingRequest(served, inputs, table);
         request.CancelWith(cancellationToken);
+        Interlocked.Increment(ref _requests);
+        long now = Stopwatch.GetTimestamp();
         for (int i = 0; i < inputs.Count; i++)
-            if (!_queue.Writer.TryWrite(new QueuedRow(request, i)))
+            if (!_queue.Writer.TryWrite(new QueuedRow(request, i, now)))
             {
                 // Only when the queue was closed in between (shutting down): the rows already written are dropped.
                 Interlocked.Add(ref _queuedRows, -(inputs.Count - i));
+                table.Release(inputs.Count - i);
                 request.Fail(new PredictorUnavailableException("the server is shutting down."));
                 break;
             }
@@ -183,31 +208,139 @@ public sealed class BatchingPredictor : IAsyncDisposable
     {
         if (_disposed) return;
         await StopAsync().ConfigureAwait(false);
+        await _swap.WaitAsync().ConfigureAwait(false);
         _disposed = true;
-        foreach (var g in _groups.Values) g.Table.Dispose();
-        _set.Dispose();
+        _table.Release(); // the predictor's own reference: every row is done, so this frees it
+        _swap.Dispose();
+        Metrics.Dispose();
     }
+
+    /// <summary>
+    /// Serves the prompt at <paramref name="path"/> as task <paramref name="name"/>: in place of the task the name
+    /// resolves to (keeping its name, aliases and, unless the adapter's <c>mpt_task.json</c> says otherwise, its labels),
+    /// or as a new task. The prompt is loaded and checked as at start (<see cref="PromptRegistry.Add(string)"/>: the
+    /// model fingerprint, the labels); then the tables are rebuilt and swapped in at once: requests queued before keep
+    /// the old prompt for all their rows, requests queued after get the new one. One swap at a time. The new tables
+    /// (prompt rows, label embeddings) are computed on the calling thread while the worker may be running a forward:
+    /// both only read the frozen backbone, under no-grad.
+    /// </summary>
+    /// <returns>The task now served, and whether it replaced one.</returns>
+    /// <exception cref="ArgumentException">The path is a run folder, or the name is unusable.</exception>
+    /// <exception cref="Peft.ModelMismatchException">The adapter was saved for other weights.</exception>
+    /// <exception cref="Pipeline.ConfigException">The task's labels are unknown.</exception>
+    public async Task<(ServedTask Task, bool Replaced)> SetAdapterAsync(string name, string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (RunFolderPrompts.IsRunFolder(path))
+            throw new ArgumentException($"'{path}' is a run folder; give one prompt: a PEFT adapter folder or a prompt file.");
+        await _swap.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var existing = _registry.Names.GetValueOrDefault(name);
+            var task = _registry.Load(existing?.Name ?? name, path, catalogTask: null, fallback: existing?.Definition);
+            var old = _registry.Replace(name, task);
+            try
+            {
+                Publish();
+            }
+            catch
+            {
+                // Back to the registry the current table was built from.
+                if (old is null) _registry.Remove(task.Name);
+                else _registry.Replace(task.Name, old);
+                _registry.Release(task);
+                throw;
+            }
+            // The tables hold copies of the prompt rows, so the replaced prompt is no longer read.
+            if (old is not null) _registry.Release(old);
+            Interlocked.Increment(ref _adapterLoads);
+            Metrics.AdapterLoaded();
+            _logger.LogInformation("adapter {Path} serves task {Task} ({Action})", path, task.Name, old is null ? "added" : "replaced");
+            return (task, old is not null);
+        }
+        finally
+        {
+            _swap.Release();
+        }
+    }
+
+    /// <summary>Stops serving the task <paramref name="name"/> resolves to (and its aliases); requests already queued for it are answered.</summary>
+    /// <returns>Whether there was such a task.</returns>
+    public async Task<bool> RemoveTaskAsync(string name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        await _swap.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var removed = _registry.Remove(name);
+            if (removed is null) return false;
+            try
+            {
+                Publish();
+            }
+            catch
+            {
+                _registry.Replace(removed.Name, removed);
+                throw;
+            }
+            _registry.Release(removed);
+            _logger.LogInformation("task {Task} removed", removed.Name);
+            return true;
+        }
+        finally
+        {
+            _swap.Release();
+        }
+    }
+
+    /// <summary>Builds the table of the registry now and makes it the one new requests use; the old one is freed after its last row.</summary>
+    private void Publish()
+    {
+        var next = new PromptTable(_encoder, _registry, _options.MaxSourceLength, _table.Generation + 1);
+        PromptTable previous;
+        lock (_tableGate)
+        {
+            previous = _table;
+            _table = next;
+        }
+        previous.Release();
+    }
+
+    private UnknownTaskException Unknown(string task) => new(task, Tasks.Select(t => t.Name));
 
     private async Task RunAsync()
     {
         var reader = _queue.Reader;
+        // Rows taken off the channel that the current batch could not take (single-task mode: other tasks' rows), oldest
+        // first; they are still counted as queued and go into the next batches before newer rows.
+        var held = new List<QueuedRow>();
         var batch = new List<QueuedRow>(_options.MaxBatch);
-        var clock = new Stopwatch();
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (held.Count > 0 || await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             batch.Clear();
+            for (int i = 0; i < held.Count && batch.Count < _options.MaxBatch;)
+            {
+                var row = held[i];
+                if (row.Request.IsFinished) { held.RemoveAt(i); Drop(row); }
+                else if (Accepts(batch, row)) { held.RemoveAt(i); Take(batch, row); }
+                else i++;
+            }
             while (batch.Count < _options.MaxBatch)
             {
                 if (reader.TryRead(out var row))
                 {
-                    Interlocked.Decrement(ref _queuedRows);
-                    if (row.Request.IsFinished) { Interlocked.Increment(ref _dropped); continue; }
-                    if (batch.Count == 0) clock.Restart();
-                    batch.Add(row);
+                    if (row.Request.IsFinished) Drop(row);
+                    else if (Accepts(batch, row)) Take(batch, row);
+                    else held.Add(row);
                     continue;
                 }
                 if (batch.Count == 0) break;
-                var remaining = _options.MaxWait - clock.Elapsed;
+                // The batch closes max-wait after its oldest row was queued: a row that already waited behind a busy
+                // worker is not made to wait again.
+                var remaining = _options.MaxWait - Stopwatch.GetElapsedTime(batch.Min(r => r.QueuedAt));
                 if (remaining <= TimeSpan.Zero) break;
                 using var wait = new CancellationTokenSource(remaining);
                 try
@@ -219,59 +352,94 @@ public sealed class BatchingPredictor : IAsyncDisposable
                     break;
                 }
             }
-            if (batch.Count > 0) Run(batch);
+            if (batch.Count > 0)
+            {
+                Run(batch);
+                foreach (var row in batch) row.Request.Table.Release();
+            }
         }
     }
 
+    /// <summary>Whether <paramref name="row"/> may join <paramref name="batch"/>: always when mixing tasks, else when it is of the batch's task.</summary>
+    private bool Accepts(List<QueuedRow> batch, QueuedRow row) =>
+        _options.Mode == BatchingMode.Mixed || batch.Count == 0 || ReferenceEquals(batch[0].Request.Task, row.Request.Task);
+
+    private void Take(List<QueuedRow> batch, QueuedRow row)
+    {
+        Interlocked.Decrement(ref _queuedRows);
+        batch.Add(row);
+    }
+
+    private void Drop(QueuedRow row)
+    {
+        Interlocked.Decrement(ref _queuedRows);
+        Interlocked.Increment(ref _dropped);
+        Metrics.Dropped();
+        row.Request.Table.Release();
+    }
+
     /// <summary>
-    /// One drained batch: a forward per prompt length, each row's scores narrowed to its task's labels. The counters are
-    /// updated before any request is completed, so a caller that got its answer sees the batch in <see cref="Statistics"/>.
+    /// One drained batch: a forward per prompt length, split further by input length where that cuts padding
+    /// (<see cref="PaddingPlan"/>), each row's scores narrowed to its task's labels. The counters are updated before any
+    /// request is completed, so a caller that got its answer sees the batch in <see cref="Statistics"/>.
     /// </summary>
-    private void Run(List<QueuedRow> batch)
+    private void Run(List<QueuedRow> batch, bool warmUp = false)
     {
         var clock = Stopwatch.StartNew();
+        double waited = Stopwatch.GetElapsedTime(batch.Min(r => r.QueuedAt)).TotalMilliseconds;
         var answers = new List<(QueuedRow Row, ServedPrediction? Prediction, Exception? Error)>(batch.Count);
-        foreach (var byLength in batch.GroupBy(r => _slots[r.Request.Task].Length))
+        int forwards = 0;
+        // Rows queued before and after a swap use their own table (of one generation) and never share a forward.
+        foreach (var byLength in batch.GroupBy(r => (r.Request.Table, r.Request.Table.SlotOf(r.Request.Task).Length)))
         {
+            var (table, length) = byLength.Key;
             var rows = byLength.ToList();
             try
             {
-                answers.AddRange(Forward(_groups[byLength.Key], rows).Select((p, b) => (rows[b], (ServedPrediction?)p, (Exception?)null)));
-                Interlocked.Increment(ref _batches);
+                var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder.Tokenizer, r.Request.Inputs[r.Index], null, 0,
+                    table.SlotOf(r.Request.Task).TaskId, _options.MaxSourceLength)).ToList();
+                foreach (int[] run in PaddingPlan.Split(examples.Select(e => e.InputIds.Count).ToList(), length))
+                {
+                    var runRows = run.Select(i => rows[i]).ToList();
+                    answers.AddRange(Forward(table, table.Group(length), runRows, run.Select(i => examples[i]).ToList())
+                        .Select((p, b) => (runRows[b], (ServedPrediction?)p, (Exception?)null)));
+                    Interlocked.Increment(ref _batches);
+                    forwards++;
+                }
             }
             catch (Exception e)
             {
-                answers.AddRange(rows.Select(r => (r, (ServedPrediction?)null, (Exception?)e)));
+                var done = answers.Select(a => a.Row).ToHashSet();
+                answers.AddRange(rows.Where(r => !done.Contains(r)).Select(r => (r, (ServedPrediction?)null, (Exception?)e)));
             }
         }
         Interlocked.Add(ref _rows, batch.Count);
+        Interlocked.Increment(ref _drained);
+        if (!warmUp) Metrics.Batch(batch.Count, batch.Select(r => r.QueuedAt));
         if (batch.Count > _largest) Volatile.Write(ref _largest, batch.Count);
         int tasks = batch.Select(r => r.Request.Task).Distinct().Count();
         if (tasks > 1) Interlocked.Increment(ref _mixed);
         foreach (var (row, prediction, error) in answers)
             if (error is null) row.Request.SetResult(row.Index, prediction!);
             else row.Request.Fail(error);
-        _logger.LogDebug("batch of {Rows} rows, {Tasks} tasks, {Forwards} forwards in {Milliseconds:F1} ms; {Queued} rows queued",
-            batch.Count, tasks, batch.Select(r => _slots[r.Request.Task].Length).Distinct().Count(), clock.Elapsed.TotalMilliseconds, Volatile.Read(ref _queuedRows));
+        _logger.LogDebug("batch of {Rows} rows, {Tasks} tasks, {Forwards} forwards in {Milliseconds:F1} ms after {WaitMilliseconds:F1} ms in the queue; {Queued} rows queued",
+            batch.Count, tasks, forwards, clock.Elapsed.TotalMilliseconds, waited, Volatile.Read(ref _queuedRows));
     }
 
     /// <summary>One no-grad forward of rows sharing a prompt length, row b with its own task's prompt rows and labels.</summary>
-    private List<ServedPrediction> Forward(LengthGroup group, List<QueuedRow> rows)
+    private static List<ServedPrediction> Forward(PromptTable table, PromptTable.LengthGroup group, List<QueuedRow> rows, List<TrainingExample> examples)
     {
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
-        var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder.Tokenizer, r.Request.Inputs[r.Index], null, 0,
-            _slots[r.Request.Task].TaskId, _options.MaxSourceLength)).ToList();
         PromptBatch input = group.Collator.Collate(examples);
-        var positions = torch.tensor(rows.Select(r => (long)_slots[r.Request.Task].TablePosition).ToArray(), device: group.Table.device);
-        var prompts = group.Table.index_select(0, positions);                       // (B, l, d): row b's own task prompt
+        var prompts = table.PromptRows(group.Model.PromptLength, rows.Select(r => r.Request.Task).ToList()); // (B, l, d): row b's own task prompt
         var scores = group.Model.Score(input, prompts).Scores.to(ScalarType.Float32).cpu(); // (B, Cmax)
         long width = scores.shape[1];
         float[] values = scores.data<float>().ToArray();
         var predictions = new List<ServedPrediction>(rows.Count);
         for (int b = 0; b < rows.Count; b++)
         {
-            var labels = _slots[rows[b].Request.Task].Labels;
+            var labels = table.SlotOf(rows[b].Request.Task).Labels;
             var own = new ArraySegment<float>(values, (int)(b * width), labels.Count);
             var byLabel = new Dictionary<string, double>(StringComparer.Ordinal);
             for (int c = 0; c < labels.Count; c++) byLabel[labels[c]] = own[c];
@@ -280,11 +448,6 @@ public sealed class BatchingPredictor : IAsyncDisposable
         return predictions;
     }
 
-    private readonly record struct QueuedRow(PendingRequest Request, int Index);
-
-    /// <summary>Where a task's prompt is: its verbaliser task id, prompt length and row in that length's table; its labels.</summary>
-    private sealed record Slot(int TaskId, int Length, int TablePosition, IReadOnlyList<string> Labels);
-
-    /// <summary>The prompts of one length: their table [T, l, d], a prompted encoder of that length, its collator.</summary>
-    private sealed record LengthGroup(Tensor Table, PromptedEncoder Model, IBatchCollator Collator);
+    /// <summary>Row <paramref name="Index"/> of a request, and when it was queued (<see cref="Stopwatch.GetTimestamp"/>).</summary>
+    private readonly record struct QueuedRow(PendingRequest Request, int Index, long QueuedAt);
 }

@@ -1,10 +1,17 @@
 namespace Mpt.Serving;
 
 /// <summary>Counters of a <see cref="BatchingPredictor"/> since it started.</summary>
-/// <param name="Batches">Forward batches run (one per prompt length in a drained batch).</param>
+/// <param name="Batches">Forwards run (one per prompt length in a drained batch, more where input lengths are split to cut padding).</param>
 /// <param name="Rows">Rows predicted.</param>
 /// <param name="LargestBatch">The most rows drained into one batch.</param>
 /// <param name="MixedTaskBatches">Drained batches whose rows belong to more than one task.</param>
 /// <param name="DroppedRows">Queued rows dropped because their request was cancelled.</param>
 /// <param name="QueuedRows">Rows waiting now.</param>
-public sealed record BatchingStatistics(long Batches, long Rows, int LargestBatch, long MixedTaskBatches, long DroppedRows, int QueuedRows);
+public sealed record BatchingStatistics(long Batches, long Rows, int LargestBatch, long MixedTaskBatches, long DroppedRows, int QueuedRows)
+{
+    /// <summary>Batches drained from the queue (each one or more forwards): <see cref="Rows"/> / this is the mean batch size.</summary>
+    public long DrainedBatches { get; init; }
+
+    /// <summary>Requests whose rows were queued.</summary>
+    public long Requests { get; init; }
+}

@@ -33,7 +33,7 @@ public static class MptServer
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = options.Limits.MaxRequestBodyBytes;
         });
-        builder.Services.AddMptPredictor(predictor, options.Limits);
+        builder.Services.AddMptPredictor(predictor, options.Limits, options.Admin);
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();

@@ -11,9 +11,10 @@ internal sealed class PendingRequest
     private int _remaining;
     private CancellationTokenRegistration _registration;
 
-    public PendingRequest(ServedTask task, IReadOnlyList<string> inputs)
+    public PendingRequest(ServedTask task, IReadOnlyList<string> inputs, PromptTable table)
     {
         Task = task;
+        Table = table;
         Inputs = inputs;
         _results = new ServedPrediction[inputs.Count];
         _remaining = inputs.Count;
@@ -22,6 +23,9 @@ internal sealed class PendingRequest
     public ServedTask Task { get; }
 
     public IReadOnlyList<string> Inputs { get; }
+
+    /// <summary>The prompt table every row of the request is answered with (one reference per queued row).</summary>
+    public PromptTable Table { get; }
 
     public Task<IReadOnlyList<ServedPrediction>> Completion => _completion.Task;
 

@@ -2,6 +2,8 @@ using Mpt.Backbones;
 using Mpt.Peft;
 using Mpt.Prompts;
 using Mpt.Tasks;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Mpt.Serving;
 
@@ -31,6 +33,7 @@ public sealed class PromptRegistry : IDisposable
     private readonly TaskCatalog _catalog;
     private readonly List<ServedTask> _tasks = [];
     private readonly Dictionary<string, ServedTask> _byName = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SharedPrompt> _shared = new(StringComparer.Ordinal);
     private bool _frozen;
     private bool _disposed;
 
@@ -90,6 +93,25 @@ public sealed class PromptRegistry : IDisposable
     private ServedTask Add(string? name, string path, string? catalogTask)
     {
         ThrowIfFrozen();
+        var task = Load(name, path, catalogTask, fallback: null);
+        if (_byName.TryGetValue(task.Name, out var other))
+        {
+            Release(task);
+            throw new ArgumentException($"task name '{task.Name}' is given twice ({other.Source} and {task.Source}); name one of them with NAME=PATH.");
+        }
+        _tasks.Add(task);
+        _byName[task.Name] = task;
+        return task;
+    }
+
+    /// <summary>
+    /// Loads and checks one prompt as <see cref="Add(string)"/> does, without registering it: named <paramref name="name"/>
+    /// (null: as the remarks say), its definition from its <c>mpt_task.json</c>, else <paramref name="fallback"/>, else the
+    /// catalog's task <paramref name="catalogTask"/> or the name's first segment.
+    /// </summary>
+    internal ServedTask Load(string? name, string path, string? catalogTask, TaskDefinition? fallback)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         string full = Path.GetFullPath(path);
         PromptTask? sidecar = Directory.Exists(path) ? PromptTaskFile.Read(AdapterFolderOf(path)) : null;
         name ??= sidecar?.Task ?? NameFromRunLayout(full) ?? (File.Exists(path) ? Path.GetFileNameWithoutExtension(path) : null)
@@ -103,6 +125,7 @@ public sealed class PromptRegistry : IDisposable
                 throw new ModelMismatchException($"{path}: the prompt was saved for a {sidecar.Backbone} model, not for the {_backbone.Kind} '{_backbone.Name}'.", overridable: false);
             definition = sidecar.Definition();
         }
+        else if (fallback is not null) definition = fallback;
         else
         {
             string taskName = catalogTask ?? name.Split('/')[0];
@@ -113,14 +136,119 @@ public sealed class PromptRegistry : IDisposable
         }
         _backbone.EnsureSupports(definition);
         var prompt = PromptLoading.Load(Directory.Exists(path) ? AdapterFolderOf(path) : path, _backbone.Fingerprint, allowMismatch: false);
+        return Checked(name, definition, full, prompt, path);
+    }
+
+    /// <summary>
+    /// Puts <paramref name="task"/> in place of the task <paramref name="name"/> resolves to (keeping its position, name
+    /// and aliases; returns the old one, whose prompt the caller frees when nothing uses it), or adds it when no task has that name.
+    /// </summary>
+    internal ServedTask? Replace(string name, ServedTask task)
+    {
+        if (!_byName.TryGetValue(name, out var old))
+        {
+            _tasks.Add(task);
+            _byName[task.Name] = task;
+            return null;
+        }
+        _tasks[_tasks.IndexOf(old)] = task;
+        foreach (string alias in old.Aliases) task.AddAlias(alias);
+        foreach (string key in _byName.Where(p => ReferenceEquals(p.Value, old)).Select(p => p.Key).ToList()) _byName[key] = task;
+        return old;
+    }
+
+    /// <summary>Takes out the task <paramref name="name"/> resolves to, with its aliases; returns it (the caller frees its prompt), or null.</summary>
+    internal ServedTask? Remove(string name)
+    {
+        if (!_byName.TryGetValue(name, out var task)) return null;
+        _tasks.Remove(task);
+        foreach (string key in _byName.Where(p => ReferenceEquals(p.Value, task)).Select(p => p.Key).ToList()) _byName.Remove(key);
+        return task;
+    }
+
+    /// <summary>Frees <paramref name="task"/>'s prompt (its u, v, and its P* when no other task shares it). Once the task is out of every table.</summary>
+    internal void Release(ServedTask task)
+    {
+        if (task.Factors is not { } factors)
+        {
+            task.Prompt.Dispose();
+            return;
+        }
+        factors.Cols.Dispose();
+        factors.Rows.Dispose();
+        if (--factors.Shared.Users == 0)
+        {
+            _shared.Remove(factors.Shared.Key);
+            factors.Shared.Module.Dispose();
+        }
+    }
+
+    /// <summary>Distinct MPT shared prompts P* held (each once, whatever the number of tasks using it).</summary>
+    internal int SharedPromptCount => _shared.Count;
+
+    /// <summary>Every name and alias → its task.</summary>
+    internal IReadOnlyDictionary<string, ServedTask> Names => _byName;
+
+    /// <summary>
+    /// Registers a prompt already in memory (e.g. one task of a multitask prompt, or one built by the caller) under
+    /// <paramref name="name"/>; the registry owns it from now on (it is disposed also when refused).
+    /// </summary>
+    /// <param name="name">The task name requests use.</param>
+    /// <param name="definition">The task: its labels and label descriptions.</param>
+    /// <param name="prompt">A single-task prompt of the backbone's width.</param>
+    /// <exception cref="ArgumentException">The name is taken or unusable, the prompt is multitask or of another width.</exception>
+    /// <exception cref="Pipeline.ConfigException">The backbone cannot run the task (an encoder needs labels).</exception>
+    public ServedTask Add(string name, TaskDefinition definition, PromptEncoder prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        try
+        {
+            ArgumentException.ThrowIfNullOrEmpty(name);
+            ArgumentNullException.ThrowIfNull(definition);
+            ThrowIfFrozen();
+            CheckName(name, name);
+            if (_byName.TryGetValue(name, out var other))
+                throw new ArgumentException($"task name '{name}' is given twice ({other.Source} and in memory).");
+            _backbone.EnsureSupports(definition);
+            int width = _backbone.Fingerprint.Architecture.DModel;
+            if (prompt.TokenDim != width)
+                throw new ArgumentException($"prompt '{name}' has width {prompt.TokenDim}, the model's hidden size is {width}: it was made for another model.", nameof(prompt));
+        }
+        catch
+        {
+            prompt.Dispose();
+            throw;
+        }
+        var task = Checked(name, definition, $"(in memory) {name}", prompt, name);
+        _tasks.Add(task);
+        _byName[name] = task;
+        return task;
+    }
+
+    /// <summary>
+    /// A served task of a loaded single-task prompt (the prompt is disposed when refused). An MPT prompt keeps only its
+    /// u_k, v_k; its P* is held once for every task with the same P* values (<see cref="SharedPrompt"/>), and the module
+    /// is disposed when an earlier task already holds that P*.
+    /// </summary>
+    private ServedTask Checked(string name, TaskDefinition definition, string source, PromptEncoder prompt, string shownAs)
+    {
         try
         {
             if (prompt.NumTasks != 1)
-                throw new ArgumentException($"{path} holds a multitask prompt of {prompt.NumTasks} tasks; serve one task's prompt: `mpt export --prompt {path} --task-id K --out DIR` writes it as an adapter.");
-            var task = new ServedTask(name, definition, full, prompt);
-            _tasks.Add(task);
-            _byName[name] = task;
-            return task;
+                throw new ArgumentException($"{shownAs} holds a multitask prompt of {prompt.NumTasks} tasks; serve one task's prompt: `mpt export --prompt {shownAs} --task-id K --out DIR` writes it as an adapter.");
+            if (prompt is not MultitaskPrompt mpt) return new ServedTask(name, definition, source, prompt);
+            string key = SharedPrompt.KeyOf(mpt);
+            Tensor cols, rows;
+            using (torch.no_grad())
+            {
+                // Owned by the task from now on, not by whatever dispose scope the caller runs in.
+                cols = mpt.TaskCols.detach().clone().DetachFromDisposeScope();
+                rows = mpt.TaskRows.detach().clone().DetachFromDisposeScope();
+            }
+            if (_shared.TryGetValue(key, out var shared)) prompt.Dispose();
+            else _shared[key] = shared = new SharedPrompt(key, mpt);
+            shared.Users++;
+            return new ServedTask(name, definition, source, shared.Module, new PromptFactors(shared, cols, rows));
         }
         catch
         {
@@ -137,7 +265,7 @@ public sealed class PromptRegistry : IDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        foreach (var task in _tasks) task.Prompt.Dispose();
+        foreach (var task in _tasks) Release(task);
     }
 
     private void ThrowIfFrozen()
@@ -146,13 +274,11 @@ public sealed class PromptRegistry : IDisposable
         if (_frozen) throw new InvalidOperationException("the registry is being served; register every prompt before creating the predictor.");
     }
 
-    private void CheckName(string name, string path)
+    private static void CheckName(string name, string path)
     {
         // The name is a path segment of the API (/v1/tasks/{task}/predict); slashes of run names are URL-encoded by clients.
         if (name.Length == 0 || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '?' or '#' or '%'))
             throw new ArgumentException($"'{path}': task name '{name}' must be non-empty, without spaces or the characters ? # %.");
-        if (_byName.TryGetValue(name, out var other))
-            throw new ArgumentException($"task name '{name}' is given twice ({other.Source} and {Path.GetFullPath(path)}); name one of them with NAME=PATH.");
     }
 
     /// <summary>Where a folder's adapter files are: the folder, or its <c>adapter</c> subfolder for a pipeline run folder.</summary>

@@ -15,6 +15,9 @@ public sealed record ServeOptions
     /// <summary>Request limits.</summary>
     public ServingLimits Limits { get; init; } = new();
 
+    /// <summary>The adapter endpoints (off by default).</summary>
+    public AdminOptions Admin { get; init; } = new();
+
     /// <summary>Logging of the server (none when null).</summary>
     public Action<ILoggingBuilder>? Logging { get; init; }
 }

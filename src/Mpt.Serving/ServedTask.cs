@@ -8,8 +8,9 @@ namespace Mpt.Serving;
 /// and is owned by the registry that loaded it.</remarks>
 public sealed class ServedTask
 {
-    internal ServedTask(string name, TaskDefinition definition, string source, PromptEncoder prompt)
+    internal ServedTask(string name, TaskDefinition definition, string source, PromptEncoder prompt, PromptFactors? factors = null)
     {
+        Factors = factors;
         Name = name;
         Definition = definition;
         Source = source;
@@ -37,7 +38,14 @@ public sealed class ServedTask
     /// <summary>Other names that resolve to this task (e.g. <c>TARGET</c> and <c>TARGET/METHOD</c> of a run folder).</summary>
     public IReadOnlyList<string> Aliases => _aliases;
 
+    /// <summary>
+    /// The prompt; for an MPT prompt whose P* is shared (<see cref="Factors"/>), the module holding P*, whose own u, v may
+    /// be another task's: the task's prompt is then P* ∘ (u_k v_k) from its factors.
+    /// </summary>
     internal PromptEncoder Prompt { get; }
+
+    /// <summary>The task's u_k, v_k over a shared P* (an MPT prompt), or null (a soft prompt, its rows in <see cref="Prompt"/>).</summary>
+    internal PromptFactors? Factors { get; }
 
     private readonly List<string> _aliases = [];
 

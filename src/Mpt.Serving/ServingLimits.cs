@@ -12,6 +12,12 @@ public sealed record ServingLimits
     /// <summary>Bytes in a request body (413 beyond).</summary>
     public long MaxRequestBodyBytes { get; init; } = 1 << 20;
 
+    /// <summary>
+    /// How long a predict request may take from its arrival to its answer (504 beyond); its rows still queued are then
+    /// dropped, as when the client disconnects.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The <c>Retry-After</c> of a 429 (queue full) or 503 (not ready), in seconds.</summary>
     public int RetryAfterSeconds { get; init; } = 1;
 }

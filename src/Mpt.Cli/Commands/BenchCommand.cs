@@ -1,10 +1,14 @@
 using System.CommandLine;
 using System.Text.Json;
+using Mpt.Backbones;
 using Mpt.Benchmarks;
+using Mpt.Model;
+using Mpt.Pipeline;
+using Mpt.Serving;
+using Mpt.Tasks;
+using Mpt.Training;
 using TorchSharp;
 using static TorchSharp.torch;
-using Mpt.Model;
-using Mpt.Training;
 
 namespace Mpt.Cli.Commands;
 
@@ -12,6 +16,8 @@ namespace Mpt.Cli.Commands;
 /// <c>mpt bench train-step|distill-step|generate|rank-classify|gemm</c>: throughput of prompt tuning on a randomly initialised T5 of a named
 /// shape. Each sub-command prints one JSON line (see <see cref="BenchmarkResult"/>), so runs can be compared side by side
 /// with a PyTorch script doing the same step. Logic lives in <c>Mpt.Benchmarks</c>; this class only maps flags.
+/// <c>mpt bench serve</c> loads a real server on a loopback port (<see cref="ServeBenchmark"/>, docs/serving.md) and
+/// prints one JSON line per batching mode.
 /// </summary>
 public static class BenchCommand
 {
@@ -30,7 +36,99 @@ public static class BenchCommand
             "Evaluation throughput of rank classification: score a batch against --candidates label strings of --target tokens, encoding once.",
             RankClassifyBenchmark.Run));
         bench.Add(GemmCommand(context));
+        bench.Add(ServeSubCommand(context));
         return bench;
+    }
+
+    private static Command ServeSubCommand(CliContext context)
+    {
+        var defaults = new ServeBenchmarkSettings();
+        var model = new Option<string>("--model") { Description = "The backbone: minilm or a BERT folder.", DefaultValueFactory = _ => "minilm" };
+        var prompts = new Option<string[]>("--prompts")
+        {
+            Description = "Serve these prompts (as mpt serve --prompts) instead of random ones; requests go to the first --tasks of them.",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var taskFile = new Option<string[]>("--task-file") { Description = "JSON files with the definitions of your own tasks (with --prompts)." };
+        var tasks = IntOption("--tasks", "Tasks the requests are spread over (request i goes to task i mod T).", 8);
+        var registered = IntOption("--registered-tasks", "Random prompts registered in the server (at least --tasks; the rest receive no requests).", 8);
+        var promptLength = IntOption("--prompt-length", "Length of the random prompts.", 10);
+        var clients = IntOption("--clients", "Concurrent closed-loop clients.", defaults.Clients);
+        var requests = IntOption("--requests", "Measured requests per mode.", defaults.Requests);
+        var warmupRequests = IntOption("--warmup-requests", "Unmeasured requests per mode before the measurement.", defaults.WarmupRequests);
+        var maxSeconds = IntOption("--max-seconds", "Time bound of one mode's measurement, in seconds.", (int)defaults.MaxSeconds);
+        var inputs = IntOption("--inputs-per-request", "Inputs per request.", defaults.InputsPerRequest);
+        var maxBatch = IntOption("--max-batch", "Most rows per batch in the batching modes.", defaults.MaxBatch);
+        var maxWait = IntOption("--max-wait-ms", "Batch wait of the batching modes, in ms.", (int)defaults.MaxWait.TotalMilliseconds);
+        var modes = new Option<string[]>("--modes")
+        {
+            Description = $"Modes to run, in order: {string.Join(", ", ServeBenchmarkSettings.ModeNames)} (all by default).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the random prompts.", DefaultValueFactory = _ => 1 };
+        var sharedPrompt = new Option<bool>("--shared-prompt") { Description = "Random MPT prompts of one run (one P*, u_k and v_k per task) instead of soft prompts; the server holds P* once." };
+        var threads = CommonOptions.Threads();
+        var command = new Command("serve", "Serving throughput: closed-loop clients against mpt serve on a loopback port, one JSON line per batching mode (docs/serving.md).")
+        {
+            model, prompts, taskFile, tasks, registered, promptLength, clients, requests, warmupRequests, maxSeconds, inputs, maxBatch, maxWait, modes, seed, sharedPrompt, threads,
+        };
+        command.SetAction(parse =>
+        {
+            var settings = new ServeBenchmarkSettings
+            {
+                Clients = parse.GetValue(clients),
+                Requests = parse.GetValue(requests),
+                WarmupRequests = parse.GetValue(warmupRequests),
+                MaxSeconds = parse.GetValue(maxSeconds),
+                InputsPerRequest = parse.GetValue(inputs),
+                MaxBatch = parse.GetValue(maxBatch),
+                MaxWait = TimeSpan.FromMilliseconds(parse.GetValue(maxWait)),
+                Modes = parse.GetValue(modes) is { Length: > 0 } chosen ? chosen : ServeBenchmarkSettings.ModeNames,
+            };
+            settings.Validate();
+            int taskCount = parse.GetValue(tasks);
+            if (taskCount < 1) throw new ArgumentException($"--tasks must be at least 1, not {taskCount}.");
+            string[] sources = parse.GetValue(prompts) ?? [];
+            int registeredCount = parse.GetValue(registered);
+            if (sources.Length == 0 && registeredCount < taskCount)
+                throw new ArgumentException($"--registered-tasks ({registeredCount}) must be at least --tasks ({taskCount}).");
+            CommonOptions.ApplyThreads(parse.GetValue(threads));
+
+            var catalog = TaskCatalog.CreateDefault();
+            foreach (string file in parse.GetValue(taskFile) ?? []) UserTaskFile.RegisterAll(catalog, file);
+            foreach (string source in sources.Where(RunFolderPrompts.IsRunFolder)) RunTaskDefinitions.Register(catalog, source);
+            using var backbone = RunBackbones.Load(new ModelConfig { Path = parse.GetValue(model)! }, new EvaluateConfig(), "--model");
+            BatchingPredictor.EnsureServable(backbone);
+            using var registry = new PromptRegistry(backbone, catalog);
+            IReadOnlyList<ServedTask> served;
+            if (sources.Length > 0)
+            {
+                foreach (string source in sources) registry.Add(source);
+                served = registry.Tasks.Take(taskCount).ToList();
+            }
+            else
+            {
+                // The memory the registered prompts take: resident set before and after, each after a full collection.
+                double before = ResidentMib();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                bool shared = parse.GetValue(sharedPrompt);
+                served = ServeBenchmark.AddRandomPrompts(registry, catalog, registeredCount, parse.GetValue(promptLength), parse.GetValue(seed), shared).Take(taskCount).ToList();
+                double seconds = clock.Elapsed.TotalSeconds, after = ResidentMib();
+                context.Output.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    bench = "serve-registry", registered_tasks = registeredCount, shared_prompt = shared, prompt_length = parse.GetValue(promptLength),
+                    rss_before_mib = Math.Round(before, 1), rss_after_mib = Math.Round(after, 1), extra_mib = Math.Round(after - before, 1),
+                    seconds = Math.Round(seconds, 2),
+                }));
+            }
+            ServeBenchmark.RunAsync(registry, served, settings, result =>
+            {
+                context.Output.WriteLine(result.ToJsonLine());
+                context.Output.Flush();
+            }).GetAwaiter().GetResult();
+            return MptCli.Ok;
+        });
+        return command;
     }
 
     /// <summary>

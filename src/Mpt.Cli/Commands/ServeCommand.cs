@@ -10,7 +10,7 @@ using Mpt.Tasks;
 namespace Mpt.Cli.Commands;
 
 /// <summary>
-/// <c>mpt serve --model minilm|DIR --prompts PATH... [--host 127.0.0.1] [--port N]</c>: one frozen encoder answering every
+/// <c>mpt serve --model minilm|DIR --prompts PATH... [--host 127.0.0.1] [--port N] [--batching mixed|single-task]</c>: one frozen encoder answering every
 /// registered task over HTTP, rows of different tasks batched into one forward (docs/serving.md). Runs until Ctrl+C or
 /// SIGTERM, which stop taking connections, finish the requests in flight and exit 0.
 /// </summary>
@@ -30,15 +30,19 @@ public static class ServeCommand
         var host = new Option<string>("--host") { Description = "The IP address to bind (loopback by default; 0.0.0.0 exposes the server to the network).", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "The port (0 = any free port, printed at start).", DefaultValueFactory = _ => 8080 };
         var maxBatch = new Option<int>("--max-batch") { Description = "Most rows of any tasks in one forward (1 = no batching).", DefaultValueFactory = _ => 32 };
+        var batchingMode = BatchingModeOption();
         var maxWait = new Option<int>("--max-wait-ms") { Description = "How long a batch waits for more rows after its first, in ms.", DefaultValueFactory = _ => 5 };
         var queue = new Option<int>("--queue-capacity") { Description = "Most rows waiting; beyond, requests get 429.", DefaultValueFactory = _ => 1024 };
         var maxInputs = new Option<int>("--max-inputs") { Description = "Most inputs per request.", DefaultValueFactory = _ => 64 };
         var maxChars = new Option<int>("--max-input-chars") { Description = "Most characters per input.", DefaultValueFactory = _ => 4096 };
         var maxSource = new Option<int>("--max-source-length") { Description = "Input tokens (cut beyond), as mpt predict.", DefaultValueFactory = _ => 256 };
+        var timeout = new Option<int>("--request-timeout-ms") { Description = "Deadline of a predict request from its arrival; beyond, 504 and its queued rows are dropped.", DefaultValueFactory = _ => 30_000 };
+        var adminKey = new Option<string?>("--admin-key") { Description = "Turns on PUT/DELETE /v1/adapters/{task} for requests with Authorization: Bearer KEY (at least 16 characters; needs --adapter-dir)." };
+        var adapterDir = new Option<string?>("--adapter-dir") { Description = "The folder run-time adapters may be loaded from (needs --admin-key)." };
         var threads = CommonOptions.Threads();
         var command = new Command("serve", "Serve prompts over HTTP: one frozen encoder, many tasks, mixed-task batches (docs/serving.md).")
         {
-            model, prompts, taskFile, host, port, maxBatch, maxWait, queue, maxInputs, maxChars, maxSource, threads,
+            model, prompts, taskFile, host, port, maxBatch, batchingMode, maxWait, queue, maxInputs, maxChars, maxSource, timeout, adminKey, adapterDir, threads,
         };
         command.SetAction(parse =>
         {
@@ -49,13 +53,17 @@ public static class ServeCommand
             var batching = new BatchingOptions
             {
                 MaxBatch = parse.GetValue(maxBatch),
+                Mode = ParseBatchingMode(parse.GetValue(batchingMode)!),
                 MaxWait = TimeSpan.FromMilliseconds(parse.GetValue(maxWait)),
                 QueueCapacity = parse.GetValue(queue),
                 MaxSourceLength = parse.GetValue(maxSource),
             };
             try { batching.Validate(); }
             catch (ArgumentOutOfRangeException e) { throw new ArgumentException($"--{OptionName(e.ParamName)}: {e.Message.Split(" (Parameter")[0]}", e); }
-            var limits = new ServingLimits { MaxInputsPerRequest = Positive(parse.GetValue(maxInputs), "--max-inputs"), MaxInputCharacters = Positive(parse.GetValue(maxChars), "--max-input-chars") };
+            var limits = new ServingLimits { MaxInputsPerRequest = Positive(parse.GetValue(maxInputs), "--max-inputs"), MaxInputCharacters = Positive(parse.GetValue(maxChars), "--max-input-chars"),
+                RequestTimeout = TimeSpan.FromMilliseconds(Positive(parse.GetValue(timeout), "--request-timeout-ms")) };
+            var admin = new AdminOptions { AdminKey = parse.GetValue(adminKey), AdapterDirectory = parse.GetValue(adapterDir) };
+            admin.Validate();
             CommonOptions.ApplyThreads(parse.GetValue(threads));
             bool verbose = parse.GetValue(MptCli.Verbose);
             var serve = new ServeOptions
@@ -63,9 +71,10 @@ public static class ServeCommand
                 Host = address,
                 Port = portValue,
                 Limits = limits,
+                Admin = admin,
                 // Warnings and errors of the host; with --verbose one line per batch (debug) as well.
                 Logging = logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
-                    .AddFilter("Mpt.Serving", verbose ? LogLevel.Debug : LogLevel.Warning),
+                    .AddFilter("Mpt.Serving", verbose ? LogLevel.Debug : LogLevel.Information),
             };
             return Serve(context, parse.GetValue(model)!, parse.GetValue(prompts)!, parse.GetValue(taskFile) ?? [], batching, serve).GetAwaiter().GetResult();
         });
@@ -100,6 +109,20 @@ public static class ServeCommand
         context.Output.WriteLine($"mpt serve: stopped after {predictor.Statistics.Rows} row(s) in {predictor.Statistics.Batches} batch(es).");
         return MptCli.Ok;
     }
+
+    /// <summary><c>--batching mixed|single-task</c>.</summary>
+    internal static Option<string> BatchingModeOption()
+    {
+        var option = new Option<string>("--batching")
+        {
+            Description = "mixed: rows of any tasks in one batch, each with its own prompt; single-task: one task's rows per batch (for comparison).",
+            DefaultValueFactory = _ => "mixed",
+        };
+        option.AcceptOnlyFromAmong("mixed", "single-task");
+        return option;
+    }
+
+    internal static BatchingMode ParseBatchingMode(string value) => value == "single-task" ? BatchingMode.SingleTask : BatchingMode.Mixed;
 
     private static int Positive(int value, string option) =>
         value >= 1 ? value : throw new ArgumentException($"{option} must be at least 1, not {value}.");

@@ -48,7 +48,7 @@ public sealed class ServeEndpointTests(ServingFixture fixture)
         var paths = document.RootElement.GetProperty("paths");
         Assert.Equal(["/healthz", "/readyz", "/v1/tasks", "/v1/tasks/{task}/predict"], paths.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
         var predict = paths.GetProperty("/v1/tasks/{task}/predict").GetProperty("post");
-        Assert.Equal(["200", "400", "404", "413", "429", "503"], predict.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["200", "400", "404", "413", "429", "503", "504"], predict.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order(StringComparer.Ordinal));
         var request = document.RootElement.GetProperty("components").GetProperty("schemas").GetProperty(nameof(PredictRequest));
         Assert.True(request.GetProperty("properties").TryGetProperty("inputs", out _), request.ToString());
     }

@@ -104,11 +104,11 @@ public sealed class ServingFixture : IDisposable
     public TaskDefinition WeatherTask => PromptTaskFile.Read(WeatherAdapter)!.Definition();
 
     /// <summary>Starts a server on a free loopback port (port 0) over a new registry of <see cref="Sources"/>.</summary>
-    public async Task<RunningServer> StartAsync(BatchingOptions? batching = null, ServingLimits? limits = null, bool warmUp = true)
+    public async Task<RunningServer> StartAsync(BatchingOptions? batching = null, ServingLimits? limits = null, bool warmUp = true, AdminOptions? admin = null)
     {
         var registry = Registry();
         var predictor = new BatchingPredictor(registry, batching);
-        var app = MptServer.Create(predictor, new ServeOptions { Port = 0, Limits = limits ?? new ServingLimits() });
+        var app = MptServer.Create(predictor, new ServeOptions { Port = 0, Limits = limits ?? new ServingLimits(), Admin = admin ?? new AdminOptions() });
         await app.StartAsync();
         if (warmUp) await predictor.WarmUpAsync();
         return new RunningServer(registry, predictor, app);
@@ -125,6 +125,29 @@ public sealed class ServingFixture : IDisposable
         using var generator = new torch.Generator(seed);
         using var scope = torch.NewDisposeScope();
         return (torch.randn([length, width], generator: generator) * 0.5f).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>A soft-prompt adapter of length <see cref="Length"/> with random values of <paramref name="seed"/> at <paramref name="folder"/>.</summary>
+    public void SaveRandomAdapter(string folder, ulong seed, ModelFingerprint? fingerprint = null)
+    {
+        using var values = Random(Length, Backbone.Model.Config.HiddenSize, seed);
+        using var prompt = new SoftPrompt(values);
+        PeftAdapter.Save(folder, Backbone.AdapterConfig(prompt), prompt, fingerprint ?? Backbone.Fingerprint);
+    }
+
+    /// <summary>
+    /// A one-task MPT adapter P* ∘ (u v) at <paramref name="folder"/>: P* random of <paramref name="sharedSeed"/> (the
+    /// same seed gives the same P*, as the targets of one multitask run share it), rank-1 u, v of <paramref name="taskSeed"/>.
+    /// </summary>
+    public void SaveMultitaskAdapter(string folder, ulong sharedSeed, ulong taskSeed)
+    {
+        int d = Backbone.Model.Config.HiddenSize;
+        using var scope = torch.NewDisposeScope();
+        var shared = Random(Length, d, sharedSeed);
+        var cols = 1f + Random(Length, 1, taskSeed).unsqueeze(0);
+        var rows = 1f + Random(1, d, taskSeed + 1000).unsqueeze(0);
+        using var prompt = new MultitaskPrompt(shared, cols, rows);
+        SaveAdapter(folder, prompt);
     }
 
     private void SaveSoft(string folder, torch.Tensor values)

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Mpt.Serving;
+
+/// <summary>One batching mode's numbers from <c>mpt bench serve</c>, printed as one JSON line.</summary>
+public sealed record ServeBenchmarkResult
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>Always <c>serve</c>.</summary>
+    public string Bench { get; init; } = "serve";
+
+    /// <summary>The mode: mixed, single-task or no-batching.</summary>
+    public required string Mode { get; init; }
+
+    /// <summary>The backbone's name.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>Tasks the clients spread their requests over.</summary>
+    public required int Tasks { get; init; }
+
+    /// <summary>Tasks registered in the server (at least <see cref="Tasks"/>).</summary>
+    public required int RegisteredTasks { get; init; }
+
+    /// <summary>Concurrent clients.</summary>
+    public required int Clients { get; init; }
+
+    /// <summary>Inputs per request.</summary>
+    public required int InputsPerRequest { get; init; }
+
+    /// <summary>Most rows per batch.</summary>
+    public required int MaxBatch { get; init; }
+
+    /// <summary>The batch wait in ms.</summary>
+    public required double MaxWaitMs { get; init; }
+
+    /// <summary>Measured requests answered or failed.</summary>
+    public required int Requests { get; init; }
+
+    /// <summary>Rows answered with 200.</summary>
+    public required long Rows { get; init; }
+
+    /// <summary>Wall-clock seconds of the measurement.</summary>
+    public required double Seconds { get; init; }
+
+    /// <summary>Rows answered per second.</summary>
+    public required double RowsPerS { get; init; }
+
+    /// <summary>Median request latency (client side: send to answer read), ms.</summary>
+    public required double P50Ms { get; init; }
+
+    /// <summary>99th-percentile request latency, ms.</summary>
+    public required double P99Ms { get; init; }
+
+    /// <summary>Rows per batch drained by the worker during the measurement.</summary>
+    public required double MeanBatchRows { get; init; }
+
+    /// <summary>Forwards run during the measurement (a batch runs one per prompt length, more when split by input length).</summary>
+    public required long Forwards { get; init; }
+
+    /// <summary>Requests not answered with 200 and the right number of results, or not answered at all.</summary>
+    public required int Failed { get; init; }
+
+    /// <summary>Whether the mode stopped at the time bound before all its requests were sent.</summary>
+    public required bool TimedOut { get; init; }
+
+    /// <summary>The process's resident memory after the mode, MiB (<see cref="Environment.WorkingSet"/>).</summary>
+    public required double RssMib { get; init; }
+
+    /// <summary>The line printed.</summary>
+    public string ToJsonLine() => JsonSerializer.Serialize(this, Json);
+}

@@ -1,0 +1,76 @@
+using Mpt.Serving;
+using Mpt.Tests.Pipeline;
+using Xunit;
+
+namespace Mpt.Tests.Serving;
+
+/// <summary>
+/// The batching modes compared in <c>mpt bench serve</c>: mixed-task batches, single-task batches (other tasks' rows held
+/// for later batches) and the split of a batch by input length; each with the scores <c>mpt predict</c> gives.
+/// </summary>
+[Collection(ServingCollection.Name)]
+public sealed class BatchingModeTests(ServingFixture fixture)
+{
+    private static readonly string[] TopicInputs = ["The striker scored twice.", "A bowl of noodle soup."];
+    private static readonly string[] WeatherInputs = ["Sunny and warm.", "Rain all day long."];
+    private static readonly string[] MoreTopic = ["The referee stopped the match.", "Fresh bread and butter."];
+    private static readonly string[] MoreWeather = ["Clear blue skies.", "Thunder and heavy showers."];
+
+    [Theory]
+    [InlineData(BatchingMode.Mixed, 2)]
+    [InlineData(BatchingMode.SingleTask, 0)]
+    public async Task Should_Batch_Rows_Of_Several_Tasks_Only_When_Mixing(BatchingMode mode, int mixedBatches)
+    {
+        // Given: batches close only when full (4 rows); requests topic, weather, topic, weather of 2 rows each
+        using var registry = fixture.Registry();
+        await using var predictor = new BatchingPredictor(registry, new BatchingOptions { Mode = mode, MaxBatch = 4, MaxWait = TimeSpan.FromSeconds(30) });
+        await predictor.WarmUpAsync();
+        var before = predictor.Statistics;
+
+        // When
+        var answers = new[]
+        {
+            predictor.PredictAsync(UserTaskFolder.Topic, TopicInputs),
+            predictor.PredictAsync(ServingFixture.Weather, WeatherInputs),
+            predictor.PredictAsync(UserTaskFolder.Topic, MoreTopic),
+            predictor.PredictAsync(ServingFixture.Weather, MoreWeather),
+        };
+        await Task.WhenAll(answers);
+
+        // Then: two full batches, mixed (topic+weather twice) or single-task (topic rows first, weather rows held for the second)
+        var after = predictor.Statistics;
+        Assert.Equal(2, after.DrainedBatches - before.DrainedBatches);
+        Assert.Equal(mixedBatches, after.MixedTaskBatches - before.MixedTaskBatches);
+        Assert.Equal(0, after.QueuedRows);
+        var topic = fixture.Reference(fixture.Catalog.Get(UserTaskFolder.Topic), fixture.TopicFile, [.. TopicInputs, .. MoreTopic]);
+        var weather = fixture.Reference(fixture.WeatherTask, fixture.WeatherAdapter, [.. WeatherInputs, .. MoreWeather]);
+        AssertScores(topic.Take(2).ToList(), ["sports", "food"], await answers[0]);
+        AssertScores(weather.Take(2).ToList(), ["sunny", "rainy"], await answers[1]);
+        AssertScores(topic.Skip(2).ToList(), ["sports", "food"], await answers[2]);
+        AssertScores(weather.Skip(2).ToList(), ["sunny", "rainy"], await answers[3]);
+    }
+
+    [Fact]
+    public async Task Should_Run_A_Long_Input_In_Its_Own_Forward_With_The_Same_Scores()
+    {
+        // Given: one drained batch of three short inputs and one of about 200 tokens, all of one task
+        string longInput = string.Join(' ', Enumerable.Repeat("the weather tomorrow looks grey with a chance of rain", 20));
+        string[] inputs = ["Sunny.", longInput, "Rainy.", "Warm."];
+        using var registry = fixture.Registry();
+        await using var predictor = new BatchingPredictor(registry, new BatchingOptions { MaxBatch = inputs.Length, MaxWait = TimeSpan.FromSeconds(30) });
+        await predictor.WarmUpAsync();
+        var before = predictor.Statistics;
+
+        // When
+        var answer = await predictor.PredictAsync(ServingFixture.Weather, inputs);
+
+        // Then: one batch, two forwards (the short rows are not padded to the long one), each row scored as alone
+        var after = predictor.Statistics;
+        Assert.Equal(1, after.DrainedBatches - before.DrainedBatches);
+        Assert.Equal(2, after.Batches - before.Batches);
+        AssertScores(fixture.Reference(fixture.WeatherTask, fixture.WeatherAdapter, inputs), ["sunny", "rainy"], answer);
+    }
+
+    private static void AssertScores(IReadOnlyList<float[]> expected, string[] labels, IReadOnlyList<ServedPrediction> served) =>
+        ServeEndpointTests.AssertSameScores(expected, labels, served.Select(p => (p.Label, p.Scores.ToDictionary())).ToList());
+}
