@@ -16,7 +16,7 @@ namespace Mpt.Serving;
 /// <see cref="BatchingOptions.MaxBatch"/> rows, waiting at most <see cref="BatchingOptions.MaxWait"/> after the first, and
 /// runs a no-grad forward with per-row prompts: row b gets the prompt of its own task, P_{t(b)}, picked from a table of
 /// every task's prompt rows, and its task id selects its labels in the similarity verbaliser. This is what an MPT prompt
-/// set does in training (a task id per row selects P* ∘ (u_k v_k), Wang et al. 2023, eq. 1), here over independently
+/// set does in training (a task id per row selects P* ∘ (u_k v_k), Wang et al. 2023, §3.1, eq. 2), here over independently
 /// trained prompts too.
 /// </summary>
 /// <remarks>

@@ -147,8 +147,10 @@ public sealed class PromptRegistry : IDisposable
     {
         if (!_byName.TryGetValue(name, out var old))
         {
+            // A new task, or one put back after a failed removal: under its name and any aliases it had.
             _tasks.Add(task);
             _byName[task.Name] = task;
+            foreach (string alias in task.Aliases) _byName[alias] = task;
             return null;
         }
         _tasks[_tasks.IndexOf(old)] = task;

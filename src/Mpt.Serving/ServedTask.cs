@@ -49,5 +49,8 @@ public sealed class ServedTask
 
     private readonly List<string> _aliases = [];
 
-    internal void AddAlias(string alias) => _aliases.Add(alias);
+    internal void AddAlias(string alias)
+    {
+        if (!_aliases.Contains(alias)) _aliases.Add(alias);
+    }
 }

@@ -24,7 +24,7 @@ public static class BenchCommand
     /// <summary>Builds the verb with its sub-commands.</summary>
     public static Command Create(CliContext context)
     {
-        var bench = new Command("bench", "Measure prompt-tuning throughput on a random T5 of a given shape (prints one JSON line).");
+        var bench = new Command("bench", "Measure prompt-tuning throughput on a random T5 of a given shape, or serving throughput (serve); prints JSON lines.");
         bench.Add(SubCommand(context, TrainStepBenchmark.Name,
             "One prompt-tuning step: forward + backward + AdamW on the prompt only (backbone frozen).", TrainStepBenchmark.Run));
         bench.Add(SubCommand(context, DistillStepBenchmark.Name,
