@@ -271,6 +271,17 @@ public static class BenchCommand
         return command;
     }
 
+    private static double ResidentMib()
+    {
+        // A compacting full collection returns the garbage of model loading to the system, so it is not counted against the prompts.
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return process.WorkingSet64 / (1024.0 * 1024.0);
+    }
+
     private static Option<int> IntOption(string name, string description, int defaultValue) =>
         new(name) { Description = $"{description} Default {defaultValue}.", DefaultValueFactory = _ => defaultValue };
 }
