@@ -31,8 +31,9 @@ namespace Mpt.Serving;
 /// the drained batch) rather than padding prompts: a padded prompt row would change the positions of the text
 /// (BERT adds absolute positions over [P; x]) and hence the scores. Rows of one prompt length are split further by
 /// input length where that cuts padding (<see cref="PaddingPlan"/>).</para>
-/// <para><b>Inputs</b> are encoded as they are, as <c>mpt predict</c> encodes the lines of a .txt file (no task prefix,
-/// no formatting), cut to <see cref="BatchingOptions.MaxSourceLength"/> tokens.</para>
+/// <para><b>Inputs</b> are encoded as <c>mpt predict</c> encodes the lines of a .txt file: as they are, after the task
+/// prefix when the prompt's <c>mpt_task.json</c> records that its training inputs had one
+/// (<see cref="ServedTask.InputPrefix"/>), cut to <see cref="BatchingOptions.MaxSourceLength"/> tokens.</para>
 /// <para><b>Cancellation.</b> A request whose token is cancelled completes as cancelled at once; its rows still in the
 /// queue are dropped by the worker; rows already in a running forward finish and are discarded.</para>
 /// </remarks>
@@ -396,7 +397,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
             var rows = byLength.ToList();
             try
             {
-                var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder.Tokenizer, r.Request.Inputs[r.Index], null, 0,
+                var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder.Tokenizer, r.Request.Task.Format(r.Request.Inputs[r.Index]), null, 0,
                     table.SlotOf(r.Request.Task).TaskId, _options.MaxSourceLength)).ToList();
                 foreach (int[] run in PaddingPlan.Split(examples.Select(e => e.InputIds.Count).ToList(), length))
                 {

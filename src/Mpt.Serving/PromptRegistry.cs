@@ -136,7 +136,10 @@ public sealed class PromptRegistry : IDisposable
         }
         _backbone.EnsureSupports(definition);
         var prompt = PromptLoading.Load(Directory.Exists(path) ? AdapterFolderOf(path) : path, _backbone.Fingerprint, allowMismatch: false);
-        return Checked(name, definition, full, prompt, path);
+        var task = Checked(name, definition, full, prompt, path);
+        // Inputs are written as the prompt saw them in training (mpt_task.json's input_prefix), as mpt predict writes them.
+        task.InputPrefix = sidecar?.InputPrefix;
+        return task;
     }
 
     /// <summary>

@@ -26,6 +26,13 @@ public sealed class ServedTask
     /// <summary>The labels, class c at index c.</summary>
     public IReadOnlyList<string> Labels => Definition.Labels ?? [];
 
+    /// <summary>The task prefix the prompt's training inputs started with (its <c>mpt_task.json</c>), or null: requests'
+    /// inputs get it, followed by a space, before they are encoded, since a prompt scores inputs of its training format.</summary>
+    public string? InputPrefix { get; internal set; }
+
+    /// <summary>An input as the prompt saw inputs in training.</summary>
+    internal string Format(string input) => InputPrefix is null ? input : $"{InputPrefix} {input}";
+
     /// <summary>The adapter folder or prompt file the prompt was loaded from.</summary>
     public string Source { get; }
 
