@@ -26,7 +26,7 @@ public static class PromptSpread
     public const string SharedPart = "P*";
 
     /// <summary>Name of the MPT target-init part.</summary>
-    public const string TargetInitPart = "target init P* ∘ ū v̄";
+    public const string TargetInitPart = "target init P* ∘ mean(u) mean(v)";
 
     /// <summary>One compared part of two prompts.</summary>
     /// <param name="Part">P*, a source's composed prompt, or the target init.</param>
