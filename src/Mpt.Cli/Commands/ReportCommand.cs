@@ -94,8 +94,11 @@ public static class ReportCommand
         try
         {
             foreach (string path in paths) prompts.Add(PromptSpread.Load(path));
+            // Only a pipeline run folder (with a distill/ stage folder) has the pipeline config.json that names the sources;
+            // a stage folder's config.json holds that stage's training options.
             string config = Path.Combine(first, PipelineRunner.ConfigFile);
-            var sources = File.Exists(config) ? ConfigJson.Parse(File.ReadAllText(config), config).Sources.Select(s => s.Task!).ToList() : [];
+            bool pipelineRun = Directory.Exists(Path.Combine(first, PipelineRunner.DistillDir)) && File.Exists(config);
+            var sources = pipelineRun ? ConfigJson.Parse(File.ReadAllText(config), config).Sources.Select(s => s.Task!).ToList() : [];
             var tasks = sources.Count == prompts[0].NumTasks ? sources : Enumerable.Range(0, prompts[0].NumTasks).Select(k => $"{k}").ToList();
             return PromptSpread.Format(paths, PromptSpread.Compare(prompts, tasks));
         }

@@ -91,6 +91,16 @@ public sealed class PromptSpreadTests
             Assert.Matches(@"(?m)^P\*\s+0\.6667 \[0\.6667, 0\.6667\]\s+1\.0000 \[1\.0000, 1\.0000\]$", result.Output);
             Assert.Matches(@"(?m)^\[0\] – \[1\]\s+0\.6667\s+1\.0000\s", result.Output);
 
+            // A distillation stage folder (its config.json holds the stage's options, not the pipeline's) is read too;
+            // its tasks are named by index.
+            string stage = Path.Combine(folder, "distill");
+            Directory.CreateDirectory(stage);
+            File.Copy(Path.Combine(folder, "a.safetensors"), Path.Combine(stage, "prompt.safetensors"));
+            File.WriteAllText(Path.Combine(stage, "config.json"), """{"Stage": "distillation"}""");
+            var fromStage = CliRunner.Run("report", stage, "--prompt-spread", Path.Combine(folder, "b.safetensors"));
+            Assert.True(fromStage.ExitCode == 0, fromStage.Error + fromStage.Output);
+            Assert.Contains("source 0 P* ∘ u v", fromStage.Output);
+
             var missing = CliRunner.Run("report", Path.Combine(folder, "a.safetensors"), "--prompt-spread", Path.Combine(folder, "nope.safetensors"));
             Assert.NotEqual(0, missing.ExitCode);
             Assert.Contains("nope.safetensors", missing.Error);
