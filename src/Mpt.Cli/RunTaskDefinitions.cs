@@ -40,13 +40,24 @@ public static class RunTaskDefinitions
             {
                 if (target.ValueKind != JsonValueKind.Object
                     || !target.TryGetProperty("task", out var name) || name.ValueKind != JsonValueKind.String
-                    || !target.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.String
-                    || catalog.Contains(name.GetString()!))
+                    || !target.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.String)
                     continue;
-                string? benchmark = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(data.GetString()!));
-                if (benchmark is not null && File.Exists(Path.Combine(benchmark, BenchmarkManifest.FileName)))
-                    catalog.Register(BenchmarkTasks.Definition(BuiltBenchmark.Open(benchmark).Task(name.GetString()!)));
+                RegisterBenchmarkTask(catalog, name.GetString()!, data.GetString()!);
             }
         }
+    }
+
+    /// <summary>
+    /// Registers <paramref name="task"/> from the built real-data benchmark that holds <paramref name="dataFolder"/> (a
+    /// task folder whose parent has <c>manifest.json</c>), with the labels and descriptions a run registered it with;
+    /// nothing when the catalogue has the task or the folder is not in a benchmark.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The benchmark has no such task (the message names the manifest and its tasks).</exception>
+    public static void RegisterBenchmarkTask(TaskCatalog catalog, string task, string dataFolder)
+    {
+        if (catalog.Contains(task)) return;
+        string? benchmark = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataFolder)));
+        if (benchmark is not null && File.Exists(Path.Combine(benchmark, BenchmarkManifest.FileName)))
+            catalog.Register(BenchmarkTasks.Definition(BuiltBenchmark.Open(benchmark).Task(task)));
     }
 }

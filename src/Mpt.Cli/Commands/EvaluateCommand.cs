@@ -22,7 +22,7 @@ public static class EvaluateCommand
     public static Command Create(CliContext context)
     {
         var model = new Option<string>("--model") { Description = "Hugging Face T5 folder (config.json + weights; spiece.model unless --tokenizer), a Hugging Face BERT folder, or minilm (the embedded encoder); an encoder needs --prompt.", Required = true };
-        var task = new Option<string>("--task") { Description = "Task name from the catalogue (e.g. rte, superglue-boolq) or from --task-file.", Required = true };
+        var task = new Option<string>("--task") { Description = "Task name from the catalogue (e.g. rte, superglue-boolq), from --task-file, or a task of the real-data benchmark whose folder --data is (mpt quickstart's data, e.g. ~/.cache/mpt/realdata/word-polarity).", Required = true };
         var data = new Option<string>("--data") { Description = "Data file (.parquet, .jsonl, .csv, .tsv) or a folder of split files as the HF hub exports them.", Required = true };
         var prompt = new Option<string?>("--prompt") { Description = "Prompt weights: a .safetensors file (or PEFT adapter folder) with prompt_embeddings, or MPT's three tensors." };
         var taskId = new Option<int?>("--task-id") { Description = "Which task prompt of an MPT prompt to use (required when it holds several)." };
@@ -59,6 +59,8 @@ public static class EvaluateCommand
             NumericsOptions.Apply(reproducible, parse.GetValue(threads), reproducible ? context.Error : TextWriter.Null);
             var catalog = TaskCatalog.CreateDefault();
             if (parse.GetValue(taskFile) is { } tasksPath) UserTaskFile.RegisterAll(catalog, tasksPath);
+            // A task folder of the real-data benchmark (mpt quickstart's data) brings its labels and descriptions along.
+            RunTaskDefinitions.RegisterBenchmarkTask(catalog, parse.GetValue(task)!, parse.GetValue(data)!);
             TaskDefinition definition = catalog.Get(parse.GetValue(task)!);
             var options = new EvaluationOptions
             {

@@ -33,13 +33,25 @@ public static class ReportCommand
             Description = $"With --selection: the rule the differences are taken against ({string.Join(", ", SelectionReplay.Rules.Select(r => r.Name))}). " +
                           "Default: the rule the run's config used.",
         };
+        var spread = new Option<string[]>("--prompt-spread")
+        {
+            Description = "Instead of the report, compare the run's distilled prompt with those of these run folders (or distillation folders, " +
+                          "PEFT adapters, prompt files): relative Frobenius distance and cosine of P*, of each source's composed prompt and of " +
+                          "the MPT target init, pair by pair (e.g. distillations that differ only in distill.loop.seed; docs/results.md).",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command("report", "Write the Markdown/HTML report with plots (loss, dev metric, task similarity) for a run folder.")
         {
-            runDir, linear, smooth, title, resamples, selection, reference,
+            runDir, linear, smooth, title, resamples, selection, reference, spread,
         };
         command.SetAction(parse =>
         {
             string dir = parse.GetValue(runDir)!;
+            if (parse.GetValue(spread) is { Length: > 0 } others)
+            {
+                context.Output.Write(PromptSpreadLines(dir, others));
+                return MptCli.Ok;
+            }
             if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: run folder not found.");
             int count = parse.GetValue(resamples);
             if (count < 1) throw new ArgumentException($"--resamples must be at least 1, got {count}.");
@@ -67,6 +79,33 @@ public static class ReportCommand
             return MptCli.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The distances between the distilled prompts at <paramref name="first"/> and <paramref name="others"/>; the source
+    /// tasks are named after the first run's config.json when it has one (else by index).
+    /// </summary>
+    private static string PromptSpreadLines(string first, IReadOnlyList<string> others)
+    {
+        var paths = new[] { first }.Concat(others).ToList();
+        foreach (string path in paths)
+            if (!Directory.Exists(path) && !File.Exists(path)) throw new FileNotFoundException($"{path}: no run folder or prompt file there.", path);
+        var prompts = new List<Prompts.MultitaskPrompt>();
+        try
+        {
+            foreach (string path in paths) prompts.Add(PromptSpread.Load(path));
+            // Only a pipeline run folder (with a distill/ stage folder) has the pipeline config.json that names the sources;
+            // a stage folder's config.json holds that stage's training options.
+            string config = Path.Combine(first, PipelineRunner.ConfigFile);
+            bool pipelineRun = Directory.Exists(Path.Combine(first, PipelineRunner.DistillDir)) && File.Exists(config);
+            var sources = pipelineRun ? ConfigJson.Parse(File.ReadAllText(config), config).Sources.Select(s => s.Task!).ToList() : [];
+            var tasks = sources.Count == prompts[0].NumTasks ? sources : Enumerable.Range(0, prompts[0].NumTasks).Select(k => $"{k}").ToList();
+            return PromptSpread.Format(paths, PromptSpread.Compare(prompts, tasks));
+        }
+        finally
+        {
+            foreach (var p in prompts) p.Dispose();
+        }
     }
 
     /// <summary>The replay name of the selection rule the run folder's config.json used (dev_metric with step 0 when it cannot tell).</summary>

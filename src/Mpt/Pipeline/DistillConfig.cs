@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Mpt.Prompts;
 using Mpt.Serialization;
 using Mpt.Training;
@@ -84,6 +85,18 @@ public sealed record DistillConfig
     /// <summary>Vocabulary ids the P* init samples from (first 5000).</summary>
     public int VocabularyPool { get; init; } = 5000;
 
+    /// <summary>
+    /// Which checkpoint of the distillation is kept, by the rules of <c>adapt.selection</c>: dev_metric (default: the best
+    /// mean source-dev score, ties to the earlier evaluation; ATTEMPT's best checkpoint), dev_loss (the lowest mean task
+    /// loss on the source dev rows) or last (the final prompt). docs/decisions.md, "Checkpoint selection of the distillation".
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] // absent when unset, so run settings of earlier versions still match on resume
+    public string? Selection { get; init; }
+
+    /// <summary>The rule in force (<see cref="Selection"/> with its default resolved).</summary>
+    [JsonIgnore]
+    public string EffectiveSelection => Selection ?? AdaptConfig.SelectionDevMetric;
+
     /// <summary>Take the teachers from this run folder instead of the current one (its <c>teachers/</c>).</summary>
     public string? TeachersFrom { get; init; }
 
@@ -105,6 +118,7 @@ public sealed record DistillConfig
         ConfigChecks.Positive($"{path}.task_learning_rate", TaskLearningRate);
         ConfigChecks.AtLeast($"{path}.vocabulary_pool", VocabularyPool, 1);
         if (!Enum.IsDefined(Objective)) throw new ConfigException($"{path}.objective: unknown value {Objective}.");
+        if (Selection is not null) ConfigChecks.OneOf($"{path}.selection", Selection, [.. AdaptConfig.KnownSelections]);
         Loop.Validate($"{path}.loop");
     }
 

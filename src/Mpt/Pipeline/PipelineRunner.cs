@@ -223,7 +223,7 @@ public sealed class PipelineRunner : IDisposable
     {
         var d = _config.Distill;
         ulong seed = RunSeed(StageNames.Distill, RunFolderRecords.AllTasks, d.Loop.Seed);
-        var options = d.ToOptions() with { Loop = d.Loop.ToOptions(DistillConfig.DefaultEpochs, seed) };
+        var options = d.ToOptions() with { Loop = WithSelection(d.Loop.ToOptions(DistillConfig.DefaultEpochs, seed), d.EffectiveSelection, stepZero: false) };
         string folder = WorkItems.DistillFolder(RunDir);
         using var itemLock = LockItem(folder);
         var prompt = TrainOrSkip(folder, "distillation", StageNames.Distill, RunFolderRecords.AllTasks, RunFolderRecords.DistillMethod,
@@ -237,7 +237,8 @@ public sealed class PipelineRunner : IDisposable
                 var byTask = _config.Sources.Select((s, k) => TrainExamples(set, s, k, options.Loop.MaxSourceLength)).ToList();
                 var dev = _config.Sources.Select((s, k) => (set, k, DevRows(s))).ToList();
                 var result = new Distiller(set.PromptBackbone, options).Train(byTask, teachers,
-                    hooks(byTask.SelectMany(x => x).ToList(), m => DevScore(m, dev, options.Loop.MaxSourceLength)));
+                    SelectionHooks(hooks(byTask.SelectMany(x => x).ToList(), m => DevScore(m, dev, options.Loop.MaxSourceLength)),
+                        set, _config.Sources, options.Loop, d.EffectiveSelection));
                 return (result.Prompt, result.Training);
             }
             finally
@@ -335,7 +336,7 @@ public sealed class PipelineRunner : IDisposable
                     MethodInit.Vocabulary => TargetPrompts.VocabularyInit(set.PromptBackbone, a.PromptLength, seed, _config.Teachers.VocabularyPool),
                     _ => SpotInit(target, set),
                 };
-                var runHooks = SelectionHooks(hooks(train, m => DevScore(m, [(set, 0, dev)], loop.MaxSourceLength)), set, [target], loop);
+                var runHooks = SelectionHooks(hooks(train, m => DevScore(m, [(set, 0, dev)], loop.MaxSourceLength)), set, [target], loop, a.EffectiveSelection);
                 if (a.RecordTestCurve) runHooks = runHooks with { Evaluated = RecordTestCurve(folder, set, target, loop) };
                 var result = new TargetAdapter(set.PromptBackbone, options).Train(init, train, runHooks);
                 return (result.Prompt, result.Training);
@@ -385,7 +386,7 @@ public sealed class PipelineRunner : IDisposable
                 var dev = _config.Targets.Select((t, i) => (set, i, DevRows(t))).ToList();
                 var init = TargetPrompts.FromSource(source, _config.Targets.Count);
                 var result = new TargetAdapter(set.PromptBackbone, options).Train(init, train,
-                    SelectionHooks(hooks(train, m => DevScore(m, dev, loop.MaxSourceLength)), set, _config.Targets, loop));
+                    SelectionHooks(hooks(train, m => DevScore(m, dev, loop.MaxSourceLength)), set, _config.Targets, loop, a.EffectiveSelection));
                 return (result.Prompt, result.Training);
             });
             try
@@ -419,22 +420,38 @@ public sealed class PipelineRunner : IDisposable
     private TrainingLoopOptions AdaptLoop(ulong seed)
     {
         var a = _config.Adapt;
-        var loop = a.Loop.ToOptions(AdaptConfig.DefaultEpochs, seed);
-        return a.EffectiveSelection == AdaptConfig.SelectionLast
-            ? loop with { KeepBest = false, SelectStepZero = false }
-            : loop with { SelectStepZero = a.SelectsStepZero };
+        return WithSelection(a.Loop.ToOptions(AdaptConfig.DefaultEpochs, seed), a.EffectiveSelection, a.SelectsStepZero);
     }
 
     /// <summary>
-    /// Under dev_loss, selection maximises the negated mean dev loss (the mean over <paramref name="targets"/> of each
-    /// target's mean task loss on its dev rows, task id = position); the other rules select on the dev score itself.
+    /// The loop options of a selection rule (<see cref="AdaptConfig.KnownSelections"/>, for target runs and the
+    /// distillation): last keeps the final prompt (dev still evaluated for the log, step 0 never kept); dev_metric and
+    /// dev_loss keep the best checkpoint, step 0 competing when <paramref name="stepZero"/>.
     /// </summary>
-    private TrainingHooks SelectionHooks(TrainingHooks hooks, IBackboneTaskSet set, IReadOnlyList<TaskDataConfig> targets, TrainingLoopOptions loop)
+    private static TrainingLoopOptions WithSelection(TrainingLoopOptions loop, string selection, bool stepZero) =>
+        selection == AdaptConfig.SelectionLast
+            ? loop with { KeepBest = false, SelectStepZero = false }
+            : loop with { SelectStepZero = stepZero };
+
+    /// <summary>
+    /// Under dev_loss, selection maximises the negated mean dev loss (the mean over <paramref name="tasks"/> of each
+    /// task's mean task loss on its dev rows, task id = position); the other rules select on the dev score itself.
+    /// </summary>
+    private TrainingHooks SelectionHooks(TrainingHooks hooks, IBackboneTaskSet set, IReadOnlyList<TaskDataConfig> tasks, TrainingLoopOptions loop,
+        string selection)
     {
-        if (_config.Adapt.EffectiveSelection != AdaptConfig.SelectionDevLoss) return hooks;
-        var dev = targets.Select((t, i) => set.Examples(DevRows(t), i, loop.MaxSourceLength)).ToList();
+        if (selection != AdaptConfig.SelectionDevLoss) return hooks;
+        var dev = tasks.Select((t, i) => set.Examples(DevRows(t), i, loop.MaxSourceLength)).ToList();
         return hooks with { SelectionScore = m => -dev.Average(d => DevLoss.Mean(m, d, loop.BatchSize, loop.MaxSourceLength)) };
     }
+
+    /// <summary>The selection rule of a stage's runs (teachers: the dev metric).</summary>
+    private string SelectionOf(string stage) => stage switch
+    {
+        StageNames.Adapt => _config.Adapt.EffectiveSelection,
+        StageNames.Distill => _config.Distill.EffectiveSelection,
+        _ => AdaptConfig.SelectionDevMetric,
+    };
 
     /// <summary>
     /// ANALYSIS ONLY (<see cref="AdaptConfig.RecordTestCurve"/>): at every dev evaluation, the dev loss and the test score
@@ -525,7 +542,7 @@ public sealed class PipelineRunner : IDisposable
         SaveAdapter(Path.Combine(folder, AdapterDir), prompt, task == RunFolderRecords.AllTasks ? null : task);
         AtomicFile.WriteAllText(settingsFile, settings); // last: the marker of a finished run (IsFinished)
         Progress.RunFinished(label, $"{result.StepsDone} steps, final loss {result.StepLosses.LastOrDefault():F4}" +
-            (result.BestScore is { } best ? $", best {(stage == StageNames.Adapt && _config.Adapt.EffectiveSelection == AdaptConfig.SelectionDevLoss ? "-dev loss" : "dev")} {best:F2} at step {result.BestStep}" : "") + $"; {result.Parameters}");
+            (result.BestScore is { } best ? $", best {(SelectionOf(stage) == AdaptConfig.SelectionDevLoss ? "-dev loss" : "dev")} {best:F2} at step {result.BestStep}" : "") + $"; {result.Parameters}");
         return prompt;
     }
 
