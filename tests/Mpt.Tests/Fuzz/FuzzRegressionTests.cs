@@ -368,6 +368,31 @@ public sealed class FuzzRegressionTests : IDisposable
     }
 
     [Fact]
+    public void Should_Skip_An_Unknown_Parquet_Footer_Struct_As_Parquet_Net_Does()
+    {
+        // Parquet.Net skips a struct field it does not know by reading field headers up to a 0 byte, not their values.
+        // FileMetaData { 10: struct { 1: i32 = 1 }, 11: i32 = 2 } is well formed, but to Parquet.Net the values 0x02 and
+        // 0x04 are long-form field headers whose ids swallow the STOP bytes, so it reads on past the footer's end, where
+        // its stream gives 0xFF headers forever. The walker that skipped the struct by the protocol let it through.
+        byte[] footer = [0xAC, 0x15, 0x02, 0x00, 0x15, 0x04, 0x00];
+        string path = Write("data.parquet", [.. "PAR1"u8, .. footer, .. BitConverter.GetBytes(footer.Length), .. "PAR1"u8]);
+        var e = AssertRejected<DataFormatException>(() => DataFiles.Read(path).ToList(), path);
+        Assert.Contains("corrupt footer (unexpected end of the struct at byte 7 of 7)", e.Message);
+    }
+
+    [Fact]
+    public void Should_Skip_A_Bool_In_An_Unknown_Parquet_Footer_List_As_Parquet_Net_Does()
+    {
+        // Parquet.Net skips a bool element of a list it does not know without consuming its byte. In
+        // FileMetaData { 10: list<bool> [0x05] } that byte becomes a field header of an i32 whose varint would run past
+        // the footer's end, which Parquet.Net reads as 0xFF bytes forever (a varint that never ends).
+        byte[] footer = [0xA9, 0x11, 0x05, 0x00];
+        string path = Write("data.parquet", [.. "PAR1"u8, .. footer, .. BitConverter.GetBytes(footer.Length), .. "PAR1"u8]);
+        var e = AssertRejected<DataFormatException>(() => DataFiles.Read(path).ToList(), path);
+        Assert.Contains("corrupt footer (unexpected end of the struct at byte 4 of 4)", e.Message);
+    }
+
+    [Fact]
     public void Should_Refuse_A_Billion_Sentinels()
     {
         // Found by reading T5TokenizerConfig for the fuzz targets: extra_ids makes that many added tokens from nothing.
