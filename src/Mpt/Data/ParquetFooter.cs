@@ -22,10 +22,12 @@ internal static class ParquetFooter
     /// <summary>Bytes read first for a page header; a larger header (long min/max statistics) is read again whole.</summary>
     private const int PageHeaderProbe = 64 * 1024;
 
-    // Field ids (parquet.thrift): FileMetaData.row_groups, RowGroup.columns, ColumnChunk.file_path and .meta_data,
-    // ColumnMetaData.total_compressed_size, .data_page_offset and .dictionary_page_offset, PageHeader.compressed_page_size.
-    private const short RowGroupsField = 4, ColumnsField = 1, FilePathField = 1, MetaDataField = 3;
-    private const short TotalCompressedSizeField = 7, DataPageOffsetField = 9, DictionaryPageOffsetField = 11, CompressedPageSizeField = 3;
+    // Field ids (parquet.thrift): FileMetaData.row_groups, RowGroup.columns, ColumnChunk.meta_data,
+    // ColumnMetaData.num_values, .total_compressed_size, .data_page_offset, .index_page_offset and .dictionary_page_offset,
+    // PageHeader.compressed_page_size.
+    private const short RowGroupsField = 4, ColumnsField = 1, MetaDataField = 3;
+    private const short NumValuesField = 5, TotalCompressedSizeField = 7, DataPageOffsetField = 9, IndexPageOffsetField = 10;
+    private const short DictionaryPageOffsetField = 11, CompressedPageSizeField = 3;
 
     /// <summary>Reads and walks the footer and the page headers of <paramref name="path"/>.</summary>
     /// <exception cref="DataFormatException">No Parquet magic, a footer length that does not fit the file, a footer or
@@ -51,49 +53,57 @@ internal static class ParquetFooter
         file.Position = footerStart;
         file.ReadExactly(footer);
         var reader = new ThriftWalker(footer, whole: true);
-        var chunks = new List<(long Start, long Size)>();
+        var chunks = new List<Chunk>();
         try { reader.Struct(ParquetThriftSchema.FileMetaData, 0, (id, field, depth) => id == RowGroupsField && RowGroups(reader, field, depth, chunks)); }
         catch (FormatException e) { throw Bad($"corrupt footer ({e.Message} at byte {reader.Position} of {footerLength})"); }
 
-        foreach (var (start, size) in chunks)
+        foreach (var (start, size, readsPages) in chunks)
         {
             if (start < 4 || size < 0 || start + size > footerStart)
                 throw Bad($"a column chunk at byte {start} of {size} bytes lies outside the data pages (bytes 4 to {footerStart})");
-            CheckPages(file, start, start + size, footerStart, Bad);
+            CheckPages(file, start, start + size, readsPages, footerStart, Bad);
         }
     }
 
-    /// <summary>Collects the (first page, byte size) of every column chunk of FileMetaData.row_groups.</summary>
-    private static bool RowGroups(ThriftWalker reader, ThriftField rowGroups, int depth, List<(long, long)> chunks)
+    /// <summary>Collects the first page and byte size of every column chunk of FileMetaData.row_groups.</summary>
+    private static bool RowGroups(ThriftWalker reader, ThriftField rowGroups, int depth, List<Chunk> chunks)
     {
         reader.List(rowGroups, depth, d =>
             reader.Struct(ParquetThriftSchema.RowGroup, d, (id, columns, d2) => id == ColumnsField && Columns(reader, columns, d2, chunks)));
         return true;
     }
 
-    private static bool Columns(ThriftWalker reader, ThriftField columns, int depth, List<(long, long)> chunks)
+    /// <summary>A column chunk's first page, its recorded byte size, and whether Parquet.Net reads a page of it at all.</summary>
+    private readonly record struct Chunk(long Start, long Size, bool ReadsPages);
+
+    private static bool Columns(ThriftWalker reader, ThriftField columns, int depth, List<Chunk> chunks)
     {
         reader.List(columns, depth, d =>
         {
-            bool external = false;
-            long? size = null, dataPage = null, dictionaryPage = null;
+            long numValues = 0, size = 0, dataPage = 0, indexPage = 0, dictionaryPage = 0;
             reader.Struct(ParquetThriftSchema.ColumnChunk, d, (id, _, d2) =>
             {
-                if (id == FilePathField) { external = true; return false; }   // data in another file: Parquet.Net does not read it either
                 if (id != MetaDataField) return false;
+                numValues = size = dataPage = indexPage = dictionaryPage = 0;   // a repeated meta_data replaces the first
                 reader.Struct(ParquetThriftSchema.ColumnMetaData, d2, (field, _, _) =>
                 {
-                    if (field == TotalCompressedSizeField) size = reader.I64();
+                    if (field == NumValuesField) numValues = reader.I64();
+                    else if (field == TotalCompressedSizeField) size = reader.I64();
                     else if (field == DataPageOffsetField) dataPage = reader.I64();
+                    else if (field == IndexPageOffsetField) indexPage = reader.I64();
                     else if (field == DictionaryPageOffsetField) dictionaryPage = reader.I64();
                     else return false;
                     return true;
                 });
                 return true;
             });
-            if (!external && size is { } s && dataPage is { } data)
-                // A dictionary page, when there is one, comes first (some writers put 0 in the field when there is none).
-                chunks.Add((dictionaryPage is { } dict && dict > 0 && dict < data ? dict : data, s));
+            // Parquet.Net starts at the smallest of the three page offsets that is not 0 (a missing one reads as 0; some
+            // writers put 0 for "none"), and reads pages while it has fewer values than (int)num_values, whatever the
+            // chunk's recorded size: so the first page is read (and walked here) even when that size is missing or 0.
+            long[] offsets = [.. new[] { dictionaryPage, dataPage, indexPage }.Where(o => o != 0)];
+            // A file_path (the chunk's data in another file) changes nothing: Parquet.Net ignores it and reads this file.
+            if (offsets.Length > 0)
+                chunks.Add(new Chunk(offsets.Min(), size, unchecked((int)numValues) > 0));
         });
         return true;
     }
@@ -103,10 +113,10 @@ internal static class ParquetFooter
     /// past the chunk's recorded size as long as it stays before the footer (<paramref name="dataEnd"/>): Parquet.Net reads
     /// pages until it has the chunk's values, not by that size, and a file whose size field alone is off still reads.
     /// </summary>
-    private static void CheckPages(FileStream file, long start, long end, long dataEnd, Func<string, DataFormatException> bad)
+    private static void CheckPages(FileStream file, long start, long end, bool readsPages, long dataEnd, Func<string, DataFormatException> bad)
     {
         long position = start;
-        while (position < end)
+        while (position < end || (position == start && readsPages))
         {
             long remaining = dataEnd - position;
             int probe = (int)Math.Min(remaining, PageHeaderProbe);
