@@ -28,9 +28,10 @@ set -e
 end=$(date +%s)
 
 echo "parser fuzzing, ${MPT_FUZZ_INPUTS} inputs per parser, seed ${MPT_FUZZ_SEED}:"
-grep -a -E '^ *fuzz [a-z0-9-]+: [0-9]+ inputs ' "$log" | sed 's/^ *//' | sort -u
-grep -a -E 'FuzzFailure :|CsCheckException :' "$log" | sed 's/^ *//' | sort -u | cut -c1-600 || true
-total=$(grep -a -Eo '^ *fuzz [a-z0-9-]+: [0-9]+ inputs' "$log" | sort -u | awk '{s+=$3} END {print s+0}')
-failed=$(grep -a -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
+# (each grep may find nothing; under pipefail that would end the script before its summary)
+{ grep -a -E '^ *fuzz [a-z0-9-]+: [0-9]+ inputs ' "$log" || true; } | sed 's/^ *//' | sort -u
+{ grep -a -E 'FuzzFailure :|CsCheckException :' "$log" || true; } | sed 's/^ *//' | sort -u | cut -c1-600
+total=$({ grep -a -Eo '^ *fuzz [a-z0-9-]+: [0-9]+ inputs' "$log" || true; } | sort -u | awk '{s+=$3} END {print s+0}')
+failed=$({ grep -a -Eo 'Failed: +[0-9]+' "$log" || true; } | awk '{s+=$2} END {print s+0}')
 echo "total: ${total} inputs passed the property in $((end - start)) s wall; ${failed} parser(s) failed (full log: $log)"
 exit "$status"
