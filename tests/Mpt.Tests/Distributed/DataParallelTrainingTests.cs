@@ -22,9 +22,10 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper log)
     /// <summary>
     /// |2 ranks − 1 process| ≤ Absolute + Relative · |1 process| for every prompt value. The sums run in another order
     /// (each slice's mean, then across ranks), and AdamW divides by √v, which turns a float32 rounding of a tiny gradient
-    /// into a visible one of the update: a few 1e-6 after a handful of steps here (docs/distributed.md).
+    /// into a visible one of the update: up to ~4e-6 after a handful of steps here, 10× below the bound; averaging the ranks'
+    /// mean losses instead of weighting them by their token counts misses it by ~5e-2 (docs/distributed.md).
     /// </summary>
-    public const double Absolute = 1e-4, Relative = 1e-3;
+    public const double Absolute = 5e-5, Relative = 5e-4;
 
     private static string Tolerance => $"{Absolute} + {Relative}·|x|";
 
@@ -57,8 +58,10 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper log)
         string[] Args(string verb, string dir)
         {
             var args = EncoderUserFlow.RunArgs(data, bert.Path, promptLength: 2, maxSourceLength: 16, maxSteps: 4,
-                loop: """, "backbone_dropout": false, "checkpoint_every_steps": 1""").ToArray();
+                loop: """, "backbone_dropout": false, "checkpoint_every_steps": 1""").ToList();
             args[0] = verb;
+            int target = args.IndexOf("--target"); // the source stages take no target
+            args.RemoveRange(target, 2);
             File.WriteAllText(args[2], File.ReadAllText(args[2]).Replace("\"batch_size\": 4", "\"batch_size\": 5"));
             return [.. args, "--run-dir", dir, "--quiet"];
         }
@@ -121,18 +124,31 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper log)
         AssertSamePrompts(single, killed, expectedRuns: 2);
     }
 
+    [MpiFact]
+    public void Under_A_Launcher_The_Reproducible_Mode_Names_The_Variables_For_Mpirun_And_Ends_The_Job()
+    {
+        using var ws = new PipelineWorkspace();
+        string config = ws.WriteConfig();
+        var (code, output) = Mpirun.Run(2, "teachers", "--config", config, "--run-dir", ws.PathOf("run"), "--reproducible", "--quiet");
+        Assert.NotEqual(0, code);
+        Assert.Contains("-x MKL_CBWR=AVX2", output);
+        Assert.False(Directory.Exists(Path.Combine(ws.PathOf("run"), PipelineRunner.TeachersDir)), "no rank should have started training");
+    }
+
     /// <summary>Rank 0 announced the data-parallel group (so the job did not run N independent processes), once.</summary>
     private static void AssertRanRanks(string output, int ranks) =>
         Assert.Single(output.Split('\n'), line => line.StartsWith($"data parallel: {ranks} MPI ranks", StringComparison.Ordinal));
 
-    /// <summary>Every finished run's prompt (prompt.safetensors outside checkpoints) agrees within the tolerance.</summary>
+    /// <summary>
+    /// Every finished run's prompt agrees within the tolerance: the selected one (prompt.safetensors) and the last step's
+    /// (checkpoint/prompt.safetensors; dev selection on a tiny random model may keep the initial prompt).
+    /// </summary>
     private void AssertSamePrompts(string expected, string actual, int expectedRuns)
     {
         var prompts = Directory.EnumerateFiles(expected, RunFolder.PromptFile, SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(expected, f))
-            .Where(f => !f.Split(Path.DirectorySeparatorChar).Contains(RunFolder.CheckpointDir))
             .Order(StringComparer.Ordinal).ToList();
-        Assert.Equal(expectedRuns, prompts.Count);
+        Assert.Equal(2 * expectedRuns, prompts.Count);
         foreach (string prompt in prompts)
         {
             var want = SafetensorsFile.Read(Path.Combine(expected, prompt));
