@@ -113,7 +113,8 @@ public sealed class PipelineRunner : IDisposable
         // The single call site of the report writer (PipelineRunOptions.Reporter); after results.json, so a failing report
         // costs the report only.
         string? report = null, reportError = null;
-        try { report = _options.Reporter.Write(RunDir); }
+        // Under an MPI launcher rank 0 alone writes the report (its plots are not written through AtomicFile).
+        try { report = Distributed.MpiWorld.IsWriter ? _options.Reporter.Write(RunDir) : null; }
         catch (Exception e) when (e is not OutOfMemoryException) { reportError = $"{e.GetType().Name}: {e.Message}"; }
         return new PipelineOutcome(results, report, reportError);
     }
@@ -442,6 +443,8 @@ public sealed class PipelineRunner : IDisposable
         }
         SaveAdapter(Path.Combine(folder, AdapterDir), prompt);
         AtomicFile.WriteAllText(settingsFile, settings); // last: the marker of a finished run (IsFinished)
+        // Under an MPI launcher: rank 0 has now written the finished run; the other ranks read it in the next runs.
+        Distributed.MpiWorld.TrainingGroup?.Barrier();
         Progress.RunFinished(label, $"{result.StepsDone} steps, final loss {result.StepLosses.LastOrDefault():F4}" +
             (result.BestScore is { } best ? $", best {(stage == StageNames.Adapt && _config.Adapt.EffectiveSelection == AdaptConfig.SelectionDevLoss ? "-dev loss" : "dev")} {best:F2} at step {result.BestStep}" : "") + $"; {result.Parameters}");
         return prompt;
