@@ -29,7 +29,7 @@ namespace Mpt.Training;
 /// padding of each slice to its own longest row; docs/distributed.md gives the resulting tolerance.
 /// </para>
 /// </remarks>
-internal sealed class DataParallelStep
+public sealed class DataParallelStep
 {
     private readonly IDataParallelGroup _group;
     private readonly IReadOnlyList<Parameter> _trained;
@@ -37,6 +37,7 @@ internal sealed class DataParallelStep
     private IReadOnlyList<string> _parts = [];
     private readonly List<float> _scalars = [];
 
+    /// <summary>The data-parallel step of <paramref name="group"/>'s ranks over the <paramref name="trained"/> parameters (float32).</summary>
     public DataParallelStep(IDataParallelGroup group, IReadOnlyList<Parameter> trained)
     {
         _group = group;
@@ -49,14 +50,14 @@ internal sealed class DataParallelStep
         _gradientLength = trained.Sum(p => p.numel());
     }
 
-    /// <summary>This rank's rows [Start, Start + Count) of a batch of <paramref name="batchSize"/> rows: contiguous, sizes differing by at most one.</summary>
+    /// <summary>Rank <paramref name="rank"/>'s rows [Start, Start + Count) of a batch of <paramref name="batchSize"/> rows over <paramref name="ranks"/> ranks: contiguous, sizes differing by at most one.</summary>
     public static (int Start, int Count) Slice(int batchSize, int ranks, int rank)
     {
         int quotient = batchSize / ranks, remainder = batchSize % ranks;
         return (rank * quotient + Math.Min(rank, remainder), quotient + (rank < remainder ? 1 : 0));
     }
 
-    /// <summary>This rank's slice of the global batch.</summary>
+    /// <summary>This rank's slice of the global batch <paramref name="batch"/>.</summary>
     /// <exception cref="InvalidOperationException">The batch has fewer rows than there are ranks.</exception>
     public IReadOnlyList<TrainingExample> SliceOf(IReadOnlyList<TrainingExample> batch)
     {
@@ -72,6 +73,9 @@ internal sealed class DataParallelStep
     /// The loss this rank back-propagates for its slice of <paramref name="globalSize"/> examples (see the remarks), and
     /// the weighted loss and parts that the gradient allreduce sums into the whole batch's values.
     /// </summary>
+    /// <param name="losses">The objective's losses on this rank's slice.</param>
+    /// <param name="sliceSize">Examples in this rank's slice.</param>
+    /// <param name="globalSize">Examples in the global batch.</param>
     public Tensor RankLoss(StepLosses losses, long sliceSize, long globalSize)
     {
         var terms = losses.Terms ?? [new LossTerm("", losses.Total, null, 1.0)];
@@ -118,6 +122,7 @@ internal sealed class DataParallelStep
     /// Sums the ranks' gradients (written back into each parameter's gradient), losses and flags in one allreduce of a
     /// fused buffer; returns the whole batch's loss and parts, and for each flag whether any rank raised it.
     /// </summary>
+    /// <param name="flags">Per-rank flags (e.g. a stop request) to combine with a logical or.</param>
     public (double Loss, Dictionary<string, double> Parts, bool[] Flags) AllreduceGradients(params bool[] flags)
     {
         using var scope = torch.NewDisposeScope();
@@ -135,7 +140,7 @@ internal sealed class DataParallelStep
             offset += p.numel();
         }
         int at = (int)_gradientLength;
-        double loss = buffer[at++];
+        double loss = _scalars.Count > 0 ? buffer[at++] : double.NaN; // NaN: no RankLoss this step (a benchmark)
         var parts = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (string name in _parts) parts[name] = buffer[at++];
         return (loss, parts, flags.Select((_, i) => buffer[at + i] > 0).ToArray());
@@ -163,6 +168,8 @@ internal sealed class DataParallelStep
     }
 
     /// <summary>Runs <paramref name="compute"/> on rank 0 alone and gives its numbers to every rank (dev evaluation).</summary>
+    /// <param name="count">Number of values (the same on every rank).</param>
+    /// <param name="compute">The computation, called on rank 0 only.</param>
     public double[] FromRankZero(int count, Func<double[]> compute)
     {
         var values = _group.Rank == 0 ? compute() : new double[count];
@@ -176,6 +183,8 @@ internal sealed class DataParallelStep
     /// the step, so its dropout neither repeats rank 0's nor depends on where the run was resumed); rank 0 keeps the
     /// checkpointed generator of a single process.
     /// </summary>
+    /// <param name="seed">The run's seed (<see cref="TrainingLoopOptions.Seed"/>).</param>
+    /// <param name="step">The step about to run.</param>
     public void SeedRank(ulong seed, long step)
     {
         if (_group.Rank == 0) return;
