@@ -49,6 +49,9 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper log)
         static List<string> Files(string root) => Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(root, f)).Order(StringComparer.Ordinal).ToList();
         Assert.Equal(Files(single), Files(parallel));
+        // Rank 1 ran every step too but appended nothing: metrics.jsonl has the single process's number of records.
+        string metrics = PipelineRunner.MetricsFile;
+        Assert.Equal(File.ReadAllLines(Path.Combine(single, metrics)).Length, File.ReadAllLines(Path.Combine(parallel, metrics)).Length);
     }
 
     [MpiFact]
