@@ -28,6 +28,9 @@ public sealed class Mpirun : IDisposable
         };
         // --allow-run-as-root: CI containers run as root; --oversubscribe: more ranks than cores is fine for tests;
         // --bind-to none: two jobs of a test run must not be pinned to the same core.
+        // Containers often forbid the cross-process reads (ptrace scope) of the shared-memory transport's single-copy
+        // mode, which then fails every large message ("Read -1, expected ..."): copy through shared memory instead.
+        start.Environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none";
         foreach (string a in new[] { "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-np", ranks.ToString(), "dotnet",
                      System.IO.Path.Combine(AppContext.BaseDirectory, "Mpt.Cli.dll") })
             start.ArgumentList.Add(a);
