@@ -105,9 +105,10 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper log)
             // Kill rank 1 once rank 0 has written a checkpoint of the first teacher (the run has 2 × 40 steps).
             string firstTeacher = Path.Combine(killed, PipelineRunner.TeachersDir, "mrpc");
             var waited = System.Diagnostics.Stopwatch.StartNew();
-            int? rank1 = null;
+            int? rank0 = null, rank1 = null;
             while (waited.Elapsed < TimeSpan.FromMinutes(2) && !job.HasExited)
             {
+                rank0 ??= job.RankPid(0);
                 rank1 ??= job.RankPid(1);
                 if (rank1 is not null && new RunFolder(firstTeacher).HasCheckpoint) break;
                 Thread.Sleep(20);
@@ -122,6 +123,11 @@ public sealed class DataParallelTrainingTests(ITestOutputHelper log)
             // node x exited on signal 9 (Killed)."
             Assert.Contains(job.Output.Split('\n'), line => line.Contains("rank 1") && line.Contains("signal 9"));
             Assert.False(File.Exists(Path.Combine(killed, PipelineRunner.TeachersDir, "cola", RunFolder.PromptFile)), "the job should have died before the second teacher finished");
+            // mpirun may return while rank 0, blocked in the allreduce with the dead rank, is still being killed (it holds
+            // the run lock until then): wait for it, as a user would for the job's processes to be gone.
+            var gone = System.Diagnostics.Stopwatch.StartNew();
+            while (rank0 is { } pid && Directory.Exists($"/proc/{pid}") && gone.Elapsed < TimeSpan.FromMinutes(1)) Thread.Sleep(50);
+            Assert.False(rank0 is { } left && Directory.Exists($"/proc/{left}"), "rank 0 outlived the failed job by a minute");
         }
 
         var resumed = CliRunner.Run([.. Args(killed), "--resume"]);
