@@ -107,6 +107,8 @@ public sealed class PipelineRunner : IDisposable
         if ((stages & PipelineStages.Teachers) != 0) RunTeachers();
         if ((stages & PipelineStages.Distill) != 0) RunDistill();
         if ((stages & PipelineStages.Adapt) != 0) targets = RunAdapt();
+        // Under an MPI launcher the results are read from the run folder: wait until rank 0 has written all of it.
+        Distributed.MpiWorld.TrainingGroup?.Barrier();
         var results = new RunResults(Targets: targets, Stages: StageSummaries(), Model: BackboneSummary(), Prompts: PromptFilesOfRun(),
             Config: JsonNode.Parse(config)!.AsObject(), Numerics: NumericsSummary.OfThisProcess(), Comparisons: Comparisons(targets));
         results.Write(Path.Combine(RunDir, ResultsFile));
@@ -669,7 +671,11 @@ public sealed class PipelineRunner : IDisposable
     private List<TaskEvaluationSummary> TestScores(string folder, PromptEncoder prompt, IBackboneTaskSet set, IReadOnlyList<(TaskDataConfig Target, int TaskId)> targets)
     {
         string file = Path.Combine(folder, TestResultsFile);
-        if (!File.Exists(file))
+        // Under an MPI launcher rank 0 alone evaluates and writes; the other ranks read its file. The first barrier gives
+        // every rank the same view of whether the file exists, the second waits for it.
+        var group = Distributed.MpiWorld.TrainingGroup;
+        group?.Barrier();
+        if (!File.Exists(file) && Distributed.MpiWorld.IsWriter)
         {
             var model = set.PromptBackbone.WithPrompt(prompt);
             var results = targets.Select(t => set.Evaluate(model, t.TaskId, RowsOf(t.Target, DataSplit.Test), _config.Adapt.Loop.MaxSourceLength)).ToList();
@@ -678,6 +684,7 @@ public sealed class PipelineRunner : IDisposable
                 targets.Select((t, i) => TestPredictions.Of(set.Tasks[t.TaskId], RowsOf(t.Target, DataSplit.Test), results[i])).ToList());
             new EvaluationReport(results, new Dictionary<string, object?> { ["split"] = "test" }).WriteJson(file);
         }
+        group?.Barrier();
         var tasks = JsonNode.Parse(File.ReadAllText(file))!["tasks"]!.AsObject();
         return targets.Select(t =>
         {
