@@ -95,6 +95,8 @@ public static class MptCli
         catch (Exception e)
         {
             CliErrors.Report(error, e, parse.GetValue(Verbose));
+            // Under an MPI launcher the other ranks would wait forever in their next collective: end the job.
+            Mpt.Distributed.MpiWorld.AbortIfRunning(Failed);
             return Failed;
         }
     }

@@ -6,6 +6,8 @@ AppDomain.CurrentDomain.UnhandledException += (_, e) =>
 {
     if (e.ExceptionObject is Exception exception)
         Mpt.Cli.CliErrors.Report(Console.Error, exception, verbose: args.Contains("--verbose") || args.Contains("-v"));
+    Mpt.Distributed.MpiWorld.AbortIfRunning(Mpt.Cli.MptCli.Failed); // under an MPI launcher: end every rank of the job
     Environment.Exit(Mpt.Cli.MptCli.Failed);
 };
-return Mpt.Cli.MptCli.Run(args, Console.Out, Console.Error);
+// Under an MPI launcher the ranks other than 0 print nothing but errors (rank 0 reports for the job; docs/distributed.md).
+return Mpt.Cli.MptCli.Run(args, Mpt.Distributed.MpiWorld.IsWriter ? Console.Out : TextWriter.Null, Console.Error);

@@ -11,4 +11,11 @@ public enum RelaunchAction
 
     /// <summary>The process was already re-executed and the environment is still not in place: stop, do not loop.</summary>
     LoopDetected,
+
+    /// <summary>
+    /// The environment is not in place and an MPI launcher started this process (<see cref="Mpt.Distributed.MpiLauncher"/>):
+    /// a rank must not replace itself (its launcher tracks it and may already have attached it to the job), so the
+    /// variables have to come from the launcher's command line (docs/distributed.md).
+    /// </summary>
+    SetByLauncher,
 }

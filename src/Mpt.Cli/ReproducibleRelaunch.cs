@@ -33,6 +33,7 @@ public static class ReproducibleRelaunch
         var differences = ReproducibleEnvironment.Differences(environment);
         if (differences.Count == 0) return new RelaunchDecision(RelaunchAction.RunHere, [], []);
         if (environment(MarkerVariable) is not null) return new RelaunchDecision(RelaunchAction.LoopDetected, [], differences);
+        if (Mpt.Distributed.MpiLauncher.Detect(environment) is not null) return new RelaunchDecision(RelaunchAction.SetByLauncher, [], differences);
         var set = ReproducibleEnvironment.Variables.Select(v => new KeyValuePair<string, string>(v.Name, v.Value))
             .Append(new(MarkerVariable, "1")).ToList();
         return new RelaunchDecision(RelaunchAction.Relaunch, set, differences);

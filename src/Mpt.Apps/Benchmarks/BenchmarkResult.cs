@@ -122,6 +122,9 @@ public sealed record BenchmarkResult
     /// <summary>1-minute load average when the run ended (the machine may be shared); null off Linux.</summary>
     [JsonPropertyName("loadavg_1m")] public double? Loadavg1m { get; init; }
 
+    /// <summary>MPI ranks sharing each step (data parallelism under a launcher, docs/distributed.md); null for one process.</summary>
+    public int? Ranks { get; init; }
+
     /// <summary>The result as one JSON line.</summary>
     public string ToJsonLine() => JsonSerializer.Serialize(this, Json);
 }

@@ -1,3 +1,4 @@
+using Mpt.Distributed;
 using Mpt.Prompts;
 using Mpt.Training;
 using TorchSharp;
@@ -10,6 +11,12 @@ namespace Mpt.Benchmarks;
 /// the prompt only, AdamW on the prompt (lr 0.3, the paper's) — the work every step of teacher training and target
 /// adaptation does. The backbone is in train mode (dropout on), as in HF/PEFT prompt tuning.
 /// </summary>
+/// <remarks>
+/// Under an MPI launcher with N ranks (docs/distributed.md) it measures the data-parallel step: each rank runs its
+/// slice of the --batch examples, and two phases are added before the optimizer: <c>rank_wait</c> (a barrier: the
+/// time the ranks wait for the slowest one) and <c>allreduce</c> (the fused gradient allreduce of the training loop,
+/// <see cref="DataParallelStep.AllreduceGradients"/>). Rank 0 reports; throughput counts the whole batch.
+/// </remarks>
 public static class TrainStepBenchmark
 {
     /// <summary>Benchmark name in results.</summary>
@@ -23,14 +30,18 @@ public static class TrainStepBenchmark
     /// <exception cref="ArgumentException">Invalid settings (the message names the flag).</exception>
     public static BenchmarkResult Run(BenchmarkSettings settings)
     {
-        using var workload = BenchmarkWorkload.Create(settings);
-        using var rows = workload.SampledPromptRows();
-        using var prompt = new SoftPrompt(rows);
+        var group = MpiWorld.TrainingGroup;
+        int rows = group is null ? settings.Batch : DataParallelStep.Slice(settings.Batch, group.Size, group.Rank).Count;
+        if (rows < 1) throw new ArgumentException($"--batch: {settings.Batch} examples cannot be split over {group!.Size} MPI ranks.");
+        using var workload = BenchmarkWorkload.Create(settings with { Batch = rows });
+        using var promptRows = workload.SampledPromptRows();
+        using var prompt = new SoftPrompt(promptRows);
         var prompted = new PromptedT5(workload.Backbone, prompt);
         prompted.Train();
         if (!settings.Dropout) workload.Backbone.eval(); // frozen backbone without dropout; the prompt still trains
         using var optimizer = new PromptOptimizer(prompt, PromptLearningRates.SourceTraining);
-        using var taskIds = torch.zeros(settings.Batch, ScalarType.Int64);
+        using var taskIds = torch.zeros(rows, ScalarType.Int64);
+        var parallel = group is null ? null : new DataParallelStep(group, prompt.parameters().ToList());
         var backbone = workload.Backbone;
 
         var timings = BenchmarkLoop.Run(settings.Warmup, settings.Steps, timer =>
@@ -45,6 +56,13 @@ public static class TrainStepBenchmark
             timer.Mark("decoder_loss");
             output.Loss!.backward();
             timer.Mark("backward");
+            if (parallel is not null)
+            {
+                group!.Barrier();
+                timer.Mark("rank_wait");
+                parallel.AllreduceGradients();
+                timer.Mark("allreduce");
+            }
             optimizer.Step();
             timer.Mark("optimizer");
             return output.Loss;
@@ -53,6 +71,10 @@ public static class TrainStepBenchmark
         var result = workload.Result(Name, timings, (double)settings.Batch * settings.Seq, prompt.TrainableParameterCount()) with
         {
             LossFirst = timings.FirstLoss,
+            // Under data parallelism the step covers the whole --batch, split over the ranks.
+            Batch = settings.Batch,
+            ExamplesPerS = Math.Round(settings.Batch / (timings.Steps.MedianMs / 1000.0), 3),
+            Ranks = group?.Size,
         };
         return WithGemmRate(result, settings, BenchmarkShapes.Get(settings.Shape));
     }

@@ -80,6 +80,11 @@ public sealed class NumericsOptions
                 log.WriteLine("warning: the reproducible mode needs its environment set before libtorch loads, and mpt runs inside another " +
                               $"program here, so this run uses the default numerics. Set it before starting the program: {ReproducibleEnvironment.AsShellAssignments()}");
                 break;
+            case RelaunchAction.SetByLauncher:
+                throw new InvalidOperationException(
+                    "the reproducible mode needs its environment set before libtorch loads, and under an MPI launcher mpt does not restart itself: " +
+                    $"pass it on the launcher's command line ({string.Join(' ', ReproducibleEnvironment.Variables.Select(v => $"-x {v.Name}={v.Value}"))} for mpirun; " +
+                    $"export {ReproducibleEnvironment.AsShellAssignments()} before srun) or run with --no-reproducible.");
             case RelaunchAction.LoopDetected:
                 throw new InvalidOperationException(
                     "mpt restarted itself for the reproducible mode, but " +
@@ -90,6 +95,8 @@ public sealed class NumericsOptions
         else CommonOptions.ApplyThreads(threads);
         var summary = NumericsSummary.OfThisProcess();
         log.WriteLine($"numerics: {summary.Describe()}");
+        if (Mpt.Distributed.MpiWorld.Current is { } world)
+            log.WriteLine($"data parallel: {world.Size} MPI ranks ({world.Library}); rank 0 writes the run folder (docs/distributed.md)");
         return summary;
     }
 }

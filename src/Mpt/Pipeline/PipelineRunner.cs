@@ -111,14 +111,17 @@ public sealed class PipelineRunner : IDisposable
         if ((stages & PipelineStages.Teachers) != 0) RunTeachers();
         if ((stages & PipelineStages.Distill) != 0) RunDistill();
         if ((stages & PipelineStages.Adapt) != 0) targets = RunAdapt();
-        ItemMetrics.MergeInto(RunDir); // the step logs shards wrote into their items' folders
+        // Under an MPI launcher the results are read from the run folder: wait until rank 0 has written all of it.
+        Distributed.MpiWorld.TrainingGroup?.Barrier();
+        if (Distributed.MpiWorld.IsWriter) ItemMetrics.MergeInto(RunDir); // the step logs shards wrote into their items' folders
         var results = new RunResults(Targets: targets, Stages: StageSummaries(), Model: BackboneSummary(), Prompts: PromptFilesOfRun(),
             Config: JsonNode.Parse(config)!.AsObject(), Numerics: NumericsSummary.OfThisProcess(), Comparisons: Comparisons(targets));
         results.Write(Path.Combine(RunDir, ResultsFile));
         // The single call site of the report writer (PipelineRunOptions.Reporter); after results.json, so a failing report
         // costs the report only.
         string? report = null, reportError = null;
-        try { report = _options.Reporter.Write(RunDir); }
+        // Under an MPI launcher rank 0 alone writes the report (its plots are not written through AtomicFile).
+        try { report = Distributed.MpiWorld.IsWriter ? _options.Reporter.Write(RunDir) : null; }
         catch (Exception e) when (e is not OutOfMemoryException) { reportError = $"{e.GetType().Name}: {e.Message}"; }
         return new PipelineOutcome(results, report, reportError);
     }
@@ -541,6 +544,8 @@ public sealed class PipelineRunner : IDisposable
         }
         SaveAdapter(Path.Combine(folder, AdapterDir), prompt, task == RunFolderRecords.AllTasks ? null : task);
         AtomicFile.WriteAllText(settingsFile, settings); // last: the marker of a finished run (IsFinished)
+        // Under an MPI launcher: rank 0 has now written the finished run; the other ranks read it in the next runs.
+        Distributed.MpiWorld.TrainingGroup?.Barrier();
         Progress.RunFinished(label, $"{result.StepsDone} steps, final loss {result.StepLosses.LastOrDefault():F4}" +
             (result.BestScore is { } best ? $", best {(SelectionOf(stage) == AdaptConfig.SelectionDevLoss ? "-dev loss" : "dev")} {best:F2} at step {result.BestStep}" : "") + $"; {result.Parameters}");
         return prompt;
@@ -777,7 +782,11 @@ public sealed class PipelineRunner : IDisposable
     private List<TaskEvaluationSummary> TestScores(string folder, PromptEncoder prompt, IBackboneTaskSet set, IReadOnlyList<(TaskDataConfig Target, int TaskId)> targets)
     {
         string file = Path.Combine(folder, TestResultsFile);
-        if (!File.Exists(file))
+        // Under an MPI launcher rank 0 alone evaluates and writes; the other ranks read its file. The first barrier gives
+        // every rank the same view of whether the file exists, the second waits for it.
+        var group = Distributed.MpiWorld.TrainingGroup;
+        group?.Barrier();
+        if (!File.Exists(file) && Distributed.MpiWorld.IsWriter)
         {
             var model = set.PromptBackbone.WithPrompt(prompt);
             var results = targets.Select(t => set.Evaluate(model, t.TaskId, RowsOf(t.Target, DataSplit.Test), _config.Adapt.Loop.MaxSourceLength)).ToList();
@@ -786,6 +795,7 @@ public sealed class PipelineRunner : IDisposable
                 targets.Select((t, i) => TestPredictions.Of(set.Tasks[t.TaskId], RowsOf(t.Target, DataSplit.Test), results[i])).ToList());
             new EvaluationReport(results, new Dictionary<string, object?> { ["split"] = "test" }).WriteJson(file);
         }
+        group?.Barrier();
         var tasks = JsonNode.Parse(File.ReadAllText(file))!["tasks"]!.AsObject();
         return targets.Select(t =>
         {

@@ -24,9 +24,9 @@ public sealed class RunLock : IDisposable
 
     private static readonly HashSet<string> HeldByThisProcess = new(StringComparer.Ordinal);
 
-    private readonly FileStream _stream;
+    private readonly FileStream? _stream;
 
-    private RunLock(string folder, FileStream stream)
+    private RunLock(string folder, FileStream? stream)
     {
         Folder = folder;
         _stream = stream;
@@ -42,9 +42,14 @@ public sealed class RunLock : IDisposable
     /// pipeline's work items, which shards lock one by one: docs/sharding.md).
     /// </summary>
     /// <exception cref="RunFolderInUseException">Another run holds the folder (the folder and its PID are named).</exception>
+    /// <remarks>
+    /// Under an MPI launcher rank 0 locks the folder for the whole job; the other ranks, which write nothing there
+    /// (<see cref="Distributed.MpiWorld.IsWriter"/>), hold no lock.
+    /// </remarks>
     public static RunLock Acquire(string folder)
     {
         string full = Path.GetFullPath(folder);
+        if (!Distributed.MpiWorld.IsWriter) return new RunLock(full, null);
         Directory.CreateDirectory(full);
         lock (HeldByThisProcess)
         {
@@ -83,6 +88,7 @@ public sealed class RunLock : IDisposable
     /// <summary>Releases the folder (the file stays; the next holder overwrites its PID).</summary>
     public void Dispose()
     {
+        if (_stream is null) return;
         _stream.Dispose(); // closing the handle releases the OS lock
         lock (HeldByThisProcess) HeldByThisProcess.Remove(Folder);
     }

@@ -14,6 +14,8 @@ namespace Mpt.Serialization;
 /// <remarks>
 /// A failed write (disk full, read-only folder) deletes its temporary file, leaves the previous <c>NAME</c> untouched and
 /// throws an <see cref="IOException"/> (or <see cref="UnauthorizedAccessException"/>) whose message names the file.
+/// Under an MPI launcher only rank 0 writes (<see cref="Distributed.MpiWorld.IsWriter"/>): on the other ranks, which
+/// run the same code on the same shared run folder, a write does nothing.
 /// </remarks>
 public static class AtomicFile
 {
@@ -44,6 +46,7 @@ public static class AtomicFile
     public static void Write(string path, Action<Stream> write, int bufferSize = 1 << 16)
     {
         ArgumentNullException.ThrowIfNull(write);
+        if (!Distributed.MpiWorld.IsWriter) return;
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full)!;
         string tmp = full + TempSuffix;
@@ -80,6 +83,7 @@ public static class AtomicFile
     public static void ReplaceFolder(string path, Action<string> writeInto)
     {
         ArgumentNullException.ThrowIfNull(writeInto);
+        if (!Distributed.MpiWorld.IsWriter) return;
         string full = Path.GetFullPath(path);
         string tmp = full + TempSuffix;
         if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);

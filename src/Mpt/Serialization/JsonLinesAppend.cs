@@ -16,8 +16,10 @@ public static class JsonLinesAppend
     /// unterminated last line is cut off when <paramref name="isRecord"/> says it is not a whole record (torn by a kill),
     /// and given its newline when it is (a file written by hand without a final newline).
     /// </summary>
+    /// <remarks>Under an MPI launcher only rank 0 appends (<see cref="Distributed.MpiWorld.IsWriter"/>).</remarks>
     public static void Append(string path, IEnumerable<string> lines, Func<string, bool> isRecord)
     {
+        if (!Distributed.MpiWorld.IsWriter) return;
         var text = new StringBuilder();
         foreach (string line in lines) text.Append(line).Append('\n');
         using var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);

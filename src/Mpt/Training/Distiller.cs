@@ -126,7 +126,7 @@ public sealed class Distiller
             switch (o.Objective)
             {
                 case DistillationObjective.None:
-                    return new StepLosses(task, parts);
+                    return new StepLosses(task, parts) { Terms = [PromptTuningObjective.TaskTerm(s)] };
                 case DistillationObjective.PromptMse:
                 {
                     var teacherRows = teachers!.PromptsFor(batch.TaskIds);                    // (B, l, d)
@@ -134,7 +134,10 @@ public sealed class Distiller
                     var positions = torch.ones(batch.Size, student.PromptLength, ScalarType.Bool, studentRows.device);
                     var mse = DistillationLosses.HiddenMse([teacherRows], [studentRows], positions, HiddenLayers.Final, o.Reduction);
                     parts[PromptMseLoss] = mse;
-                    return new StepLosses(task.Plus(mse.Times(o.Lambda)), parts);
+                    return new StepLosses(task.Plus(mse.Times(o.Lambda)), parts)
+                    {
+                        Terms = [PromptTuningObjective.TaskTerm(s), LossTerm.Reduced(PromptMseLoss, mse, positions, o.Reduction, o.Lambda)],
+                    };
                 }
                 default:
                 {
@@ -144,11 +147,12 @@ public sealed class Distiller
                     phaseDone?.Invoke("teacher");
                     var kl = DistillationLosses.LogitKl(t.Logits, s.Logits, s.LogitsMask, o.Temperature, o.Reduction, o.ScaleKlByTemperatureSquared);
                     parts[KlLoss] = kl;
-                    var hiddenLoss = hidden ? StackedHiddenMse(t.HiddenStates!, s.HiddenStates!) : torch.zeros([], ScalarType.Float32, task.device);
+                    List<LossTerm> terms = [PromptTuningObjective.TaskTerm(s), LossTerm.Reduced(KlLoss, kl, s.LogitsMask, o.Reduction, o.Lambda)];
+                    var hiddenLoss = hidden ? StackedHiddenMse(t.HiddenStates!, s.HiddenStates!, terms) : torch.zeros([], ScalarType.Float32, task.device);
                     if (hidden) parts[HiddenLoss] = hiddenLoss;
                     var total = DistillationLosses.TotalLoss(task, kl, hiddenLoss, o.Lambda);
                     phaseDone?.Invoke("losses");
-                    return new StepLosses(total, parts);
+                    return new StepLosses(total, parts) { Terms = terms };
                 }
             }
         };
@@ -158,7 +162,8 @@ public sealed class Distiller
     /// Eq. (4) summed over the backbone's stacks (T5: encoder + decoder, as <see cref="DistillationLosses.EncoderDecoderHiddenMse"/>;
     /// BERT: the encoder alone), each over its compared positions.
     /// </summary>
-    private Tensor StackedHiddenMse(IReadOnlyList<HiddenStateStack> teacher, IReadOnlyList<HiddenStateStack> student)
+    /// <remarks>Each stack's term, weighted by λ and with its own compared positions, is added to <paramref name="terms"/>.</remarks>
+    private Tensor StackedHiddenMse(IReadOnlyList<HiddenStateStack> teacher, IReadOnlyList<HiddenStateStack> student, List<LossTerm> terms)
     {
         if (teacher.Count != student.Count || teacher.Count == 0)
             throw new InvalidOperationException($"teacher and student returned {teacher.Count} and {student.Count} hidden-state stacks.");
@@ -167,6 +172,7 @@ public sealed class Distiller
         {
             var mask = student[i].ComparedPositions(Options.HiddenLossOnPromptPositions);
             var term = DistillationLosses.HiddenMse(teacher[i].States, student[i].States, mask, Options.HiddenLayers, Options.Reduction);
+            terms.Add(LossTerm.Reduced(HiddenLoss, term, mask, Options.Reduction, Options.Lambda));
             total = total is null ? term : total.Plus(term);
         }
         return total!;

@@ -14,9 +14,19 @@ public static class PromptTuningObjective
     /// <summary>The objective for <paramref name="model"/>: batch → L_PLM.</summary>
     public static Func<PromptBatch, StepLosses> For(IPromptedModel model) => batch =>
     {
-        var loss = Forward(model, batch, outputHiddenStates: false).Loss;
-        return new StepLosses(loss, new Dictionary<string, TorchSharp.torch.Tensor> { [TaskLoss] = loss });
+        var output = Forward(model, batch, outputHiddenStates: false);
+        return new StepLosses(output.Loss, new Dictionary<string, TorchSharp.torch.Tensor> { [TaskLoss] = output.Loss })
+        {
+            Terms = [TaskTerm(output)],
+        };
     };
+
+    /// <summary>
+    /// L_PLM as a <see cref="LossTerm"/>: both backbones average the cross-entropy over the target positions of
+    /// <see cref="PromptedOutput.LogitsMask"/> (T5: the label tokens, as HF's <c>labels != -100</c> mean; a classifier:
+    /// one position per row, so a mean over the examples).
+    /// </summary>
+    public static LossTerm TaskTerm(PromptedOutput output) => new(TaskLoss, output.Loss, output.LogitsMask);
 
     /// <summary>The student forward pass: the model with its own prompt rows, Prompt(<see cref="StudentTaskIds"/>).</summary>
     public static PromptedOutput Forward(IPromptedModel model, PromptBatch batch, bool outputHiddenStates) =>

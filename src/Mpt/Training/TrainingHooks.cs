@@ -41,12 +41,16 @@ public sealed record TrainingHooks
     /// </summary>
     public bool Resume { get; init; }
 
-    /// <summary>Receives log entries (every <see cref="TrainingLoopOptions.LogEverySteps"/> and evaluation steps).</summary>
+    /// <summary>
+    /// Receives log entries (every <see cref="TrainingLoopOptions.LogEverySteps"/> and evaluation steps). Under data
+    /// parallelism every rank receives the whole batch's entries (and writes nothing: see <see cref="Mpt.Distributed.MpiWorld.IsWriter"/>).
+    /// </summary>
     public Action<TrainingLogEntry>? Log { get; init; }
 
     /// <summary>
     /// Called after every completed step (after its checkpoint, if any) with the step number; returning true stops the
-    /// run there, as if the process had been killed (used to test resume, and for time limits).
+    /// run there, as if the process had been killed (used to test resume, and for time limits). Under data parallelism
+    /// every rank calls it and it must answer the same on all of them (a function of the steps, not of a clock).
     /// </summary>
     public Func<long, bool>? StopAfterStep { get; init; }
 

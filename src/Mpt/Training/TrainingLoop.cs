@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Mpt.Distributed;
 using Mpt.Prompts;
 using Mpt.Runs;
 using TorchSharp;
@@ -17,6 +18,13 @@ namespace Mpt.Training;
 /// generator for dropout, step, best score and prompt); the learning rate is a function of the step. A run stopped
 /// after any step and resumed from its last checkpoint therefore replays the same updates bit for bit.
 /// Torch's default CPU generator is global: a fresh run seeds it with <see cref="TrainingLoopOptions.Seed"/>.
+/// <para>
+/// Under an MPI launcher with more than one rank (<see cref="MpiWorld.TrainingGroup"/>) the loop is data-parallel
+/// (<see cref="DataParallelStep"/>, docs/distributed.md): rank 0's initial prompt is broadcast, each rank computes the
+/// gradient of its slice of every global batch, one allreduce sums them, and every rank takes the same optimizer step;
+/// rank 0 alone evaluates on dev (broadcasting the score), logs and writes the run folder, which the other ranks only
+/// read (resume). Without a launcher nothing of this runs.
+/// </para>
 /// </remarks>
 public sealed class TrainingLoop
 {
@@ -61,14 +69,22 @@ public sealed class TrainingLoop
         var folder = hooks.Folder;
         var evaluate = hooks.Evaluator();
         var select = evaluate is null ? null : hooks.SelectionScore;
-        folder?.EnsureConfig(configJson, hooks.Resume);
+        var trained = _optimizer.Groups.Select(g => g.Name).ToList();
+        var trainedParameters = _model.Prompt.ParameterGroups().Where(g => trained.Contains(g.Name)).SelectMany(g => g.Parameters).ToList();
+        var parallel = MpiWorld.TrainingGroup is { } group ? new DataParallelStep(group, trainedParameters) : null;
+        // Rank 0 alone writes the run folder and evaluates (observers included); the other ranks read the folder to
+        // resume. The log hook runs on every rank, since it may count steps (StopSignal); its file and console writes
+        // happen on rank 0 only (AtomicFile, JsonLinesAppend, the CLI's output).
+        bool writes = parallel?.Writes ?? true;
+        var writeFolder = writes ? folder : null;
+        var evaluated = writes ? hooks.Evaluated : null;
+        writeFolder?.EnsureConfig(configJson, hooks.Resume);
+        parallel?.BroadcastParameters();
         long step = 0;
         long? resumedFrom = null;
         double? bestScore = null;
         long? bestStep = null;
         Dictionary<string, Tensor>? bestPrompt = null;
-        var trained = _optimizer.Groups.Select(g => g.Name).ToList();
-        var trainedParameters = _model.Prompt.ParameterGroups().Where(g => trained.Contains(g.Name)).SelectMany(g => g.Parameters).ToList();
 
         if (hooks.Resume && folder is not null && folder.HasCheckpoint)
         {
@@ -94,11 +110,15 @@ public sealed class TrainingLoop
                 // Step 0: the initial prompt's dev score (eval mode: no dropout, no RNG draws), a checkpoint candidate
                 // when SelectStepZero is on; evaluated for an Evaluated observer alone it does not compete.
                 _model.Train(false);
-                double devScore = evaluate(_model);
-                hooks.Evaluated?.Invoke(0, _model, devScore);
+                var scores = EvaluateOnce(parallel, () =>
+                {
+                    double dev = evaluate(_model);
+                    evaluated?.Invoke(0, _model, dev);
+                    return [dev, _options.SelectStepZero && select is not null ? select(_model) : dev];
+                });
                 if (_options.SelectStepZero)
                 {
-                    bestScore = select is null ? devScore : select(_model);
+                    bestScore = scores[1];
                     bestStep = 0;
                     bestPrompt = _model.Prompt.PeftTensors().ToDictionary(kv => kv.Key, kv => kv.Value.DetachFromDisposeScope());
                 }
@@ -115,6 +135,7 @@ public sealed class TrainingLoop
             timer.Restart();
             double loss;
             Dictionary<string, double> parts;
+            bool[] stopFlags = [];
             var rates = _optimizer.Groups.ToDictionary(g => g.Name, g => 0.0);
             using (var scope = torch.NewDisposeScope())
             {
@@ -122,19 +143,34 @@ public sealed class TrainingLoop
                 //    of the step, so nothing to store).
                 _optimizer.ApplySchedule(Warmup.Multiplier(step));
                 foreach (var name in rates.Keys) rates[name] = _optimizer.CurrentLearningRate(name);
-                // 2. Batch: the next examples of the seeded source, padded to this batch's longest row.
-                var batch = _collator.Collate(_source.Next());
+                // 2. Batch: the next examples of the seeded source, padded to this batch's longest row (data-parallel:
+                //    every rank draws the same global batch and collates its own slice).
+                var examples = _source.Next();
+                parallel?.SeedRank(_options.Seed, step);
+                var batch = _collator.Collate(parallel is null ? examples : parallel.SliceOf(examples));
                 // 3. Forward + loss (the objective runs the frozen backbone with the prompt, and teachers if any).
                 var stepLosses = _objective(batch);
-                // 4. Backward: only prompt parameters require gradients, so only they receive one.
-                stepLosses.Total.backward();
+                if (parallel is null)
+                {
+                    // 4. Backward: only prompt parameters require gradients, so only they receive one.
+                    stepLosses.Total.backward();
+                    loss = stepLosses.Total.item<float>();
+                    parts = stepLosses.Parts.ToDictionary(p => p.Key, p => (double)p.Value.item<float>());
+                }
+                else
+                {
+                    // 4. Backward of this rank's share of the batch loss, then one allreduce of the fused gradients
+                    //    (with the loss, its parts and the stop request, polled here: a signal reaches the ranks at
+                    //    different moments, and every rank must stop after the same step).
+                    parallel.RankLoss(stepLosses, batch.Size, examples.Count).backward();
+                    var reduced = parallel.AllreduceGradients(hooks.StopRequested?.Invoke() == true);
+                    (loss, parts, stopFlags) = (reduced.Loss, reduced.Parts, reduced.Flags);
+                }
                 // 5. Optional gradient clipping (HF Trainer's max_grad_norm) over the trained prompt parameters.
                 if (_options.MaxGradNorm is { } maxNorm) torch.nn.utils.clip_grad_norm_(trainedParameters, maxNorm);
                 // 6. AdamW update, then 7. clear the gradients for the next step.
                 _optimizer.Step();
                 _optimizer.ZeroGrad();
-                loss = stepLosses.Total.item<float>();
-                parts = stepLosses.Parts.ToDictionary(p => p.Key, p => (double)p.Value.item<float>());
             }
             step++;
             timer.Stop();
@@ -151,9 +187,15 @@ public sealed class TrainingLoop
             if (evaluate is not null && (last || (_options.EvalEverySteps > 0 && step % _options.EvalEverySteps == 0)))
             {
                 _model.Train(false);
-                devScore = evaluate(_model);
-                hooks.Evaluated?.Invoke(step, _model, devScore.Value);
-                double selection = select is null ? devScore.Value : select(_model);
+                long at = step;
+                var scores = EvaluateOnce(parallel, () =>
+                {
+                    double dev = evaluate(_model);
+                    evaluated?.Invoke(at, _model, dev);
+                    return [dev, select is null ? dev : select(_model)];
+                });
+                devScore = scores[0];
+                double selection = scores[1];
                 SetTrainMode();
                 if (bestScore is null || selection > bestScore.Value)
                 {
@@ -169,14 +211,14 @@ public sealed class TrainingLoop
                 hooks.Log(new TrainingLogEntry(step, TotalSteps, loss, parts, rates, devScore, millis));
 
             // 10. Checkpoint (resumable state, swapped in as a whole).
-            bool checkpointed = folder is not null && (last || (_options.CheckpointEverySteps > 0 && step % _options.CheckpointEverySteps == 0));
-            if (checkpointed) SaveCheckpoint(folder!, step, bestScore, bestStep, bestPrompt);
+            bool checkpointed = writeFolder is not null && (last || (_options.CheckpointEverySteps > 0 && step % _options.CheckpointEverySteps == 0));
+            if (checkpointed) SaveCheckpoint(writeFolder!, step, bestScore, bestStep, bestPrompt);
 
             // 11. Stop early if asked. A requested stop (Ctrl+C) first checkpoints this step, so no update is lost;
             //     StopAfterStep stops as a kill would (no extra checkpoint: tests use it to check resume).
-            if (!last && hooks.StopRequested?.Invoke() == true)
+            if (!last && (parallel is null ? hooks.StopRequested?.Invoke() == true : stopFlags[0]))
             {
-                if (folder is not null && !checkpointed) SaveCheckpoint(folder, step, bestScore, bestStep, bestPrompt);
+                if (writeFolder is not null && !checkpointed) SaveCheckpoint(writeFolder, step, bestScore, bestStep, bestPrompt);
                 interrupted = true;
                 break;
             }
@@ -189,13 +231,19 @@ public sealed class TrainingLoop
         if (bestPrompt is not null) foreach (var t in bestPrompt.Values) t.Dispose();
         var result = new TrainingResult(step, TotalSteps, interrupted, resumedFrom, bestScore, bestStep, losses,
             ParameterReport.Of(_model.Prompt), losses.Count == 0 ? 0 : stepMillisTotal / losses.Count);
-        if (folder is not null && !interrupted)
+        if (writeFolder is not null && !interrupted)
         {
-            folder.WritePrompt(_model.Prompt);
-            folder.WriteJson(RunFolder.ResultFile, result with { StepLosses = [] });
+            writeFolder.WritePrompt(_model.Prompt);
+            writeFolder.WriteJson(RunFolder.ResultFile, result with { StepLosses = [] });
         }
+        // The other ranks go on to read what rank 0 has just written (the next stage loads this prompt).
+        parallel?.Barrier();
         return result;
     }
+
+    // A dev evaluation (dev score, selection score): computed by rank 0 alone under data parallelism and broadcast.
+    private static double[] EvaluateOnce(DataParallelStep? parallel, Func<double[]> evaluate) =>
+        parallel is null ? evaluate() : parallel.FromRankZero(2, evaluate);
 
     private void SetTrainMode()
     {
