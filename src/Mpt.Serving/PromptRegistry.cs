@@ -113,7 +113,7 @@ public sealed class PromptRegistry : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         string full = Path.GetFullPath(path);
-        PromptTask? sidecar = Directory.Exists(path) ? PromptTaskFile.Read(AdapterFolderOf(path)) : null;
+        PromptTask? sidecar = Directory.Exists(path) ? PromptTaskFile.Read(PromptLoading.AdapterFolderOf(path)) : null;
         name ??= sidecar?.Task ?? NameFromRunLayout(full) ?? (File.Exists(path) ? Path.GetFileNameWithoutExtension(path) : null)
             ?? throw new ArgumentException($"'{path}' records no task name (no {PromptTaskFile.FileName}); serve it as NAME=PATH, NAME being a task of the catalog or of --task-file.");
         CheckName(name, path);
@@ -135,7 +135,7 @@ public sealed class PromptRegistry : IDisposable
             definition = _catalog.Get(taskName);
         }
         _backbone.EnsureSupports(definition);
-        var prompt = PromptLoading.Load(Directory.Exists(path) ? AdapterFolderOf(path) : path, _backbone.Fingerprint, allowMismatch: false);
+        var prompt = PromptLoading.Load(Directory.Exists(path) ? PromptLoading.AdapterFolderOf(path) : path, _backbone.Fingerprint, allowMismatch: false);
         var task = Checked(name, definition, full, prompt, path);
         // Inputs are written as the prompt saw them in training (mpt_task.json's input_prefix), as mpt predict writes them.
         task.InputPrefix = sidecar?.InputPrefix;
@@ -284,13 +284,6 @@ public sealed class PromptRegistry : IDisposable
         // The name is a path segment of the API (/v1/tasks/{task}/predict); slashes of run names are URL-encoded by clients.
         if (name.Length == 0 || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '?' or '#' or '%'))
             throw new ArgumentException($"'{path}': task name '{name}' must be non-empty, without spaces or the characters ? # %.");
-    }
-
-    /// <summary>Where a folder's adapter files are: the folder, or its <c>adapter</c> subfolder for a pipeline run folder.</summary>
-    private static string AdapterFolderOf(string folder)
-    {
-        string adapter = Path.Combine(folder, Pipeline.PipelineRunner.AdapterDir);
-        return File.Exists(Path.Combine(folder, PeftAdapter.ConfigFileName)) || !Directory.Exists(adapter) ? folder : adapter;
     }
 
     /// <summary>TARGET/METHOD/seed-S for a folder in a run's <c>adapt/</c> tree (the seed folder or its adapter), else null.</summary>

@@ -42,8 +42,14 @@ public static class PromptLoading
     public static TrainedInput? TrainedInputOf(string path)
     {
         if (!Directory.Exists(path)) return null;
-        string adapter = Path.Combine(path, Pipeline.PipelineRunner.AdapterDir);
-        string folder = File.Exists(Path.Combine(path, PeftAdapter.ConfigFileName)) || !Directory.Exists(adapter) ? path : adapter;
-        return PromptTaskFile.Read(folder) is { } task ? new TrainedInput(task.Task, task.InputPrefix) : null;
+        return PromptTaskFile.Read(AdapterFolderOf(path)) is { } task ? new TrainedInput(task.Task, task.InputPrefix) : null;
+    }
+
+    /// <summary>The adapter folder a folder names: itself when it holds <c>adapter_config.json</c> or has no
+    /// <c>adapter/</c> subfolder, else its <c>adapter/</c> (a run folder's).</summary>
+    public static string AdapterFolderOf(string folder)
+    {
+        string adapter = Path.Combine(folder, Pipeline.PipelineRunner.AdapterDir);
+        return File.Exists(Path.Combine(folder, PeftAdapter.ConfigFileName)) || !Directory.Exists(adapter) ? folder : adapter;
     }
 }
