@@ -31,7 +31,7 @@ public sealed class ServedTask
     public string? InputPrefix { get; internal set; }
 
     /// <summary>An input as the prompt saw inputs in training.</summary>
-    internal string Format(string input) => InputPrefix is null ? input : $"{InputPrefix} {input}";
+    internal string Format(string input) => Peft.TrainedInput.Format(InputPrefix, input);
 
     /// <summary>The adapter folder or prompt file the prompt was loaded from.</summary>
     public string Source { get; }

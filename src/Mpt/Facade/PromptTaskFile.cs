@@ -37,7 +37,7 @@ internal sealed record PromptTask(string Backbone, string Task, IReadOnlyList<st
 
     /// <summary>An input as the prompt saw inputs in training: after the task prefix and a space when it had one
     /// (the order ATTEMPT's formatting uses, <c>"{prefix} {text}"</c>).</summary>
-    public string Source(string input) => InputPrefix is null ? input : $"{InputPrefix} {input}";
+    public string Source(string input) => Peft.TrainedInput.Format(InputPrefix, input);
 
     /// <summary>
     /// The task as the backbones know tasks: one text field, the labels with their descriptions, accuracy (so its dev

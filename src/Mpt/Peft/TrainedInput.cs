@@ -14,5 +14,9 @@ public sealed record TrainedInput(string Task, string? Prefix)
     public bool AddPrefix => Prefix is not null;
 
     /// <summary>One raw input as the prompt saw inputs in training.</summary>
-    public string Format(string input) => Prefix is null ? input : $"{Prefix} {input}";
+    public string Format(string input) => Format(Prefix, input);
+
+    /// <summary>An input after a task prefix and a space (ATTEMPT's <c>"{prefix} {text}"</c>), or as it is without one:
+    /// the one place every reader of a recorded prefix (predict, the library, the server) writes inputs.</summary>
+    internal static string Format(string? prefix, string input) => prefix is null ? input : $"{prefix} {input}";
 }
