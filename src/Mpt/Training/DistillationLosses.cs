@@ -53,6 +53,57 @@ public static class DistillationLosses
     }
 
     /// <summary>
+    /// Eq. (3) against a teacher kept as its top-k tokens plus one lumped tail bucket (<see cref="TeacherTopK"/>): the KL
+    /// between the two distributions over the k + 1 outcomes {v ∈ S} ∪ {tail}, the student's tail being its own mass
+    /// outside the teacher's top-k set S. Per position, with P = Σ_{v∉S} p_teacher(v) and Q = Σ_{v∉S} p_student(v):
+    /// Σ_{v∈S} p_teacher(v) (log p_teacher(v) − log p_student(v)) + P (log P − log Q).
+    /// </summary>
+    /// <remarks>
+    /// <para>Error bound. Splitting the exact per-position KL of <see cref="LogitKl"/> into S and the tail R and writing
+    /// p̄ = p_teacher / P and s̄ = p_student / Q for the distributions within R,
+    /// Σ_{v∈R} p(v) log(p(v)/s(v)) = P log(P/Q) + P · KL(p̄ ‖ s̄), so
+    /// <b>0 ≤ KL_exact − KL_lumped = P · KL(p̄ ‖ s̄)</b>: the lumped KL never exceeds the exact one (lumping outcomes is
+    /// a coarse-graining; log-sum inequality), and what it misses is the KL between the two tails' shapes weighted by the
+    /// teacher's tail mass P. It is 0 when P = 0 (k = V, or a teacher certain within its top k) and at most
+    /// P · max_{v∈R} log(p̄(v)/s̄(v)). The reduction and the T² factor apply to it as to the loss.</para>
+    /// <para>Gradient (T = 1, w.r.t. the student logits): p_student(v) − p_teacher(v) on S, exactly as the full KL; on R,
+    /// p_student(v) − P · s̄(v): the student's tail mass is pulled to the teacher's, spread as the student's own tail.</para>
+    /// <para>With the top k = V (an empty tail) the value equals <see cref="LogitKl"/> up to the summation order.</para>
+    /// </remarks>
+    /// <param name="teacher">[B, T, k] ids and log-probabilities and [B, T] tail log-mass, at <paramref name="temperature"/> (treated as constants).</param>
+    /// <param name="studentLogits">[B, T, V] logits of the model with the student prompt.</param>
+    /// <param name="mask">[B, T], nonzero at target positions.</param>
+    /// <param name="temperature">T, the one the teacher summary was made at.</param>
+    /// <param name="reduction">As <see cref="LogitKl"/>.</param>
+    /// <param name="scaleByTemperatureSquared">As <see cref="LogitKl"/>.</param>
+    public static Tensor LumpedLogitKl(TeacherTopK teacher, Tensor studentLogits, Tensor mask, double temperature = 1.0,
+        LossReduction reduction = LossReduction.TokenMean, bool scaleByTemperatureSquared = true)
+    {
+        if (studentLogits.dim() != 3 || teacher.Ids.dim() != 3 || !teacher.Ids.shape[..2].SequenceEqual(studentLogits.shape[..2])
+            || !teacher.LogProbs.shape.SequenceEqual(teacher.Ids.shape) || !teacher.TailLogMass.shape.SequenceEqual(studentLogits.shape[..2]))
+            throw new ArgumentException($"teacher top-k ids [{string.Join(",", teacher.Ids.shape)}], log-probabilities [{string.Join(",", teacher.LogProbs.shape)}] and tail [{string.Join(",", teacher.TailLogMass.shape)}] do not fit student logits [{string.Join(",", studentLogits.shape)}] (expected [B, T, k], [B, T, k], [B, T] and [B, T, V]).");
+        CheckMask(mask, studentLogits.shape[..2], "mask");
+        if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), $"temperature must be positive, got {temperature}.");
+
+        using var scope = torch.NewDisposeScope();
+        var student = torch.nn.functional.log_softmax(studentLogits.to(ScalarType.Float32).Over(temperature), -1);   // (B, T, V)
+        var ids = teacher.Ids.to(ScalarType.Int64);
+        var studentTop = student.gather(-1, ids);                                                                      // (B, T, k)
+        // log Q from the student's tail log-probabilities. The top-k entries are filled with the most negative finite
+        // float rather than −∞, so that an empty tail (k = V) gives a finite log Q and a finite (zero-weighted) gradient.
+        var studentTail = student.scatter(-1, ids, torch.full_like(studentTop, float.MinValue)).logsumexp(-1);       // (B, T)
+        var teacherLogProbs = teacher.LogProbs.detach().to(ScalarType.Float32);
+        var top = (teacherLogProbs.exp() * (teacherLogProbs - studentTop)).sum(-1);                                    // (B, T)
+        var tailLog = teacher.TailLogMass.detach().to(ScalarType.Float32);
+        var tailMass = tailLog.exp();
+        // P log P is 0 at P = 0 (the limit); masking log P keeps 0 · (−∞) from turning into NaN.
+        var tail = tailMass * (tailLog.masked_fill(tailMass.eq(0), 0) - studentTail);                                 // (B, T)
+        var loss = Reduce(top + tail, mask, reduction);
+        if (scaleByTemperatureSquared) loss = loss.Times(temperature * temperature);
+        return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
     /// Eq. (4) for one stack (encoder or decoder): squared differences between student and teacher hidden states at the
     /// valid positions. With <see cref="LossReduction.TokenMean"/> each position contributes the mean over the d hidden
     /// units (i.e. PyTorch's MSE over the unmasked elements), so the loss does not grow with d_model; with

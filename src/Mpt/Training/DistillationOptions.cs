@@ -67,6 +67,22 @@ public sealed record DistillationOptions
     public bool CacheTeacherOutputs { get; init; }
 
     /// <summary>
+    /// With <see cref="CacheTeacherOutputs"/>: keep each row's scores as the teacher's top k tokens plus the lumped mass
+    /// of the rest instead of all V (null, the default: exact). The KL is then the lumped KL of
+    /// <see cref="DistillationLosses.LumpedLogitKl"/>, below the exact one by at most the tail's share it states.
+    /// </summary>
+    [LegacyValue(null!)]
+    public int? TeacherCacheTopK { get; init; }
+
+    /// <summary>
+    /// With <see cref="CacheTeacherOutputs"/>: keep the rows in a memory-mapped file of the run folder
+    /// (<see cref="Distiller.TeacherCacheFileName"/>; a temporary file without a folder) rather than in RAM, so RAM holds
+    /// only an index (≈ 40 B per example). Default false. The file is reopened, with its rows, when the run resumes.
+    /// </summary>
+    [LegacyValue(false)]
+    public bool TeacherCacheOnDisk { get; init; }
+
+    /// <summary>
     /// Decompose the prompt (default true). False is the ablation "w/o prompt decomposition": one plain l × d prompt
     /// shared by every source task (a SoftPrompt; each row is still distilled from its own task's teacher), which is
     /// then the target's init.

@@ -1,3 +1,4 @@
+using Mpt.Distributed;
 using Mpt.Numerics;
 using Mpt.Model;
 using Mpt.Prompts;
@@ -75,7 +76,7 @@ public sealed class Distiller
         var prompt = CreatePrompt(kappa);
         var model = _backbone.WithPrompt(prompt);
         using var bank = needTeachers ? new TeacherPromptBank(teachers) : null;
-        using var cache = CreateTeacherCache();
+        using var cache = CreateTeacherCache(bank, hooks.Folder?.Path);
         var source = new TaskSampledBatchSource(examplesByTask, Options.SamplerOptions(), Options.Loop.Seed, Options.Loop.LengthGroupFactor,
             Options.Loop.MaxSourceLength);
         var result = StageRunner.Run(model, Options.Rates, source, Objective(model, bank, cache), Options.Loop, hooks,
@@ -90,14 +91,45 @@ public sealed class Distiller
     /// </summary>
     public TeacherCacheStatistics? TeacherCache { get; private set; }
 
+    /// <summary>File name of the on-disk teacher-output cache in the stage's run folder (one per rank under data parallelism).</summary>
+    public const string TeacherCacheFileName = "teacher_cache.bin";
+
     /// <summary>
     /// A cache for the teacher pass when <see cref="DistillationOptions.CacheTeacherOutputs"/> is on and the objective
-    /// runs one (the KL objectives); null otherwise. The caller owns (disposes) it.
+    /// runs one (the KL objectives); null otherwise. The caller owns (disposes) it. In RAM, or with
+    /// <see cref="DistillationOptions.TeacherCacheOnDisk"/> in <see cref="TeacherCacheFileName"/> under
+    /// <paramref name="directory"/> (reopened if present), or in a temporary file deleted on dispose without a directory.
     /// </summary>
-    public TeacherOutputCache? CreateTeacherCache() =>
-        Options.CacheTeacherOutputs && Options.Objective is DistillationObjective.LogitsAndHidden or DistillationObjective.LogitsOnly
-            ? new TeacherOutputCache(Options.Objective == DistillationObjective.LogitsAndHidden, Options.HiddenLayers)
-            : null;
+    /// <param name="teachers">The teachers the cache is for (required on disk: the file records their fingerprint).</param>
+    /// <param name="directory">The stage's run folder, or null.</param>
+    public TeacherOutputCache? CreateTeacherCache(TeacherPromptBank? teachers = null, string? directory = null)
+    {
+        var o = Options;
+        if (!o.CacheTeacherOutputs || o.Objective is not (DistillationObjective.LogitsAndHidden or DistillationObjective.LogitsOnly)) return null;
+        bool hidden = o.Objective == DistillationObjective.LogitsAndHidden;
+        if (!o.TeacherCacheOnDisk) return TeacherOutputCache.InMemory(hidden, o.HiddenLayers, o.TeacherCacheTopK, o.Temperature);
+        ArgumentNullException.ThrowIfNull(teachers);
+        bool temporary = directory is null;
+        string file = MpiWorld.TrainingGroup is { Size: > 1 } group
+            ? Path.ChangeExtension(TeacherCacheFileName, $"rank{group.Rank}.bin")
+            : TeacherCacheFileName;
+        string path = temporary ? Path.Combine(Path.GetTempPath(), $"mpt-{Guid.NewGuid():N}-{file}") : Path.Combine(directory!, file);
+        return TeacherOutputCache.OnDisk(path, TeachersFingerprint(teachers), hidden, o.HiddenLayers, o.TeacherCacheTopK, o.Temperature, deleteOnDispose: temporary);
+    }
+
+    /// <summary>
+    /// SHA-256 over the teacher prompts and the backbone's vocabulary embeddings: an on-disk cache made with other
+    /// teachers or another backbone is refused, not read.
+    /// </summary>
+    private string TeachersFingerprint(TeacherPromptBank teachers)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        teachers.AppendTo(hash);
+        using var vocabulary = _backbone.VocabularyEmbeddings.detach().to(ScalarType.Float32, torch.CPU).contiguous();
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"vocabulary [{string.Join(",", vocabulary.shape)}]\n"));
+        hash.AppendData(vocabulary.bytes);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
 
     /// <summary>The per-batch loss of <see cref="DistillationOptions.Objective"/> (Eq. 5 by default).</summary>
     /// <param name="student">The model with the prompt being trained.</param>
@@ -145,7 +177,7 @@ public sealed class Distiller
                         ? TeacherTargets.FromOutput(teachers!.Forward(student, batch, hidden))
                         : cache.Targets(teachers!, student, batch, s);
                     phaseDone?.Invoke("teacher");
-                    var kl = DistillationLosses.LogitKl(t.Logits, s.Logits, s.LogitsMask, o.Temperature, o.Reduction, o.ScaleKlByTemperatureSquared);
+                    var kl = t.Kl(s.Logits, s.LogitsMask, o.Temperature, o.Reduction, o.ScaleKlByTemperatureSquared);
                     parts[KlLoss] = kl;
                     List<LossTerm> terms = [PromptTuningObjective.TaskTerm(s), LossTerm.Reduced(KlLoss, kl, s.LogitsMask, o.Reduction, o.Lambda)];
                     var hiddenLoss = hidden ? StackedHiddenMse(t.HiddenStates!, s.HiddenStates!, terms) : torch.zeros([], ScalarType.Float32, task.device);

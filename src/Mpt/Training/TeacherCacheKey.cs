@@ -20,6 +20,9 @@ internal sealed class TeacherCacheKey : IEquatable<TeacherCacheKey>
         _hash = hash.ToHashCode();
     }
 
+    /// <summary>The flattened content (what <see cref="DiskTeacherRowStore"/> writes next to a row and checks on reading).</summary>
+    public ReadOnlySpan<long> Content => _content;
+
     /// <summary>Bytes the key itself occupies (its content array).</summary>
     public long Bytes => _content.LongLength * sizeof(long);
 

@@ -23,19 +23,61 @@ namespace Mpt.Training;
 /// default; block outputs 1..L for <see cref="HiddenLayers.All"/>; never the embedding output) and, without the hidden
 /// term, none. Full-vocabulary T5 logits dominate: target_len × vocab floats per example (4 × 32128 × 4 B ≈ 0.5 MiB);
 /// see docs/performance.md for t5-small/base and MiniLM figures and <see cref="Statistics"/> for the live count.</para>
+/// <para>For full-size source mixtures (issue 17 item 6) the rows can keep the scores as a top-k summary
+/// (<see cref="TeacherTopK"/>: the k most probable tokens and the lumped mass of the rest, compared by
+/// <see cref="DistillationLosses.LumpedLogitKl"/>, which states its error bound) and live in a memory-mapped file
+/// (<see cref="OnDisk"/>) with only a small index in RAM. The hidden states are kept exact in either store.</para>
 /// </remarks>
 public sealed class TeacherOutputCache : IDisposable
 {
-    private readonly Dictionary<TeacherCacheKey, CachedRow> _rows = new();
-    private long _tensorBytes, _keyBytes, _hits, _misses;
+    private readonly ITeacherRowStore _store;
+    private long _hits, _misses;
 
-    /// <summary>Creates an empty cache.</summary>
+    /// <summary>Creates an empty exact cache in RAM (full scores).</summary>
     /// <param name="hiddenStates">Whether the objective has a hidden-state term (so hidden states are cached).</param>
     /// <param name="layers">Which hidden states the term compares (only those are kept).</param>
     public TeacherOutputCache(bool hiddenStates, HiddenLayers layers = HiddenLayers.Final)
+        : this(new MemoryTeacherRowStore(), hiddenStates, layers, null, 1.0)
     {
+    }
+
+    private TeacherOutputCache(ITeacherRowStore store, bool hiddenStates, HiddenLayers layers, int? topK, double temperature)
+    {
+        if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), $"top-k must be at least 1, got {topK}.");
+        if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), $"temperature must be positive, got {temperature}.");
+        _store = store;
         HiddenStates = hiddenStates;
         Layers = layers;
+        TopK = topK;
+        Temperature = temperature;
+    }
+
+    /// <summary>
+    /// A cache in RAM whose rows keep the scores as full vocabulary scores (<paramref name="topK"/> null, exact) or as
+    /// the top <paramref name="topK"/> log-probabilities at <paramref name="temperature"/> plus the lumped tail.
+    /// </summary>
+    public static TeacherOutputCache InMemory(bool hiddenStates, HiddenLayers layers, int? topK, double temperature) =>
+        new(new MemoryTeacherRowStore(), hiddenStates, layers, topK, temperature);
+
+    /// <summary>
+    /// A cache whose rows live in the file <paramref name="path"/> (created, or reopened with the rows it already holds;
+    /// see <see cref="DiskTeacherRowStore"/> for the format and its checks), with scores as for <see cref="InMemory"/>.
+    /// </summary>
+    /// <param name="path">The cache file (one per run and stage).</param>
+    /// <param name="teachers">Identifies the teachers and backbone whose outputs the file holds (e.g. a hash of their
+    /// values): a file made for other teachers is refused rather than mixed.</param>
+    /// <param name="hiddenStates">As for the constructor.</param>
+    /// <param name="layers">As for the constructor.</param>
+    /// <param name="topK">Null for full scores, else k.</param>
+    /// <param name="temperature">The KL's temperature (the top-k summary is made at it).</param>
+    /// <param name="deleteOnDispose">Delete the file on dispose (a temporary cache).</param>
+    /// <exception cref="InvalidDataException">The file is damaged or truncated, or holds other rows (the message names it).</exception>
+    public static TeacherOutputCache OnDisk(string path, string teachers, bool hiddenStates, HiddenLayers layers, int? topK, double temperature,
+        bool deleteOnDispose = false)
+    {
+        string scores = topK is { } k ? $"top {k} at temperature {temperature.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}" : "full";
+        string description = $"teacher rows v1; scores {scores}; hidden states {(hiddenStates ? layers.ToString() : "none")}; teachers {teachers}";
+        return new(new DiskTeacherRowStore(path, description, deleteOnDispose), hiddenStates, layers, topK, temperature);
     }
 
     /// <summary>Whether hidden states are cached.</summary>
@@ -44,8 +86,14 @@ public sealed class TeacherOutputCache : IDisposable
     /// <summary>The hidden layers kept.</summary>
     public HiddenLayers Layers { get; }
 
+    /// <summary>k of the top-k summary of the scores; null when full scores are kept (exact).</summary>
+    public int? TopK { get; }
+
+    /// <summary>The temperature the top-k summary is made at.</summary>
+    public double Temperature { get; }
+
     /// <summary>Size and hit counts so far.</summary>
-    public TeacherCacheStatistics Statistics => new(_rows.Count, _tensorBytes, _keyBytes, _hits, _misses);
+    public TeacherCacheStatistics Statistics => new(_store.Count, _store.ValueBytes, _store.KeyBytes, _hits, _misses) { OnDisk = _store.OnDisk };
 
     /// <summary>
     /// The teacher targets of <paramref name="batch"/>: rows of examples seen before come from the cache; the others are
@@ -62,7 +110,7 @@ public sealed class TeacherOutputCache : IDisposable
         var missing = new List<long>();
         var seen = new HashSet<TeacherCacheKey>();
         for (int b = 0; b < keys.Length; b++)
-            if (!_rows.ContainsKey(keys[b]) && seen.Add(keys[b])) missing.Add(b);
+            if (!_store.Contains(keys[b]) && seen.Add(keys[b])) missing.Add(b);
         _misses += missing.Count;
         _hits += keys.Length - missing.Count;
         if (missing.Count > 0) Fill(teachers, model, batch, keys, missing);
@@ -70,13 +118,7 @@ public sealed class TeacherOutputCache : IDisposable
     }
 
     /// <inheritdoc/>
-    public void Dispose()
-    {
-        foreach (var row in _rows.Values) row.Dispose();
-        _rows.Clear();
-        _tensorBytes = 0;
-        _keyBytes = 0;
-    }
+    public void Dispose() => _store.Dispose();
 
     /// <summary>One content key per row: [task, n, ids[0..n), mask[0..n), types…, t, labels[0..t)], n and t the padded-free lengths.</summary>
     private static TeacherCacheKey[] Keys(PromptBatch batch)
@@ -112,65 +154,83 @@ public sealed class TeacherOutputCache : IDisposable
         var output = teachers.Forward(model, sub, HiddenStates);
         long[] logitsMask = Host(output.LogitsMask.NotEqualTo(0).to(ScalarType.Int64));
         int t = (int)output.Logits.shape[1];
+        var topK = TopK is { } k ? TeacherTopK.From(output.Logits, k, Temperature) : null;                       // (B', T, k)
+        var rows = new List<(TeacherCacheKey, TeacherRow)>(missing.Count);
         for (int j = 0; j < missing.Count; j++)
         {
             int positions = LastNonzero(logitsMask.AsSpan(j * t, t)) + 1;
-            var logits = Keep(output.Logits[j].narrow(0, 0, positions));                                    // (t_j, V)
-            List<CachedStack>? stacks = null;
+            var row = topK is null
+                ? new TeacherRow(output.Logits[j].narrow(0, 0, positions), null, null)                              // (t_j, V)
+                : new TeacherRow(null, new TeacherTopK(topK.Ids[j].narrow(0, 0, positions).to(ScalarType.Int32),    // (t_j, k)
+                    topK.LogProbs[j].narrow(0, 0, positions), topK.TailLogMass[j].narrow(0, 0, positions)), null);
             if (HiddenStates)
             {
-                stacks = [];
+                var stacks = new List<CachedStack>();
                 foreach (var stack in output.HiddenStates!)
                 {
                     long[] tokenMask = Host(stack.TokenMask[j].NotEqualTo(0).to(ScalarType.Int64));
                     int n = LastNonzero(tokenMask) + 1;
                     var states = new Tensor?[stack.States.Count];
-                    for (int k = 0; k < states.Length; k++)
-                        if (Needed(k, states.Length))
-                            states[k] = Keep(stack.States[k][j].narrow(0, 0, stack.PromptLength + n));      // (l + n_j, d)
-                    stacks.Add(new CachedStack(states, Keep(stack.TokenMask[j].narrow(0, 0, n)), stack.PromptLength));
+                    for (int layer = 0; layer < states.Length; layer++)
+                        if (Needed(layer, states.Length))
+                            states[layer] = stack.States[layer][j].narrow(0, 0, stack.PromptLength + n);                  // (l + n_j, d)
+                    stacks.Add(new CachedStack(states, stack.TokenMask[j].narrow(0, 0, n), stack.PromptLength));
                 }
+                row = row with { Stacks = stacks };
             }
-            var key = keys[missing[j]];
-            _rows.Add(key, new CachedRow(logits, stacks));
-            _keyBytes += key.Bytes;
+            rows.Add((keys[missing[j]], row));
         }
+        _store.Add(rows);
     }
 
     private TeacherTargets Assemble(TeacherCacheKey[] keys, PromptedOutput student)
     {
+        using var scope = torch.NewDisposeScope();
         long t = student.Logits.shape[1], v = student.Logits.shape[2];
-        var rows = keys.Select(k => _rows[k]).ToList();
-        var logits = torch.stack(rows.Select(r =>
+        var device = student.Logits.device;
+        var rows = keys.Select(k => _store.Get(k)).ToList();
+        Tensor Stack(Func<TeacherRow, Tensor> part, long length) =>
+            torch.stack(rows.Select(r => PadRows(part(r).to(device), length)), 0);
+        Tensor? logits = null;
+        TeacherTopK? topK = null;
+        if (TopK is null)
         {
-            if (r.Logits.shape[1] != v)
-                throw new InvalidOperationException($"a cached teacher row has {r.Logits.shape[1]} scores per position but the student has {v}.");
-            return PadRows(r.Logits, t);
-        }), 0);                                                                                                  // (B, T, V)
-        if (!HiddenStates) return new TeacherTargets(logits, null);
+            foreach (var r in rows)
+                if (r.Logits is null || r.Logits.shape[1] != v)
+                    throw new InvalidOperationException($"a cached teacher row has {r.Logits?.shape[1]} scores per position but the student has {v}.");
+            logits = Stack(r => r.Logits!, t).MoveToOuterDisposeScope();                                          // (B, T, V)
+        }
+        else
+        {
+            if (rows.Any(r => r.TopK is null)) throw new InvalidOperationException("a cached teacher row has no top-k summary.");
+            // Padded positions get log-probabilities 0 and a tail log-mass 0: finite, and masked out by the loss.
+            topK = new TeacherTopK(Stack(r => r.TopK!.Ids, t).MoveToOuterDisposeScope(),                           // (B, T, k)
+                Stack(r => r.TopK!.LogProbs, t).MoveToOuterDisposeScope(), Stack(r => r.TopK!.TailLogMass, t).MoveToOuterDisposeScope());
+        }
+        if (!HiddenStates) return new TeacherTargets(logits, null, topK);
 
         var studentStacks = student.HiddenStates!;
         var stacks = new List<HiddenStateStack>(studentStacks.Count);
         for (int i = 0; i < studentStacks.Count; i++)
         {
             var studentStack = studentStacks[i];
-            if (rows.Any(r => r.Stacks!.Count != studentStacks.Count || r.Stacks[i].States.Length != studentStack.States.Count))
+            if (rows.Any(r => r.Stacks is null || r.Stacks.Count != studentStacks.Count || r.Stacks[i].States.Length != studentStack.States.Count))
                 throw new InvalidOperationException($"cached teacher rows and the student disagree on the number of hidden-state stacks or layers (stack {i}).");
             var states = new List<Tensor>(studentStack.States.Count);
             for (int k = 0; k < studentStack.States.Count; k++)
             {
                 long width = studentStack.States[k].shape[1];
                 if (Needed(k, studentStack.States.Count))
-                    states.Add(torch.stack(rows.Select(r => PadRows(r.Stacks![i].States[k]!, width)), 0));      // (B, W, d)
+                    states.Add(Stack(r => r.Stacks![i].States[k]!, width).MoveToOuterDisposeScope());              // (B, W, d)
                 else
                     // A layer the loss skips: a zero view of the right shape keeps HiddenMse's shape checks, at no cost.
-                    states.Add(torch.zeros(1, dtype: rows[0].Stacks![i].States.First(s => s is not null)!.dtype, device: studentStack.States[k].device).expand(studentStack.States[k].shape));
+                    states.Add(torch.zeros(1, dtype: rows[0].Stacks![i].States.First(s => s is not null)!.dtype, device: studentStack.States[k].device)
+                        .expand(studentStack.States[k].shape).MoveToOuterDisposeScope());
             }
-            long maskWidth = studentStack.TokenMask.shape[1];
-            var mask = torch.stack(rows.Select(r => PadRows(r.Stacks![i].TokenMask, maskWidth)), 0);             // (B, S_i)
+            var mask = Stack(r => r.Stacks![i].TokenMask, studentStack.TokenMask.shape[1]).MoveToOuterDisposeScope(); // (B, S_i)
             stacks.Add(new HiddenStateStack(states, mask, rows[0].Stacks![i].PromptLength));
         }
-        return new TeacherTargets(logits, stacks);
+        return new TeacherTargets(logits, stacks, topK);
     }
 
     /// <summary>Whether layer <paramref name="k"/> of <paramref name="count"/> enters the loss (see <see cref="DistillationLosses.HiddenMse"/>).</summary>
@@ -185,13 +245,6 @@ public sealed class TeacherOutputCache : IDisposable
         var pad = new long[2 * row.dim()];
         pad[^1] = length - have;                                     // functional.pad lists the last dimension first
         return torch.nn.functional.pad(row, pad);
-    }
-
-    private Tensor Keep(Tensor view)
-    {
-        var owned = view.clone().DetachFromDisposeScope();
-        _tensorBytes += owned.numel() * owned.ElementSize;
-        return owned;
     }
 
     private static PromptBatch Select(PromptBatch batch, List<long> rows)
@@ -215,20 +268,5 @@ public sealed class TeacherOutputCache : IDisposable
         for (int i = values.Length - 1; i >= 0; i--)
             if (values[i] != 0) return i;
         return -1;
-    }
-
-    private sealed record CachedStack(Tensor?[] States, Tensor TokenMask, int PromptLength);
-
-    private sealed record CachedRow(Tensor Logits, IReadOnlyList<CachedStack>? Stacks) : IDisposable
-    {
-        public void Dispose()
-        {
-            Logits.Dispose();
-            foreach (var stack in Stacks ?? [])
-            {
-                foreach (var s in stack.States) s?.Dispose();
-                stack.TokenMask.Dispose();
-            }
-        }
     }
 }

@@ -47,6 +47,15 @@ public sealed class TeacherPromptBank : IDisposable
     /// <summary>Prompt width d.</summary>
     public int TokenDim => (int)_prompts.shape[2];
 
+    /// <summary>Appends the teachers' shape and float32 values to <paramref name="hash"/> (identifies them, e.g. for a teacher-output cache file).</summary>
+    public void AppendTo(System.Security.Cryptography.IncrementalHash hash)
+    {
+        ArgumentNullException.ThrowIfNull(hash);
+        using var values = _prompts.detach().to(ScalarType.Float32, torch.CPU).contiguous();
+        hash.AppendData(System.Text.Encoding.UTF8.GetBytes($"teachers [{string.Join(",", values.shape)}]\n"));
+        hash.AppendData(values.bytes);
+    }
+
     /// <summary>
     /// The teacher prompt of every row, [B, l, d] (float32, no gradient), on the device of <paramref name="taskIds"/>.
     /// </summary>

@@ -56,7 +56,7 @@ public sealed class EncoderTeacherCacheTests(MiniLMFixture fixture, ITestOutputH
                 var s = PromptTuningObjective.Forward(student, batch, outputHiddenStates: true);
                 var want = TeacherTargets.FromOutput(bank.Forward(student, batch, outputHiddenStates: true));
                 var got = cache.Targets(bank, student, batch, s);
-                maxValue[epoch] = Math.Max(maxValue[epoch], (want.Logits - got.Logits).abs().max().item<float>());
+                maxValue[epoch] = Math.Max(maxValue[epoch], (want.Logits! - got.Logits!).abs().max().item<float>());
                 var positions = s.HiddenStates![0].ComparedPositions(true).unsqueeze(-1).logical_not();
                 maxValue[epoch] = Math.Max(maxValue[epoch], (want.HiddenStates![0].States[^1] - got.HiddenStates![0].States[^1]).abs().masked_fill(positions, 0).max().item<float>());
                 var fresh = distiller.Objective(student, bank)(batch);

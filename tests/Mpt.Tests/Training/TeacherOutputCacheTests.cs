@@ -204,7 +204,7 @@ public sealed class TeacherOutputCacheTests(ITestOutputHelper output)
                 var want = TeacherTargets.FromOutput(bank.Forward(student, batch, outputHiddenStates: true));
                 var got = cache.Targets(bank, student, batch, s);
                 var logitMask = s.LogitsMask.ne(0).unsqueeze(-1);
-                maxTarget = Math.Max(maxTarget, (want.Logits - got.Logits).abs().masked_fill(logitMask.logical_not(), 0).max().item<float>());
+                maxTarget = Math.Max(maxTarget, (want.Logits! - got.Logits!).abs().masked_fill(logitMask.logical_not(), 0).max().item<float>());
                 for (int i = 0; i < 2; i++)
                 {
                     var mask = s.HiddenStates![i].ComparedPositions(true).unsqueeze(-1);
