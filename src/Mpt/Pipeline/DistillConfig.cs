@@ -64,6 +64,20 @@ public sealed record DistillConfig
     [LegacyValue(TaskVectorInit.Ones)]
     public TaskVectorInit TaskVectorInit { get; init; } = Defaults.TaskVectorInit;
 
+    /// <summary>
+    /// Cache of the teachers' outputs: off (default), memory (exact, in RAM) or disk_topk (top-k scores + lumped tail and
+    /// exact hidden states in a memory-mapped file of the run folder); docs/performance.md, "Teacher-output caching".
+    /// </summary>
+    [LegacyValue(TeacherCacheMode.Off)]
+    public TeacherCacheMode TeacherCache { get; init; } = TeacherCacheMode.Off;
+
+    /// <summary>k of <see cref="TeacherCacheMode.DiskTopk"/>: teacher tokens kept per target position (default 64).</summary>
+    [LegacyValue(DefaultTeacherCacheTopk)]
+    public int TeacherCacheTopk { get; init; } = DefaultTeacherCacheTopk;
+
+    /// <summary>Default of <see cref="TeacherCacheTopk"/>.</summary>
+    public const int DefaultTeacherCacheTopk = 64;
+
     /// <summary>logits_and_hidden (paper), logits_only, none (no distillation), prompt_mse.</summary>
     public DistillationObjective Objective { get; init; } = DistillationObjective.LogitsAndHidden;
 
@@ -118,6 +132,8 @@ public sealed record DistillConfig
         ConfigChecks.Positive($"{path}.task_learning_rate", TaskLearningRate);
         ConfigChecks.AtLeast($"{path}.vocabulary_pool", VocabularyPool, 1);
         if (!Enum.IsDefined(Objective)) throw new ConfigException($"{path}.objective: unknown value {Objective}.");
+        ConfigChecks.Defined($"{path}.teacher_cache", TeacherCache);
+        ConfigChecks.AtLeast($"{path}.teacher_cache_topk", TeacherCacheTopk, 1);
         if (Selection is not null) ConfigChecks.OneOf($"{path}.selection", Selection, [.. AdaptConfig.KnownSelections]);
         Loop.Validate($"{path}.loop");
     }
@@ -137,6 +153,9 @@ public sealed record DistillConfig
         TaskVectorInit = TaskVectorInit,
         Objective = Objective,
         Decomposition = Decomposition,
+        CacheTeacherOutputs = TeacherCache != TeacherCacheMode.Off,
+        TeacherCacheOnDisk = TeacherCache == TeacherCacheMode.DiskTopk,
+        TeacherCacheTopK = TeacherCache == TeacherCacheMode.DiskTopk ? TeacherCacheTopk : null,
         StochasticTaskSampling = StochasticTaskSampling,
         BatchSplit = Sampler.BatchSplit,
         SampleTasksWithReplacement = Sampler.WithReplacement,

@@ -306,6 +306,47 @@ public sealed class DiskTeacherCacheTests(ITestOutputHelper output) : IDisposabl
         Assert.Empty(Directory.GetFiles(Path.GetTempPath(), "mpt-*-" + Distiller.TeacherCacheFileName).Except(before));
     }
 
+    [Fact]
+    public void Should_Resume_A_Run_From_Its_Cache_File_To_The_Prompt_Of_An_Uninterrupted_Run()
+    {
+        // Given: source training with the disk top-k cache in the run folder, uninterrupted and killed after step 4
+        var tasks = new List<IReadOnlyList<TrainingExample>> { TinyT5.Majority(12, 0, 10, 11, 2, 3, 1), TinyT5.Majority(10, 1, 12, 13, 4, 5, 1), TinyT5.Majority(8, 2, 14, 15, 3, 2, 1) };
+        int distinct = DistinctCount(tasks.SelectMany(t => t));
+        var loop = new TrainingLoopOptions { Epochs = 3, BatchSize = 6, WarmupSteps = 2, CheckpointEverySteps = 2, LogEverySteps = 0, Seed = 5 };
+        (Dictionary<string, float[]> Prompt, TeacherCacheStatistics Stats, bool Interrupted) Run(string folder, bool resume, long? stopAfter = null)
+        {
+            using var backbone = TinyT5.Create(dropout: 0.1);
+            var teachers = Enumerable.Range(0, 3).Select(k => TargetPrompts.VocabularyInit(backbone, 4, (ulong)k + 1)).ToList();
+            var distiller = new Distiller(backbone, new DistillationOptions
+            {
+                PromptLength = 4, CacheTeacherOutputs = true, TeacherCacheOnDisk = true, TeacherCacheTopK = 8, Loop = loop,
+            });
+            var result = distiller.Train(tasks, teachers, new TrainingHooks
+            {
+                Folder = new Mpt.Runs.RunFolder(folder), Resume = resume, StopAfterStep = s => s == stopAfter,
+            });
+            var prompt = result.Prompt.named_parameters().ToDictionary(p => p.name, p => p.parameter.detach().flatten().data<float>().ToArray());
+            result.Prompt.Dispose();
+            foreach (var t in teachers) t.Dispose();
+            return (prompt, distiller.TeacherCache!, result.Training.Interrupted);
+        }
+
+        // When
+        var full = Run(Path.Combine(_dir.FullName, "full"), resume: false);
+        var killed = Run(Path.Combine(_dir.FullName, "resumed"), resume: false, stopAfter: 4);
+        var resumed = Run(Path.Combine(_dir.FullName, "resumed"), resume: true);
+
+        // Then: the resumed run reopened the rows of the killed one (its teacher ran only for the rest) and ends with the
+        // uninterrupted run's prompt
+        Assert.True(killed.Interrupted);
+        Assert.True(File.Exists(Path.Combine(_dir.FullName, "resumed", Distiller.TeacherCacheFileName)));
+        Assert.Equal(distinct, full.Stats.Misses);
+        Assert.Equal(distinct, resumed.Stats.Examples);
+        Assert.Equal(distinct - killed.Stats.Examples, resumed.Stats.Misses);
+        Assert.InRange(killed.Stats.Examples, 1, distinct - 1);
+        foreach (var (name, values) in full.Prompt) Assert.Equal(values, resumed.Prompt[name]);
+    }
+
     /// <summary>One epoch through a fresh cache file; returns the rows it holds.</summary>
     private int Fill(Rig rig)
     {
