@@ -19,6 +19,12 @@ public static class ProcessMemory
     /// <summary>Current resident set size in MiB (VmRSS), or null without /proc.</summary>
     public static double? ResidentMiB() => ReadStatusKiB("VmRSS:") / 1024.0;
 
+    /// <summary>
+    /// Current anonymous resident memory in MiB (RssAnon): the resident set without file-backed pages, i.e. what the
+    /// process itself holds; pages of a memory-mapped file it read are file-backed and reclaimable. Null without /proc.
+    /// </summary>
+    public static double? AnonymousResidentMiB() => ReadStatusKiB("RssAnon:") / 1024.0;
+
     /// <summary>The 1-minute load average (first field of /proc/loadavg), or null without /proc. Reported next to every
     /// timing because the machines we measure on are shared.</summary>
     public static double? LoadAverage1Min()

@@ -13,7 +13,7 @@ using static TorchSharp.torch;
 namespace Mpt.Cli.Commands;
 
 /// <summary>
-/// <c>mpt bench train-step|distill-step|generate|rank-classify|gemm</c>: throughput of prompt tuning on a randomly initialised T5 of a named
+/// <c>mpt bench train-step|distill-step|generate|rank-classify|gemm|teacher-cache</c>: throughput of prompt tuning on a randomly initialised T5 of a named
 /// shape. Each sub-command prints one JSON line (see <see cref="BenchmarkResult"/>), so runs can be compared side by side
 /// with a PyTorch script doing the same step. Logic lives in <c>Mpt.Benchmarks</c>; this class only maps flags.
 /// <c>mpt bench serve</c> loads a real server on a loopback port (<see cref="ServeBenchmark"/>, docs/serving.md) and
@@ -36,6 +36,7 @@ public static class BenchCommand
             "Evaluation throughput of rank classification: score a batch against --candidates label strings of --target tokens, encoding once.",
             RankClassifyBenchmark.Run));
         bench.Add(GemmCommand(context));
+        bench.Add(TeacherCacheCommand(context));
         bench.Add(ServeSubCommand(context));
         return bench;
     }
@@ -171,6 +172,48 @@ public static class BenchCommand
                     ["ms_median"] = Math.Round(rate.MsMedian, 3), ["gflop_per_s"] = Math.Round(rate.GflopPerS, 2),
                 }));
             }
+            return MptCli.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// <c>mpt bench teacher-cache</c>: RAM, file size and serving time of the teacher-output cache for N distinct
+    /// examples, and the KL error of the top-k summary (<see cref="TeacherCacheBenchmark"/>).
+    /// </summary>
+    private static Command TeacherCacheCommand(CliContext context)
+    {
+        var defaults = new BenchmarkSettings();
+        var shape = new Option<string>("--shape") { Description = $"Model shape: {string.Join(", ", BenchmarkShapes.Names)}.", DefaultValueFactory = _ => defaults.Shape };
+        shape.AcceptOnlyFromAmong([.. BenchmarkShapes.Names, BenchmarkShapes.Tiny]);
+        var batch = IntOption("--batch", "Examples per batch.", defaults.Batch);
+        var seq = IntOption("--seq", "Input tokens per example, without the prompt.", defaults.Seq);
+        var target = IntOption("--target", "Label tokens per example.", defaults.Target);
+        var prompt = IntOption("--prompt", "Prompt length.", defaults.Prompt);
+        var threads = IntOption("--threads", "libtorch intra-op threads.", defaults.Threads);
+        var tasks = IntOption("--tasks", "Source tasks (one teacher each).", defaults.Tasks);
+        var examples = IntOption("--examples", "Distinct examples put through the cache.", 256);
+        var klBatches = IntOption("--kl-batches", "Batches the KL error of the top-k summary is averaged over.", 4);
+        var seed = new Option<ulong>("--seed") { Description = "Seed for weights, prompts and token ids.", DefaultValueFactory = _ => defaults.Seed };
+        var cache = new Option<string>("--cache") { Description = "memory (exact, in RAM) or disk_topk (top-k + lumped tail, memory-mapped file; k = the first --topk).", DefaultValueFactory = _ => "memory" };
+        cache.AcceptOnlyFromAmong("memory", "disk_topk");
+        var topK = new Option<int[]>("--topk") { Description = "k values whose KL error is measured (the first is the disk cache's k). Default 64 128.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [64, 128] };
+        var dir = new Option<string?>("--dir") { Description = "Folder for the disk cache's file (kept); default a temporary file, deleted afterwards." };
+        var command = new Command(TeacherCacheBenchmark.Name, "RAM and file size of the teacher-output cache for N examples (memory vs disk_topk) and the KL error of the top-k summary; JSON lines.")
+        {
+            shape, batch, seq, target, prompt, threads, tasks, seed, examples, klBatches, cache, topK, dir,
+        };
+        command.SetAction(parse =>
+        {
+            var settings = new TeacherCacheBenchmarkSettings(
+                new BenchmarkSettings
+                {
+                    Shape = parse.GetValue(shape)!, Batch = parse.GetValue(batch), Seq = parse.GetValue(seq), Target = parse.GetValue(target),
+                    Prompt = parse.GetValue(prompt), Threads = parse.GetValue(threads), Tasks = parse.GetValue(tasks), Seed = parse.GetValue(seed),
+                },
+                parse.GetValue(examples), parse.GetValue(cache) == "disk_topk", parse.GetValue(topK) ?? [], parse.GetValue(dir), parse.GetValue(klBatches));
+            foreach (var line in TeacherCacheBenchmark.Run(settings))
+                context.Output.WriteLine(JsonSerializer.Serialize(line));
             return MptCli.Ok;
         });
         return command;
