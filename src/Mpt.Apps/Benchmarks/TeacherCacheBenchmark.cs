@@ -35,45 +35,61 @@ public static class TeacherCacheBenchmark
         settings.Validate();
         var bench = settings.Base with { Dropout = false };
         using var setup = DistillStepSetup.Create(bench);
-        long vocab = setup.Workload.Backbone.Config.VocabSize;
         int batches = (settings.Examples + bench.Batch - 1) / bench.Batch;
         var lines = new List<Dictionary<string, object?>>();
-        using var noGrad = torch.no_grad();
+        var parameters = setup.Student.parameters().Cast<Tensor>().ToList();
 
-        // The KL error of the summary, on the first few batches.
+        // The KL error of the summary on the first few batches: the loss (summed over the target positions) and its
+        // gradient with respect to the student prompt's parameters, which is what training follows.
         int klBatches = Math.Min(settings.KlBatches, batches);
-        var klSums = settings.TopK.ToDictionary(k => k, _ => (Exact: 0.0, Lumped: 0.0, Tail: 0.0, TailMax: 0.0));
+        var sums = settings.TopK.ToDictionary(k => k, _ => new KlSums());
         long positions = 0;
+        double exactSum = 0;
         for (int i = 0; i < klBatches; i++)
         {
             using var scope = torch.NewDisposeScope();
             var batch = Batch(setup, bench, i);
             var student = Student(setup, batch);
-            var teacher = setup.Teachers.Forward(setup.Prompted, batch, outputHiddenStates: false);
+            Tensor teacherLogits;
+            using (torch.no_grad()) teacherLogits = setup.Teachers.Forward(setup.Prompted, batch, outputHiddenStates: false).Logits;
             var mask = student.LogitsMask;
-            double exact = DistillationLosses.LogitKl(teacher.Logits, student.Logits, mask, reduction: LossReduction.Sum).item<float>();
             var selected = mask.ne(0);
             positions += selected.sum().item<long>();
+            var exact = DistillationLosses.LogitKl(teacherLogits, student.Logits, mask, reduction: LossReduction.Sum);
+            exactSum += exact.item<float>();
+            var exactGrad = Flat(torch.autograd.grad([exact], parameters, retain_graph: true));
             foreach (int k in settings.TopK)
             {
-                var topK = TeacherTopK.From(teacher.Logits, k, 1.0);
-                double lumped = DistillationLosses.LumpedLogitKl(topK, student.Logits, mask, reduction: LossReduction.Sum).item<float>();
+                var topK = TeacherTopK.From(teacherLogits, k, 1.0);
+                var lumped = DistillationLosses.LumpedLogitKl(topK, student.Logits, mask, reduction: LossReduction.Sum);
+                var lumpedGrad = Flat(torch.autograd.grad([lumped], parameters, retain_graph: true));
                 var tail = topK.TailLogMass.exp().masked_fill(selected.logical_not(), 0);
-                var sums = klSums[k];
-                klSums[k] = (sums.Exact + exact, sums.Lumped + lumped, sums.Tail + tail.sum().item<float>(), Math.Max(sums.TailMax, tail.max().item<float>()));
+                var acc = sums[k];
+                acc.Lumped += lumped.item<float>();
+                acc.Tail += tail.sum().item<float>();
+                acc.TailMax = Math.Max(acc.TailMax, tail.max().item<float>());
+                double exactSq = exactGrad.square().sum().item<float>(), lumpedSq = lumpedGrad.square().sum().item<float>();
+                double cosine = (exactGrad * lumpedGrad).sum().item<float>() / Math.Sqrt(exactSq * lumpedSq);
+                acc.CosineSum += cosine;
+                acc.CosineMin = Math.Min(acc.CosineMin, cosine);
+                acc.GradExactSq += exactSq;
+                acc.GradDiffSq += (exactGrad - lumpedGrad).square().sum().item<float>();
             }
         }
         foreach (int k in settings.TopK)
         {
-            var (exact, lumped, tail, tailMax) = klSums[k];
+            var acc = sums[k];
             lines.Add(new()
             {
-                ["bench"] = "teacher-cache-kl", ["shape"] = bench.Shape, ["weights"] = "random", ["vocab"] = vocab, ["k"] = k,
-                ["positions"] = positions, ["exact_kl_mean"] = exact / positions, ["lumped_kl_mean"] = lumped / positions,
-                ["error_mean"] = (exact - lumped) / positions, ["relative_error"] = exact == 0 ? 0 : (exact - lumped) / exact,
-                ["tail_mass_mean"] = tail / positions, ["tail_mass_max"] = tailMax,
+                ["bench"] = "teacher-cache-kl", ["shape"] = bench.Shape, ["weights"] = "random", ["vocab"] = setup.Workload.Backbone.Config.VocabSize, ["k"] = k,
+                ["positions"] = positions, ["exact_kl_mean"] = exactSum / positions, ["lumped_kl_mean"] = acc.Lumped / positions,
+                ["error_mean"] = (exactSum - acc.Lumped) / positions, ["relative_error"] = exactSum == 0 ? 0 : (exactSum - acc.Lumped) / exactSum,
+                ["tail_mass_mean"] = acc.Tail / positions, ["tail_mass_max"] = acc.TailMax,
+                ["prompt_grad_cosine_mean"] = acc.CosineSum / klBatches, ["prompt_grad_cosine_min"] = acc.CosineMin,
+                ["prompt_grad_relative_error"] = Math.Sqrt(acc.GradDiffSq / acc.GradExactSq),
             });
         }
+        using var noGrad = torch.no_grad();
 
         // The cache itself: every example through the objective once (the fill), then one batch served from it.
         var distiller = new Distiller(setup.Workload.Backbone, DistillStepBenchmark.Options(bench) with
@@ -81,6 +97,7 @@ public static class TeacherCacheBenchmark
             CacheTeacherOutputs = true,
             TeacherCacheOnDisk = settings.OnDisk,
             TeacherCacheTopK = settings.OnDisk ? settings.TopK[0] : null,
+            TeacherCacheHiddenBFloat16 = settings.HiddenBFloat16,
         });
         string? directory = settings.Directory;
         using var cache = distiller.CreateTeacherCache(setup.Teachers, directory)!;
@@ -112,6 +129,7 @@ public static class TeacherCacheBenchmark
         lines.Add(new()
         {
             ["bench"] = Name, ["shape"] = bench.Shape, ["cache"] = settings.OnDisk ? "disk_topk" : "memory", ["k"] = settings.OnDisk ? settings.TopK[0] : null,
+            ["hidden_dtype"] = settings.HiddenBFloat16 ? "bfloat16" : "float32",
             ["batch"] = bench.Batch, ["seq"] = bench.Seq, ["target"] = bench.Target, ["prompt"] = bench.Prompt, ["threads"] = bench.Threads,
             ["examples"] = stats.Examples, ["hits"] = stats.Hits, ["misses"] = stats.Misses,
             ["value_bytes_per_example"] = Math.Round((double)stats.TensorBytes / stats.Examples, 1),
@@ -142,6 +160,14 @@ public static class TeacherCacheBenchmark
 
     private static PromptedOutput Student(DistillStepSetup setup, PromptBatch batch, bool hidden = false) =>
         setup.Prompted.ForwardWithPrompts(batch, setup.Student.call(PromptTuningObjective.StudentTaskIds(setup.Student, batch)), hidden);
+
+    private static Tensor Flat(IEnumerable<Tensor> gradients) => torch.cat(gradients.Select(g => g.flatten()).ToList());
+
+    /// <summary>Sums over the KL batches for one k (gradient sums pooled over batches).</summary>
+    private sealed class KlSums
+    {
+        public double Lumped, Tail, TailMax, CosineSum, CosineMin = 1, GradExactSq, GradDiffSq;
+    }
 
     private static double AnonymousMiB()
     {

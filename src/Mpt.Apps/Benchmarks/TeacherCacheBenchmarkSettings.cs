@@ -7,7 +7,9 @@ namespace Mpt.Benchmarks;
 /// <param name="TopK">The k values whose KL error is measured.</param>
 /// <param name="Directory">Folder of the cache file (null: a temporary file, deleted afterwards).</param>
 /// <param name="KlBatches">Batches the KL error is averaged over.</param>
-public sealed record TeacherCacheBenchmarkSettings(BenchmarkSettings Base, int Examples, bool OnDisk, IReadOnlyList<int> TopK, string? Directory, int KlBatches = 4)
+/// <param name="HiddenBFloat16">Keep the hidden states in bfloat16 (<see cref="Mpt.Training.DistillationOptions.TeacherCacheHiddenBFloat16"/>).</param>
+public sealed record TeacherCacheBenchmarkSettings(BenchmarkSettings Base, int Examples, bool OnDisk, IReadOnlyList<int> TopK, string? Directory,
+    int KlBatches = 4, bool HiddenBFloat16 = false)
 {
     /// <summary>Checks the settings.</summary>
     /// <exception cref="ArgumentException">A bad value (the message names the flag).</exception>

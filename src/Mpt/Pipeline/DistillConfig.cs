@@ -75,6 +75,13 @@ public sealed record DistillConfig
     [LegacyValue(DefaultTeacherCacheTopk)]
     public int TeacherCacheTopk { get; init; } = DefaultTeacherCacheTopk;
 
+    /// <summary>
+    /// Keep the cached teacher hidden states in bfloat16 (half the bytes; the hidden term moves by at most the bound of
+    /// <see cref="TeacherRowLayout.HiddenBFloat16"/>). Default false (float32, exact).
+    /// </summary>
+    [LegacyValue(false)]
+    public bool TeacherCacheHiddenBf16 { get; init; }
+
     /// <summary>Default of <see cref="TeacherCacheTopk"/>.</summary>
     public const int DefaultTeacherCacheTopk = 64;
 
@@ -156,6 +163,7 @@ public sealed record DistillConfig
         CacheTeacherOutputs = TeacherCache != TeacherCacheMode.Off,
         TeacherCacheOnDisk = TeacherCache == TeacherCacheMode.DiskTopk,
         TeacherCacheTopK = TeacherCache == TeacherCacheMode.DiskTopk ? TeacherCacheTopk : null,
+        TeacherCacheHiddenBFloat16 = TeacherCache != TeacherCacheMode.Off && TeacherCacheHiddenBf16,
         StochasticTaskSampling = StochasticTaskSampling,
         BatchSplit = Sampler.BatchSplit,
         SampleTasksWithReplacement = Sampler.WithReplacement,

@@ -83,6 +83,13 @@ public sealed record DistillationOptions
     public bool TeacherCacheOnDisk { get; init; }
 
     /// <summary>
+    /// With <see cref="CacheTeacherOutputs"/>: keep the teacher's hidden states rounded to bfloat16, half their bytes
+    /// (default false: float32, exact). The hidden term then moves by at most the bound <see cref="TeacherRowLayout.HiddenBFloat16"/> states.
+    /// </summary>
+    [LegacyValue(false)]
+    public bool TeacherCacheHiddenBFloat16 { get; init; }
+
+    /// <summary>
     /// Decompose the prompt (default true). False is the ablation "w/o prompt decomposition": one plain l × d prompt
     /// shared by every source task (a SoftPrompt; each row is still distilled from its own task's teacher), which is
     /// then the target's init.

@@ -107,14 +107,15 @@ public sealed class Distiller
         var o = Options;
         if (!o.CacheTeacherOutputs || o.Objective is not (DistillationObjective.LogitsAndHidden or DistillationObjective.LogitsOnly)) return null;
         bool hidden = o.Objective == DistillationObjective.LogitsAndHidden;
-        if (!o.TeacherCacheOnDisk) return TeacherOutputCache.InMemory(hidden, o.HiddenLayers, o.TeacherCacheTopK, o.Temperature);
+        var layout = new TeacherRowLayout(hidden, o.HiddenLayers, o.TeacherCacheTopK, o.Temperature, o.TeacherCacheHiddenBFloat16);
+        if (!o.TeacherCacheOnDisk) return TeacherOutputCache.InMemory(layout);
         ArgumentNullException.ThrowIfNull(teachers);
         bool temporary = directory is null;
         string file = MpiWorld.TrainingGroup is { Size: > 1 } group
             ? Path.ChangeExtension(TeacherCacheFileName, $"rank{group.Rank}.bin")
             : TeacherCacheFileName;
         string path = temporary ? Path.Combine(Path.GetTempPath(), $"mpt-{Guid.NewGuid():N}-{file}") : Path.Combine(directory!, file);
-        return TeacherOutputCache.OnDisk(path, TeachersFingerprint(teachers), hidden, o.HiddenLayers, o.TeacherCacheTopK, o.Temperature, deleteOnDispose: temporary);
+        return TeacherOutputCache.OnDisk(path, TeachersFingerprint(teachers), layout, deleteOnDispose: temporary);
     }
 
     /// <summary>

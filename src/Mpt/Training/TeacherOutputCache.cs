@@ -37,60 +37,48 @@ public sealed class TeacherOutputCache : IDisposable
     /// <param name="hiddenStates">Whether the objective has a hidden-state term (so hidden states are cached).</param>
     /// <param name="layers">Which hidden states the term compares (only those are kept).</param>
     public TeacherOutputCache(bool hiddenStates, HiddenLayers layers = HiddenLayers.Final)
-        : this(new MemoryTeacherRowStore(), hiddenStates, layers, null, 1.0)
+        : this(new MemoryTeacherRowStore(), new TeacherRowLayout(hiddenStates, layers))
     {
     }
 
-    private TeacherOutputCache(ITeacherRowStore store, bool hiddenStates, HiddenLayers layers, int? topK, double temperature)
+    private TeacherOutputCache(ITeacherRowStore store, TeacherRowLayout layout)
     {
-        if (topK is < 1) throw new ArgumentOutOfRangeException(nameof(topK), $"top-k must be at least 1, got {topK}.");
-        if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), $"temperature must be positive, got {temperature}.");
+        if (layout.TopK is < 1) throw new ArgumentOutOfRangeException(nameof(layout), $"top-k must be at least 1, got {layout.TopK}.");
+        if (!(layout.Temperature > 0)) throw new ArgumentOutOfRangeException(nameof(layout), $"temperature must be positive, got {layout.Temperature}.");
         _store = store;
-        HiddenStates = hiddenStates;
-        Layers = layers;
-        TopK = topK;
-        Temperature = temperature;
+        Layout = layout;
     }
 
-    /// <summary>
-    /// A cache in RAM whose rows keep the scores as full vocabulary scores (<paramref name="topK"/> null, exact) or as
-    /// the top <paramref name="topK"/> log-probabilities at <paramref name="temperature"/> plus the lumped tail.
-    /// </summary>
-    public static TeacherOutputCache InMemory(bool hiddenStates, HiddenLayers layers, int? topK, double temperature) =>
-        new(new MemoryTeacherRowStore(), hiddenStates, layers, topK, temperature);
+    /// <summary>A cache in RAM with rows of <paramref name="layout"/>.</summary>
+    public static TeacherOutputCache InMemory(TeacherRowLayout layout) => new(new MemoryTeacherRowStore(), layout);
 
     /// <summary>
-    /// A cache whose rows live in the file <paramref name="path"/> (created, or reopened with the rows it already holds;
-    /// see <see cref="DiskTeacherRowStore"/> for the format and its checks), with scores as for <see cref="InMemory"/>.
+    /// A cache whose rows (of <paramref name="layout"/>) live in the file <paramref name="path"/>: created, or reopened
+    /// with the rows it already holds (see <see cref="DiskTeacherRowStore"/> for the format and its checks).
     /// </summary>
     /// <param name="path">The cache file (one per run and stage).</param>
     /// <param name="teachers">Identifies the teachers and backbone whose outputs the file holds (e.g. a hash of their
     /// values): a file made for other teachers is refused rather than mixed.</param>
-    /// <param name="hiddenStates">As for the constructor.</param>
-    /// <param name="layers">As for the constructor.</param>
-    /// <param name="topK">Null for full scores, else k.</param>
-    /// <param name="temperature">The KL's temperature (the top-k summary is made at it).</param>
+    /// <param name="layout">What a row holds.</param>
     /// <param name="deleteOnDispose">Delete the file on dispose (a temporary cache).</param>
     /// <exception cref="InvalidDataException">The file is damaged or truncated, or holds other rows (the message names it).</exception>
-    public static TeacherOutputCache OnDisk(string path, string teachers, bool hiddenStates, HiddenLayers layers, int? topK, double temperature,
-        bool deleteOnDispose = false)
-    {
-        string scores = topK is { } k ? $"top {k} at temperature {temperature.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}" : "full";
-        string description = $"teacher rows v1; scores {scores}; hidden states {(hiddenStates ? layers.ToString() : "none")}; teachers {teachers}";
-        return new(new DiskTeacherRowStore(path, description, deleteOnDispose), hiddenStates, layers, topK, temperature);
-    }
+    public static TeacherOutputCache OnDisk(string path, string teachers, TeacherRowLayout layout, bool deleteOnDispose = false) =>
+        new(new DiskTeacherRowStore(path, $"teacher rows v1; {layout.Describe()}; teachers {teachers}", deleteOnDispose), layout);
+
+    /// <summary>What a row holds.</summary>
+    public TeacherRowLayout Layout { get; }
 
     /// <summary>Whether hidden states are cached.</summary>
-    public bool HiddenStates { get; }
+    public bool HiddenStates => Layout.HiddenStates;
 
     /// <summary>The hidden layers kept.</summary>
-    public HiddenLayers Layers { get; }
+    public HiddenLayers Layers => Layout.Layers;
 
     /// <summary>k of the top-k summary of the scores; null when full scores are kept (exact).</summary>
-    public int? TopK { get; }
+    public int? TopK => Layout.TopK;
 
     /// <summary>The temperature the top-k summary is made at.</summary>
-    public double Temperature { get; }
+    public double Temperature => Layout.Temperature;
 
     /// <summary>Size and hit counts so far.</summary>
     public TeacherCacheStatistics Statistics => new(_store.Count, _store.ValueBytes, _store.KeyBytes, _hits, _misses) { OnDisk = _store.OnDisk };
@@ -173,7 +161,11 @@ public sealed class TeacherOutputCache : IDisposable
                     var states = new Tensor?[stack.States.Count];
                     for (int layer = 0; layer < states.Length; layer++)
                         if (Needed(layer, states.Length))
-                            states[layer] = stack.States[layer][j].narrow(0, 0, stack.PromptLength + n);                  // (l + n_j, d)
+                        {
+                            var state = stack.States[layer][j].narrow(0, 0, stack.PromptLength + n);                       // (l + n_j, d)
+                            // The hidden MSE reads teacher states in float32 whatever their dtype (DistillationLosses.HiddenMse).
+                            states[layer] = Layout.HiddenBFloat16 ? state.to(ScalarType.BFloat16) : state;
+                        }
                     stacks.Add(new CachedStack(states, stack.TokenMask[j].narrow(0, 0, n), stack.PromptLength));
                 }
                 row = row with { Stacks = stacks };
