@@ -68,6 +68,12 @@ public sealed record BenchmarkSettings
     /// </summary>
     public HiddenStateDropout HiddenStateDropout { get; init; } = new DistillationOptions().HiddenStateDropout;
 
+    /// <summary>
+    /// Distillation benchmarks: the teachers are the student's prompt init plus N(0, σ²) noise with this σ (default 0.1);
+    /// larger puts the student further from its teachers (<c>--teacher-noise</c> of <c>teacher-cache</c>).
+    /// </summary>
+    public double TeacherNoise { get; init; } = 0.1;
+
     /// <summary>The flag and result spelling of <paramref name="choice"/>: snake_case, as the config key
     /// <c>distill.hidden_state_dropout</c> spells it.</summary>
     public static string HiddenStateDropoutName(HiddenStateDropout choice) => JsonNamingPolicy.SnakeCaseLower.ConvertName(choice.ToString());
@@ -106,6 +112,7 @@ public sealed record BenchmarkSettings
         AtLeast("--tasks", Tasks, 1);
         AtLeast("--rank", Rank, 1);
         AtLeast("--candidates", Candidates, 1);
+        if (!(TeacherNoise >= 0)) throw new ArgumentException($"--teacher-noise must be at least 0, got {TeacherNoise}.");
     }
 
     private static void AtLeast(string flag, int value, int min)

@@ -52,7 +52,7 @@ internal sealed class DistillStepSetup : IDisposable
         using var generator = new torch.Generator(settings.Seed + 1);
         // One trained teacher prompt per task in real runs; here the student's init plus noise, so teacher and student
         // differ. Rounded to the backbone's dtype, as a prompt trained on it would be.
-        using var teacherPrompts = (rows.unsqueeze(0) + 0.1 * torch.randn([settings.Tasks, settings.Prompt, rows.shape[1]], generator: generator))
+        using var teacherPrompts = (rows.unsqueeze(0) + settings.TeacherNoise * torch.randn([settings.Tasks, settings.Prompt, rows.shape[1]], generator: generator))
             .to(backbone.SharedWeight.dtype);                                                                     // (K, l, D)
         var teachers = new TeacherPromptBank(teacherPrompts);
         var taskIds = torch.randint(0, settings.Tasks, [settings.Batch], ScalarType.Int64, generator: generator);

@@ -81,7 +81,7 @@ public static class TeacherCacheBenchmark
             var acc = sums[k];
             lines.Add(new()
             {
-                ["bench"] = "teacher-cache-kl", ["shape"] = bench.Shape, ["weights"] = "random", ["vocab"] = setup.Workload.Backbone.Config.VocabSize, ["k"] = k,
+                ["bench"] = "teacher-cache-kl", ["shape"] = bench.Shape, ["weights"] = "random", ["teacher_noise"] = bench.TeacherNoise, ["vocab"] = setup.Workload.Backbone.Config.VocabSize, ["k"] = k,
                 ["positions"] = positions, ["exact_kl_mean"] = exactSum / positions, ["lumped_kl_mean"] = acc.Lumped / positions,
                 ["error_mean"] = (exactSum - acc.Lumped) / positions, ["relative_error"] = exactSum == 0 ? 0 : (exactSum - acc.Lumped) / exactSum,
                 ["tail_mass_mean"] = acc.Tail / positions, ["tail_mass_max"] = acc.TailMax,

@@ -199,10 +199,11 @@ public static class BenchCommand
         cache.AcceptOnlyFromAmong("memory", "disk_topk");
         var topK = new Option<int[]>("--topk") { Description = "k values whose KL error is measured (the first is the disk cache's k). Default 64 128.", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => [64, 128] };
         var dir = new Option<string?>("--dir") { Description = "Folder for the disk cache's file (kept); default a temporary file, deleted afterwards." };
+        var teacherNoise = new Option<double>("--teacher-noise") { Description = "The teachers are the student's prompt init plus N(0, σ²) noise of this σ. Default 0.1 (as distill-step).", DefaultValueFactory = _ => 0.1 };
         var hiddenBf16 = new Option<bool>("--hidden-bf16") { Description = "Keep the cached hidden states in bfloat16 (distill.teacher_cache_hidden_bf16)." };
         var command = new Command(TeacherCacheBenchmark.Name, "RAM and file size of the teacher-output cache for N examples (memory vs disk_topk) and the KL error of the top-k summary; JSON lines.")
         {
-            shape, batch, seq, target, prompt, threads, tasks, seed, examples, klBatches, cache, topK, dir, hiddenBf16,
+            shape, batch, seq, target, prompt, threads, tasks, seed, examples, klBatches, cache, topK, dir, hiddenBf16, teacherNoise,
         };
         command.SetAction(parse =>
         {
@@ -211,6 +212,7 @@ public static class BenchCommand
                 {
                     Shape = parse.GetValue(shape)!, Batch = parse.GetValue(batch), Seq = parse.GetValue(seq), Target = parse.GetValue(target),
                     Prompt = parse.GetValue(prompt), Threads = parse.GetValue(threads), Tasks = parse.GetValue(tasks), Seed = parse.GetValue(seed),
+                    TeacherNoise = parse.GetValue(teacherNoise),
                 },
                 parse.GetValue(examples), parse.GetValue(cache) == "disk_topk", parse.GetValue(topK) ?? [], parse.GetValue(dir), parse.GetValue(klBatches),
                 parse.GetValue(hiddenBf16));
