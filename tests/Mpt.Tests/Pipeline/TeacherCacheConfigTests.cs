@@ -35,6 +35,18 @@ public sealed class TeacherCacheConfigTests
     }
 
     [Theory]
+    [InlineData("\"memory\"", true)]
+    [InlineData("\"disk_topk\"", true)]
+    [InlineData("\"off\"", false)]
+    public void Should_Round_Hidden_States_To_BFloat16_Only_With_A_Cache(string mode, bool expected)
+    {
+        var config = ConfigJson.Parse($"{{\"distill\": {{\"teacher_cache\": {mode}, \"teacher_cache_hidden_bf16\": true}}}}");
+
+        Assert.Equal(expected, config.Distill.ToOptions().TeacherCacheHiddenBFloat16);
+        Assert.False(new DistillConfig().ToOptions().TeacherCacheHiddenBFloat16);
+    }
+
+    [Theory]
     [InlineData("teacher_cache", "\"ram\"", "distill.teacher_cache")]
     [InlineData("teacher_cache_topk", "0", "distill.teacher_cache_topk must be >= 1")]
     public void Should_Name_The_Key_Of_A_Bad_Value(string key, string json, string message)
@@ -53,6 +65,8 @@ public sealed class TeacherCacheConfigTests
 
         Assert.False(settings.ContainsKey("teacher_cache"));
         Assert.False(settings.ContainsKey("teacher_cache_topk"));
+        Assert.False(settings.ContainsKey("teacher_cache_hidden_bf16"));
+        Assert.False(stage.ContainsKey(nameof(DistillationOptions.TeacherCacheHiddenBFloat16)));
         Assert.False(stage.ContainsKey(nameof(DistillationOptions.TeacherCacheTopK)));
         Assert.False(stage.ContainsKey(nameof(DistillationOptions.TeacherCacheOnDisk)));
         Assert.Equal("disk_topk", disk["teacher_cache"]!.GetValue<string>());
