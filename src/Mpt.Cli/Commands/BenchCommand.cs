@@ -98,7 +98,6 @@ public static class BenchCommand
             foreach (string file in parse.GetValue(taskFile) ?? []) UserTaskFile.RegisterAll(catalog, file);
             foreach (string source in sources.Where(RunFolderPrompts.IsRunFolder)) RunTaskDefinitions.Register(catalog, source);
             using var backbone = RunBackbones.Load(new ModelConfig { Path = parse.GetValue(model)! }, new EvaluateConfig(), "--model");
-            BatchingPredictor.EnsureServable(backbone);
             using var registry = new PromptRegistry(backbone, catalog);
             IReadOnlyList<ServedTask> served;
             if (sources.Length > 0)
