@@ -105,18 +105,23 @@ public sealed class T5ServingTests(T5ServingFixture fixture)
     }
 
     [Fact]
-    public async Task Should_Run_The_Serve_Benchmark_On_Random_T5_Prompts()
+    public async Task Should_Run_The_Serve_Benchmark_On_Random_T5_Prompts_And_A_Generation_Task()
     {
+        // Given: two random prompts (as mpt bench serve registers them) and the four adapters, the generation task among them
         using var registry = new PromptRegistry(fixture.Backbone, fixture.Catalog);
-        var tasks = ServeBenchmark.AddRandomPrompts(registry, fixture.Catalog, 3, 4, seed: 5).Take(2).ToList();
-        var settings = new ServeBenchmarkSettings { Clients = 2, Requests = 6, WarmupRequests = 2, MaxSeconds = 60, InputsPerRequest = 1, Modes = ["mixed"] };
+        foreach (string source in fixture.Sources) registry.Add(source);
+        ServeBenchmark.AddRandomPrompts(registry, fixture.Catalog, 2, 4, seed: 5);
+        var settings = new ServeBenchmarkSettings { Clients = 3, Requests = 12, WarmupRequests = 2, MaxSeconds = 60, InputsPerRequest = 1, Modes = ["mixed"] };
         var results = new List<ServeBenchmarkResult>();
 
-        await ServeBenchmark.RunAsync(registry, tasks, settings, results.Add);
+        // When
+        await ServeBenchmark.RunAsync(registry, registry.Tasks, settings, results.Add);
 
+        // Then: every answer accepted (a label of the task's with every label scored, or a text)
         var result = Assert.Single(results);
         Assert.Equal(0, result.Failed);
-        Assert.Equal(6, result.Rows);
+        Assert.Equal(12, result.Rows);
+        Assert.Equal(6, result.Tasks);
     }
 
     /// <summary>The results of a 200 predict answer, checking that a result is either a label with scores or a text.</summary>
