@@ -452,8 +452,8 @@ public sealed class BatchingPredictor : IAsyncDisposable
     {
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
-        PromptBatch input = group.Collator!.Collate(examples);
-        var prompts = table.PromptRows(group.Model!.PromptLength, rows.Select(r => r.Request.Task).ToList()); // (B, l, d): row b's own task prompt
+        PromptBatch input = group.Collator.Collate(examples);
+        var prompts = table.PromptRows(group.Model.PromptLength, rows.Select(r => r.Request.Task).ToList()); // (B, l, d): row b's own task prompt
         var scores = group.Model.Score(input, prompts).Scores.to(ScalarType.Float32).cpu(); // (B, Cmax)
         long width = scores.shape[1];
         float[] values = scores.data<float>().ToArray();

@@ -167,6 +167,13 @@ internal sealed class PromptTable : IDisposable
     internal sealed record FactorGroup(Tensor Shared, Tensor Cols, Tensor Rows);
 
     /// <summary>The prompts of one length: the soft prompts' rows [T, l, d] (null if none), the MPT groups, and for an
-    /// encoder backbone a prompted encoder of that length and its collator (null for T5).</summary>
-    internal sealed record LengthGroup(Tensor? Dense, IReadOnlyList<FactorGroup> Factored, PromptedEncoder? Model, IBatchCollator? Collator);
+    /// encoder backbone a prompted encoder of that length and its collator (null for T5, whose forward is <see cref="T5BatchForward"/>).</summary>
+    internal sealed record LengthGroup(Tensor? Dense, IReadOnlyList<FactorGroup> Factored, PromptedEncoder? EncoderModel, IBatchCollator? EncoderCollator)
+    {
+        /// <summary>The prompted encoder (encoder backbones only).</summary>
+        public PromptedEncoder Model => EncoderModel ?? throw new InvalidOperationException("a T5 prompt table has no prompted encoder.");
+
+        /// <summary>Its collator (encoder backbones only).</summary>
+        public IBatchCollator Collator => EncoderCollator ?? throw new InvalidOperationException("a T5 prompt table has no encoder collator.");
+    }
 }
