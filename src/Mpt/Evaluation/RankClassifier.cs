@@ -32,7 +32,7 @@ public static class RankClassifier
     /// <summary>
     /// The scores [B, C] of <paramref name="candidates"/> over an encoder output already computed,
     /// <paramref name="encoderHiddenStates"/> [B, S', D] with cross-attention mask <paramref name="crossAttentionMask"/>
-    /// [B, S'] (prompt positions included): the decoder half of the other overload, for a caller whose batch rows have
+    /// [B, S'] (prompt positions included): the decoder half of <see cref="Score"/>, for a caller whose batch rows have
     /// prompts of their own (a server mixing tasks). Runs without gradients.
     /// </summary>
     public static double[,] ScoreEncoded(Model.T5ForConditionalGeneration backbone, Tensor encoderHiddenStates, Tensor crossAttentionMask, IReadOnlyList<long[]> candidates)
