@@ -20,9 +20,10 @@ namespace Mpt.Serving;
 /// trained prompts too.
 /// </summary>
 /// <remarks>
-/// <para><b>Backbones.</b> Encoders only (<c>minilm</c>, BERT folders): the scores are those of <c>mpt predict</c>
-/// (<see cref="EncoderRunBackbone.TaskSet.LabelScores"/>): the same examples, prompt rows, forward and verbaliser. T5
-/// (rank classification, generation) is not served yet; the constructor refuses it.</para>
+/// <para><b>Backbones.</b> Encoders (<c>minilm</c>, BERT folders): the scores are those of <c>mpt predict</c>
+/// (<see cref="EncoderRunBackbone.TaskSet.LabelScores"/>): the same examples, prompt rows, forward and verbaliser. T5:
+/// one encoder pass per forward with per-row prompts, then rank classification of a task with labels or greedy
+/// generation of a task without (<see cref="T5BatchForward"/>), as the evaluator behind <c>mpt predict</c> computes them.</para>
 /// <para><b>Modes.</b> <see cref="BatchingMode.Mixed"/> (the default) puts rows of any tasks into one batch;
 /// <see cref="BatchingMode.SingleTask"/> only rows of the oldest waiting row's task, holding the others (still queued,
 /// oldest first) for later batches; <see cref="BatchingOptions.MaxBatch"/> = 1 is no batching. The last two exist to be
@@ -43,7 +44,8 @@ public sealed class BatchingPredictor : IAsyncDisposable
     private readonly PromptRegistry _registry;
     private readonly BatchingOptions _options;
     private readonly ILogger _logger;
-    private readonly EncoderRunBackbone _encoder;
+    private readonly EncoderRunBackbone? _encoder;
+    private readonly T5BatchForward? _t5;
     private readonly Channel<QueuedRow> _queue;
     private readonly Task _worker;
     // The table new requests are queued with; replaced whole by an adapter swap, under the gate so that a request
@@ -59,7 +61,6 @@ public sealed class BatchingPredictor : IAsyncDisposable
     private bool _disposed;
 
     /// <summary>Builds the prompt tables of every task of <paramref name="registry"/> (closed to <see cref="PromptRegistry.Add(string)"/> from now on) and starts the worker.</summary>
-    /// <exception cref="NotSupportedException">The backbone is T5 (not served yet).</exception>
     /// <exception cref="ArgumentException">The registry has no task.</exception>
     public BatchingPredictor(PromptRegistry registry, BatchingOptions? options = null, ILogger<BatchingPredictor>? logger = null)
     {
@@ -67,20 +68,15 @@ public sealed class BatchingPredictor : IAsyncDisposable
         _options = options ?? new BatchingOptions();
         _options.Validate();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _encoder = EnsureServable(registry.Backbone);
+        _encoder = registry.Backbone as EncoderRunBackbone;
+        _t5 = registry.Backbone is T5RunBackbone t5 ? new T5BatchForward(t5, _options.MaxSourceLength, _options.MaxNewTokens) : null;
         if (registry.Tasks.Count == 0) throw new ArgumentException("no task to serve: register at least one prompt.", nameof(registry));
         registry.Freeze();
-        _table = new PromptTable(_encoder, registry, _options.MaxSourceLength, generation: 0);
+        _table = new PromptTable(registry.Backbone, registry, _options.MaxSourceLength, generation: 0);
         Metrics = new ServingMetrics(() => Volatile.Read(ref _queuedRows));
         _queue = Channel.CreateBounded<QueuedRow>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _worker = Task.Run(RunAsync);
     }
-
-    /// <summary>The backbone as the predictor serves it: an encoder; T5 is refused (not served yet).</summary>
-    /// <exception cref="NotSupportedException">A T5 backbone (the message says what to use instead).</exception>
-    public static EncoderRunBackbone EnsureServable(IRunBackbone backbone) =>
-        backbone as EncoderRunBackbone ?? throw new NotSupportedException(
-            $"mpt serve answers with encoder backbones (minilm, BERT folders) only; the {backbone?.Kind} '{backbone?.Name}' is not served yet: use mpt predict for T5 prompts.");
 
     /// <summary>The options.</summary>
     public BatchingOptions Options => _options;
@@ -300,7 +296,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
     /// <summary>Builds the table of the registry now and makes it the one new requests use; the old one is freed after its last row.</summary>
     private void Publish()
     {
-        var next = new PromptTable(_encoder, _registry, _options.MaxSourceLength, _table.Generation + 1);
+        var next = new PromptTable(_registry.Backbone, _registry, _options.MaxSourceLength, _table.Generation + 1);
         PromptTable previous;
         lock (_tableGate)
         {
@@ -397,7 +393,12 @@ public sealed class BatchingPredictor : IAsyncDisposable
             var rows = byLength.ToList();
             try
             {
-                var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder.Tokenizer, r.Request.Task.Format(r.Request.Inputs[r.Index]), null, 0,
+                if (_t5 is not null)
+                {
+                    forwards += RunT5(table, length, rows, answers);
+                    continue;
+                }
+                var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder!.Tokenizer, r.Request.Task.Format(r.Request.Inputs[r.Index]), null, 0,
                     table.SlotOf(r.Request.Task).TaskId, _options.MaxSourceLength)).ToList();
                 foreach (int[] run in PaddingPlan.Split(examples.Select(e => e.InputIds.Count).ToList(), length))
                 {
@@ -425,6 +426,25 @@ public sealed class BatchingPredictor : IAsyncDisposable
             else row.Request.Fail(error);
         _logger.LogDebug("batch of {Rows} rows, {Tasks} tasks, {Forwards} forwards in {Milliseconds:F1} ms after {WaitMilliseconds:F1} ms in the queue; {Queued} rows queued",
             batch.Count, tasks, forwards, clock.Elapsed.TotalMilliseconds, waited, Volatile.Read(ref _queuedRows));
+    }
+
+    /// <summary>
+    /// The T5 forwards of rows sharing a prompt length, split by input length as the encoder's (<see cref="PaddingPlan"/>):
+    /// one encoder pass each, then every row's rank classification or generation. Returns the number of forwards.
+    /// </summary>
+    private int RunT5(PromptTable table, int length, List<QueuedRow> rows, List<(QueuedRow Row, ServedPrediction? Prediction, Exception? Error)> answers)
+    {
+        var inputs = rows.Select(r => _t5!.Encode(r.Request.Task.Format(r.Request.Inputs[r.Index]))).ToList();
+        int forwards = 0;
+        foreach (int[] run in PaddingPlan.Split(inputs.Select(i => i.Length).ToList(), length))
+        {
+            var runRows = run.Select(i => rows[i]).ToList();
+            answers.AddRange(_t5!.Forward(table, length, runRows.Select(r => r.Request.Task).ToList(), run.Select(i => inputs[i]).ToList())
+                .Select((p, b) => (runRows[b], (ServedPrediction?)p, (Exception?)null)));
+            Interlocked.Increment(ref _batches);
+            forwards++;
+        }
+        return forwards;
     }
 
     /// <summary>One no-grad forward of rows sharing a prompt length, row b with its own task's prompt rows and labels.</summary>

@@ -189,7 +189,10 @@ public static class ServeBenchmark
         return (int)((z ^ (z >> 31)) % (ulong)Texts.Length);
     }
 
-    /// <summary>A 200 body with one result per input, each labelled with one of the task's labels and scoring all of them.</summary>
+    /// <summary>
+    /// A 200 body with one result per input, each labelled with one of the task's labels and scoring all of them, or
+    /// for a task without labels (T5 generation) holding a text.
+    /// </summary>
     private static bool IsAnswer(string body, int inputs, IReadOnlyList<string> labels)
     {
         using var doc = JsonDocument.Parse(body);
@@ -197,7 +200,8 @@ public static class ServeBenchmark
             || results.ValueKind != JsonValueKind.Array || results.GetArrayLength() != inputs)
             return false;
         foreach (var result in results.EnumerateArray())
-            if (!result.TryGetProperty("label", out var label) || !labels.Contains(label.GetString())
+            if (labels.Count == 0 ? !result.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String
+                : !result.TryGetProperty("label", out var label) || !labels.Contains(label.GetString())
                 || !result.TryGetProperty("scores", out var scores) || scores.ValueKind != JsonValueKind.Object || scores.EnumerateObject().Count() != labels.Count)
                 return false;
         return true;

@@ -43,7 +43,7 @@ public static class BenchCommand
     private static Command ServeSubCommand(CliContext context)
     {
         var defaults = new ServeBenchmarkSettings();
-        var model = new Option<string>("--model") { Description = "The backbone: minilm or a BERT folder.", DefaultValueFactory = _ => "minilm" };
+        var model = new Option<string>("--model") { Description = "The backbone: minilm, a BERT folder or a T5 folder.", DefaultValueFactory = _ => "minilm" };
         var prompts = new Option<string[]>("--prompts")
         {
             Description = "Serve these prompts (as mpt serve --prompts) instead of random ones; requests go to the first --tasks of them.",
@@ -98,7 +98,6 @@ public static class BenchCommand
             foreach (string file in parse.GetValue(taskFile) ?? []) UserTaskFile.RegisterAll(catalog, file);
             foreach (string source in sources.Where(RunFolderPrompts.IsRunFolder)) RunTaskDefinitions.Register(catalog, source);
             using var backbone = RunBackbones.Load(new ModelConfig { Path = parse.GetValue(model)! }, new EvaluateConfig(), "--model");
-            BatchingPredictor.EnsureServable(backbone);
             using var registry = new PromptRegistry(backbone, catalog);
             IReadOnlyList<ServedTask> served;
             if (sources.Length > 0)

@@ -72,5 +72,5 @@ public sealed class BatchingModeTests(ServingFixture fixture)
     }
 
     private static void AssertScores(IReadOnlyList<float[]> expected, string[] labels, IReadOnlyList<ServedPrediction> served) =>
-        ServeEndpointTests.AssertSameScores(expected, labels, served.Select(p => (p.Label, p.Scores.ToDictionary())).ToList());
+        ServeEndpointTests.AssertSameScores(expected, labels, served.Select(p => (p.Label!, p.Scores.ToDictionary())).ToList());
 }
