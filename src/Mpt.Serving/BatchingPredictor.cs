@@ -122,7 +122,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
     /// <summary>
     /// Runs one row of every prompt length through the model on the worker (first calls of libtorch's kernels allocate and
     /// tune, and the worker's OpenMP team starts), then takes requests (<see cref="IsReady"/>). No request is queued
-    /// before, so the warm-up rows form a batch of their own, left out of the metrics.
+    /// before, so the warm-up rows form batches of their own, left out of the counters and metrics.
     /// </summary>
     /// <exception cref="Exception">The forward fails (e.g. out of memory): the predictor stays not ready.</exception>
     public async Task WarmUpAsync()
