@@ -33,13 +33,21 @@ public static class RunSummary
         output.WriteLine($"Run folder: {runDir} ({PipelineRunner.ResultsFile}, {PipelineRunner.MetricsFile})");
     }
 
+    /// <summary>How the scored checkpoint of each target run was chosen (<c>adapt.selection</c>, and whether step 0 competed).</summary>
+    private static string CheckpointRule(AdaptConfig a) => a.EffectiveSelection switch
+    {
+        AdaptConfig.SelectionLast => "last checkpoint",
+        AdaptConfig.SelectionDevLoss => a.SelectsStepZero ? "lowest dev loss checkpoint incl. step 0" : "lowest dev loss checkpoint",
+        _ => a.SelectsStepZero ? "best dev checkpoint incl. step 0" : "best dev checkpoint",
+    };
+
     /// <summary>The line above the table: test scores, mean ± std over the seeds, the few-shot size and the checkpoint rule.</summary>
     public static string Caption(PipelineConfig config)
     {
         var a = config.Adapt;
         var details = new List<string>();
         if (a.FewShot is int k) details.Add($"k = {k}{(a.FewShotPerClass ? " per class" : " examples")}");
-        details.Add(a.SelectsStepZero ? "best dev checkpoint incl. step 0" : "best dev checkpoint");
+        details.Add(CheckpointRule(a));
         return $"Results: test score, mean ± std over {a.Seeds.Count} seed(s) ({string.Join("; ", details)})";
     }
 }

@@ -13,12 +13,23 @@ public sealed record PredictResponse(
     [property: JsonPropertyName("task")] string Task,
     [property: JsonPropertyName("results")] IReadOnlyList<PredictResult> Results);
 
-/// <summary>One input's answer.</summary>
-/// <param name="Label">The best-scored label.</param>
-/// <param name="Scores">Every label's similarity score, cos / τ (see <see cref="ServedPrediction"/>).</param>
+/// <summary>One input's answer: a label and every label's score (a task with labels), or a generated text (a T5 task without labels).</summary>
+/// <param name="Label">The best-scored label (absent for a text).</param>
+/// <param name="Scores">Every label's score (absent for a text): the encoder's similarity score cos / τ, T5's rank-classification
+/// log-likelihood (see <see cref="ServedPrediction"/>).</param>
+/// <param name="Text">The greedy generation of a T5 task without labels (absent otherwise).</param>
 public sealed record PredictResult(
-    [property: JsonPropertyName("label")] string Label,
-    [property: JsonPropertyName("scores")] IReadOnlyDictionary<string, double> Scores);
+    [property: JsonPropertyName("label"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Label,
+    [property: JsonPropertyName("scores"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, double>? Scores,
+    [property: JsonPropertyName("text"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Text = null)
+{
+    /// <summary>The answer of a served prediction.</summary>
+    public static PredictResult Of(ServedPrediction prediction)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        return prediction.Text is { } text ? new PredictResult(null, null, text) : new PredictResult(prediction.Label, prediction.Scores);
+    }
+}
 
 /// <summary>The answer of <c>GET /v1/tasks</c>.</summary>
 /// <param name="Tasks">Every served task.</param>

@@ -18,6 +18,9 @@ public sealed record BatchingOptions
     /// <summary>Input tokens per row (cut beyond), as <c>mpt predict --max-source-length</c>.</summary>
     public int MaxSourceLength { get; init; } = 256;
 
+    /// <summary>Most tokens generated for an input of a T5 task without labels, as <c>mpt predict --max-new-tokens</c>.</summary>
+    public int MaxNewTokens { get; init; } = 32;
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range (its name is given).</exception>
     public void Validate()
@@ -26,6 +29,7 @@ public sealed record BatchingOptions
         if (MaxBatch < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatch), MaxBatch, "max batch must be at least 1.");
         if (MaxWait < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxWait), MaxWait, "max wait must not be negative.");
         if (QueueCapacity < MaxBatch) throw new ArgumentOutOfRangeException(nameof(QueueCapacity), QueueCapacity, $"queue capacity must be at least max batch ({MaxBatch}).");
+        if (MaxNewTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "max new tokens must be at least 1.");
         if (MaxSourceLength < 2) throw new ArgumentOutOfRangeException(nameof(MaxSourceLength), MaxSourceLength, "max source length must leave room for [CLS] and [SEP].");
     }
 }

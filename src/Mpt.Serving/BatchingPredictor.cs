@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Mpt.Backbones;
@@ -20,9 +19,10 @@ namespace Mpt.Serving;
 /// trained prompts too.
 /// </summary>
 /// <remarks>
-/// <para><b>Backbones.</b> Encoders only (<c>minilm</c>, BERT folders): the scores are those of <c>mpt predict</c>
-/// (<see cref="EncoderRunBackbone.TaskSet.LabelScores"/>): the same examples, prompt rows, forward and verbaliser. T5
-/// (rank classification, generation) is not served yet; the constructor refuses it.</para>
+/// <para><b>Backbones.</b> Encoders (<c>minilm</c>, BERT folders): the scores are those of <c>mpt predict</c>
+/// (<see cref="EncoderRunBackbone.TaskSet.LabelScores"/>): the same examples, prompt rows, forward and verbaliser. T5:
+/// one encoder pass per forward with per-row prompts, then rank classification of a task with labels or greedy
+/// generation of a task without (<see cref="T5BatchForward"/>), as the evaluator behind <c>mpt predict</c> computes them.</para>
 /// <para><b>Modes.</b> <see cref="BatchingMode.Mixed"/> (the default) puts rows of any tasks into one batch;
 /// <see cref="BatchingMode.SingleTask"/> only rows of the oldest waiting row's task, holding the others (still queued,
 /// oldest first) for later batches; <see cref="BatchingOptions.MaxBatch"/> = 1 is no batching. The last two exist to be
@@ -43,9 +43,14 @@ public sealed class BatchingPredictor : IAsyncDisposable
     private readonly PromptRegistry _registry;
     private readonly BatchingOptions _options;
     private readonly ILogger _logger;
-    private readonly EncoderRunBackbone _encoder;
-    private readonly Channel<QueuedRow> _queue;
-    private readonly Task _worker;
+    private readonly EncoderRunBackbone? _encoder;
+    private readonly T5BatchForward? _t5;
+    private readonly WorkerQueue<QueuedRow> _queue = new();
+    // The worker is a thread of its own: a forward blocks it for tens to hundreds of ms, which on a thread-pool thread
+    // would take one of the few threads Kestrel and the clients run on (as many as cores to start with), and every
+    // forward runs from the same thread, so libtorch's OpenMP team is created once (libgomp keeps one per calling thread).
+    private readonly Thread _worker;
+    private readonly TaskCompletionSource _workerDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     // The table new requests are queued with; replaced whole by an adapter swap, under the gate so that a request
     // takes its references before the table it read can be released.
     private readonly Lock _tableGate = new();
@@ -55,11 +60,12 @@ public sealed class BatchingPredictor : IAsyncDisposable
     private volatile bool _ready;
     private volatile bool _stopping;
     private long _batches, _drained, _rows, _mixed, _dropped, _adapterLoads, _requests;
+    // Stopwatch ticks: the worker inside batches, inside the model's forwards, and the rows' waits from queued to their batch.
+    private long _busyTicks, _forwardTicks, _queueWaitTicks;
     private int _largest;
     private bool _disposed;
 
     /// <summary>Builds the prompt tables of every task of <paramref name="registry"/> (closed to <see cref="PromptRegistry.Add(string)"/> from now on) and starts the worker.</summary>
-    /// <exception cref="NotSupportedException">The backbone is T5 (not served yet).</exception>
     /// <exception cref="ArgumentException">The registry has no task.</exception>
     public BatchingPredictor(PromptRegistry registry, BatchingOptions? options = null, ILogger<BatchingPredictor>? logger = null)
     {
@@ -67,20 +73,15 @@ public sealed class BatchingPredictor : IAsyncDisposable
         _options = options ?? new BatchingOptions();
         _options.Validate();
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _encoder = EnsureServable(registry.Backbone);
+        _encoder = registry.Backbone as EncoderRunBackbone;
+        _t5 = registry.Backbone is T5RunBackbone t5 ? new T5BatchForward(t5, _options.MaxSourceLength, _options.MaxNewTokens) : null;
         if (registry.Tasks.Count == 0) throw new ArgumentException("no task to serve: register at least one prompt.", nameof(registry));
         registry.Freeze();
-        _table = new PromptTable(_encoder, registry, _options.MaxSourceLength, generation: 0);
+        _table = new PromptTable(registry.Backbone, registry, _options.MaxSourceLength, generation: 0);
         Metrics = new ServingMetrics(() => Volatile.Read(ref _queuedRows));
-        _queue = Channel.CreateBounded<QueuedRow>(new BoundedChannelOptions(_options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        _worker = Task.Run(RunAsync);
+        _worker = new Thread(RunWorker) { IsBackground = true, Name = "Mpt serving worker" };
+        _worker.Start();
     }
-
-    /// <summary>The backbone as the predictor serves it: an encoder; T5 is refused (not served yet).</summary>
-    /// <exception cref="NotSupportedException">A T5 backbone (the message says what to use instead).</exception>
-    public static EncoderRunBackbone EnsureServable(IRunBackbone backbone) =>
-        backbone as EncoderRunBackbone ?? throw new NotSupportedException(
-            $"mpt serve answers with encoder backbones (minilm, BERT folders) only; the {backbone?.Kind} '{backbone?.Name}' is not served yet: use mpt predict for T5 prompts.");
 
     /// <summary>The options.</summary>
     public BatchingOptions Options => _options;
@@ -103,39 +104,36 @@ public sealed class BatchingPredictor : IAsyncDisposable
     /// <summary>Warmed up and not stopping: requests are taken.</summary>
     public bool IsReady => _ready && !_stopping;
 
-    /// <summary>Counters since the start.</summary>
+    /// <summary>Counters since the start (the warm-up left out).</summary>
     public BatchingStatistics Statistics => new(Interlocked.Read(ref _batches), Interlocked.Read(ref _rows), Volatile.Read(ref _largest),
         Interlocked.Read(ref _mixed), Interlocked.Read(ref _dropped), Volatile.Read(ref _queuedRows))
-    { DrainedBatches = Interlocked.Read(ref _drained), Requests = Interlocked.Read(ref _requests) };
+    {
+        DrainedBatches = Interlocked.Read(ref _drained),
+        Requests = Interlocked.Read(ref _requests),
+        BusyTime = Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _busyTicks)),
+        ForwardTime = Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _forwardTicks)),
+        QueueWaitTime = Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _queueWaitTicks)),
+    };
 
     /// <summary>
-    /// Runs one row of every prompt length through the model (first calls of libtorch's kernels allocate and tune), then
-    /// takes requests (<see cref="IsReady"/>). Runs on the calling thread: no request is queued before it, so the worker is idle.
+    /// Runs one row of every prompt length through the model on the worker (first calls of libtorch's kernels allocate and
+    /// tune, and the worker's OpenMP team starts), then takes requests (<see cref="IsReady"/>). No request is queued
+    /// before, so the warm-up rows form batches of their own, left out of the counters and metrics.
     /// </summary>
     /// <exception cref="Exception">The forward fails (e.g. out of memory): the predictor stays not ready.</exception>
     public async Task WarmUpAsync()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_ready) return;
-        PromptTable table;
+        List<PendingRequest> requests;
         lock (_tableGate)
         {
-            table = _table;
-            table.AddReferences(1);
+            var table = _table;
+            requests = table.Lengths.Select(length => new PendingRequest(table.Tasks.First(t => t.PromptLength == length), [WarmUpText], table)).ToList();
+            table.AddReferences(requests.Count);
         }
-        try
-        {
-            foreach (int length in table.Lengths.ToList())
-            {
-                var row = new QueuedRow(new PendingRequest(table.Tasks.First(t => t.PromptLength == length), [WarmUpText], table), 0, Stopwatch.GetTimestamp());
-                Run([row], warmUp: true);
-                await row.Request.Completion.ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            table.Release();
-        }
+        Interlocked.Add(ref _queuedRows, requests.Count);
+        await Task.WhenAll(requests.Select(Enqueue)).ConfigureAwait(false);
         _ready = true;
     }
 
@@ -183,16 +181,23 @@ public sealed class BatchingPredictor : IAsyncDisposable
         var request = new PendingRequest(served, inputs, table);
         request.CancelWith(cancellationToken);
         Interlocked.Increment(ref _requests);
+        return Enqueue(request);
+    }
+
+    /// <summary>
+    /// Queues every row of <paramref name="request"/> at once (their places in <see cref="_queuedRows"/> and their table
+    /// references already taken), or none when the queue was closed in between (shutting down).
+    /// </summary>
+    private Task<IReadOnlyList<ServedPrediction>> Enqueue(PendingRequest request)
+    {
         long now = Stopwatch.GetTimestamp();
-        for (int i = 0; i < inputs.Count; i++)
-            if (!_queue.Writer.TryWrite(new QueuedRow(request, i, now)))
-            {
-                // Only when the queue was closed in between (shutting down): the rows already written are dropped.
-                Interlocked.Add(ref _queuedRows, -(inputs.Count - i));
-                table.Release(inputs.Count - i);
-                request.Fail(new PredictorUnavailableException("the server is shutting down."));
-                break;
-            }
+        int count = request.Inputs.Count;
+        if (!_queue.TryAdd(Enumerable.Range(0, count).Select(i => new QueuedRow(request, i, now))))
+        {
+            Interlocked.Add(ref _queuedRows, -count);
+            request.Table.Release(count);
+            request.Fail(new PredictorUnavailableException("the server is shutting down."));
+        }
         return request.Completion;
     }
 
@@ -200,8 +205,8 @@ public sealed class BatchingPredictor : IAsyncDisposable
     public async Task StopAsync()
     {
         _stopping = true;
-        _queue.Writer.TryComplete();
-        await _worker.ConfigureAwait(false);
+        _queue.Complete();
+        await _workerDone.Task.ConfigureAwait(false);
     }
 
     /// <summary>Stops (finishing queued requests) and frees the prompt tables and label embeddings.</summary>
@@ -300,7 +305,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
     /// <summary>Builds the table of the registry now and makes it the one new requests use; the old one is freed after its last row.</summary>
     private void Publish()
     {
-        var next = new PromptTable(_encoder, _registry, _options.MaxSourceLength, _table.Generation + 1);
+        var next = new PromptTable(_registry.Backbone, _registry, _options.MaxSourceLength, _table.Generation + 1);
         PromptTable previous;
         lock (_tableGate)
         {
@@ -312,14 +317,31 @@ public sealed class BatchingPredictor : IAsyncDisposable
 
     private UnknownTaskException Unknown(string task) => new(task, Tasks.Select(t => t.Name));
 
-    private async Task RunAsync()
+    /// <summary>The worker thread: runs batches until the queue is completed and empty.</summary>
+    private void RunWorker()
     {
-        var reader = _queue.Reader;
-        // Rows taken off the channel that the current batch could not take (single-task mode: other tasks' rows), oldest
+        try
+        {
+            RunBatches();
+            _workerDone.SetResult();
+        }
+        catch (Exception e)
+        {
+            // Not expected (a forward's failure fails its rows' requests instead); without a worker nothing is answered,
+            // so the predictor stops taking requests and StopAsync reports the error.
+            _stopping = true;
+            _logger.LogCritical(e, "the batching worker stopped");
+            _workerDone.SetException(e);
+        }
+    }
+
+    private void RunBatches()
+    {
+        // Rows taken off the queue that the current batch could not take (single-task mode: other tasks' rows), oldest
         // first; they are still counted as queued and go into the next batches before newer rows.
         var held = new List<QueuedRow>();
         var batch = new List<QueuedRow>(_options.MaxBatch);
-        while (held.Count > 0 || await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (held.Count > 0 || _queue.WaitForItems(Timeout.InfiniteTimeSpan))
         {
             batch.Clear();
             for (int i = 0; i < held.Count && batch.Count < _options.MaxBatch;)
@@ -331,27 +353,20 @@ public sealed class BatchingPredictor : IAsyncDisposable
             }
             while (batch.Count < _options.MaxBatch)
             {
-                if (reader.TryRead(out var row))
+                if (_queue.TryTake(out var row))
                 {
                     if (row.Request.IsFinished) Drop(row);
                     else if (Accepts(batch, row)) Take(batch, row);
                     else held.Add(row);
                     continue;
                 }
-                if (batch.Count == 0) break;
+                // Waiting for more rows of this batch's task while rows of other tasks wait (single-task mode) would
+                // idle the model with work queued: run it now. The warm-up (before ready) has no more rows to wait for.
+                if (batch.Count == 0 || held.Count > 0 || !_ready) break;
                 // The batch closes max-wait after its oldest row was queued: a row that already waited behind a busy
                 // worker is not made to wait again.
                 var remaining = _options.MaxWait - Stopwatch.GetElapsedTime(batch.Min(r => r.QueuedAt));
-                if (remaining <= TimeSpan.Zero) break;
-                using var wait = new CancellationTokenSource(remaining);
-                try
-                {
-                    if (!await reader.WaitToReadAsync(wait.Token).ConfigureAwait(false)) break;
-                }
-                catch (OperationCanceledException) when (wait.IsCancellationRequested)
-                {
-                    break;
-                }
+                if (remaining <= TimeSpan.Zero || !_queue.WaitForItems(remaining)) break;
             }
             if (batch.Count > 0)
             {
@@ -384,12 +399,14 @@ public sealed class BatchingPredictor : IAsyncDisposable
     /// (<see cref="PaddingPlan"/>), each row's scores narrowed to its task's labels. The counters are updated before any
     /// request is completed, so a caller that got its answer sees the batch in <see cref="Statistics"/>.
     /// </summary>
-    private void Run(List<QueuedRow> batch, bool warmUp = false)
+    private void Run(List<QueuedRow> batch)
     {
-        var clock = Stopwatch.StartNew();
-        double waited = Stopwatch.GetElapsedTime(batch.Min(r => r.QueuedAt)).TotalMilliseconds;
+        bool warmUp = !_ready; // the warm-up's own batch: no request is taken before it is done
+        long start = Stopwatch.GetTimestamp();
+        double waited = Stopwatch.GetElapsedTime(batch.Min(r => r.QueuedAt), start).TotalMilliseconds;
         var answers = new List<(QueuedRow Row, ServedPrediction? Prediction, Exception? Error)>(batch.Count);
         int forwards = 0;
+        long forwardTicks = 0;
         // Rows queued before and after a swap use their own table (of one generation) and never share a forward.
         foreach (var byLength in batch.GroupBy(r => (r.Request.Table, r.Request.Table.SlotOf(r.Request.Task).Length)))
         {
@@ -397,14 +414,18 @@ public sealed class BatchingPredictor : IAsyncDisposable
             var rows = byLength.ToList();
             try
             {
-                var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder.Tokenizer, r.Request.Task.Format(r.Request.Inputs[r.Index]), null, 0,
+                if (_t5 is not null)
+                {
+                    forwards += RunT5(table, length, rows, answers, ref forwardTicks);
+                    continue;
+                }
+                var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder!.Tokenizer, r.Request.Task.Format(r.Request.Inputs[r.Index]), null, 0,
                     table.SlotOf(r.Request.Task).TaskId, _options.MaxSourceLength)).ToList();
                 foreach (int[] run in PaddingPlan.Split(examples.Select(e => e.InputIds.Count).ToList(), length))
                 {
                     var runRows = run.Select(i => rows[i]).ToList();
-                    answers.AddRange(Forward(table, table.Group(length), runRows, run.Select(i => examples[i]).ToList())
+                    answers.AddRange(Forward(table, table.Group(length), runRows, run.Select(i => examples[i]).ToList(), ref forwardTicks)
                         .Select((p, b) => (runRows[b], (ServedPrediction?)p, (Exception?)null)));
-                    Interlocked.Increment(ref _batches);
                     forwards++;
                 }
             }
@@ -414,27 +435,58 @@ public sealed class BatchingPredictor : IAsyncDisposable
                 answers.AddRange(rows.Where(r => !done.Contains(r)).Select(r => (r, (ServedPrediction?)null, (Exception?)e)));
             }
         }
-        Interlocked.Add(ref _rows, batch.Count);
-        Interlocked.Increment(ref _drained);
-        if (!warmUp) Metrics.Batch(batch.Count, batch.Select(r => r.QueuedAt));
-        if (batch.Count > _largest) Volatile.Write(ref _largest, batch.Count);
+        long busy = Stopwatch.GetTimestamp() - start;
         int tasks = batch.Select(r => r.Request.Task).Distinct().Count();
-        if (tasks > 1) Interlocked.Increment(ref _mixed);
+        if (!warmUp) // not serving work: left out of the counters and metrics
+        {
+            Interlocked.Add(ref _batches, forwards);
+            Interlocked.Add(ref _rows, batch.Count);
+            Interlocked.Add(ref _queueWaitTicks, batch.Sum(r => start - r.QueuedAt));
+            Interlocked.Add(ref _busyTicks, busy);
+            Interlocked.Add(ref _forwardTicks, forwardTicks);
+            Interlocked.Increment(ref _drained);
+            if (tasks > 1) Interlocked.Increment(ref _mixed);
+            if (batch.Count > _largest) Volatile.Write(ref _largest, batch.Count);
+            Metrics.Batch(batch.Count, batch.Select(r => r.QueuedAt));
+        }
         foreach (var (row, prediction, error) in answers)
             if (error is null) row.Request.SetResult(row.Index, prediction!);
             else row.Request.Fail(error);
         _logger.LogDebug("batch of {Rows} rows, {Tasks} tasks, {Forwards} forwards in {Milliseconds:F1} ms after {WaitMilliseconds:F1} ms in the queue; {Queued} rows queued",
-            batch.Count, tasks, forwards, clock.Elapsed.TotalMilliseconds, waited, Volatile.Read(ref _queuedRows));
+            batch.Count, tasks, forwards, Stopwatch.GetElapsedTime(0, busy).TotalMilliseconds, waited, Volatile.Read(ref _queuedRows));
+    }
+
+    /// <summary>
+    /// The T5 forwards of rows sharing a prompt length, split by input length as the encoder's (<see cref="PaddingPlan"/>):
+    /// one encoder pass each, then every row's rank classification or generation. Returns the number of forwards.
+    /// </summary>
+    private int RunT5(PromptTable table, int length, List<QueuedRow> rows, List<(QueuedRow Row, ServedPrediction? Prediction, Exception? Error)> answers,
+        ref long forwardTicks)
+    {
+        var inputs = rows.Select(r => _t5!.Encode(r.Request.Task.Format(r.Request.Inputs[r.Index]))).ToList();
+        int forwards = 0;
+        foreach (int[] run in PaddingPlan.Split(inputs.Select(i => i.Length).ToList(), length))
+        {
+            var runRows = run.Select(i => rows[i]).ToList();
+            long start = Stopwatch.GetTimestamp();
+            var predictions = _t5!.Forward(table, length, runRows.Select(r => r.Request.Task).ToList(), run.Select(i => inputs[i]).ToList());
+            forwardTicks += Stopwatch.GetTimestamp() - start;
+            answers.AddRange(predictions.Select((p, b) => (runRows[b], (ServedPrediction?)p, (Exception?)null)));
+            forwards++;
+        }
+        return forwards;
     }
 
     /// <summary>One no-grad forward of rows sharing a prompt length, row b with its own task's prompt rows and labels.</summary>
-    private static List<ServedPrediction> Forward(PromptTable table, PromptTable.LengthGroup group, List<QueuedRow> rows, List<TrainingExample> examples)
+    private static List<ServedPrediction> Forward(PromptTable table, PromptTable.LengthGroup group, List<QueuedRow> rows, List<TrainingExample> examples, ref long forwardTicks)
     {
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
         PromptBatch input = group.Collator.Collate(examples);
         var prompts = table.PromptRows(group.Model.PromptLength, rows.Select(r => r.Request.Task).ToList()); // (B, l, d): row b's own task prompt
+        long start = Stopwatch.GetTimestamp();
         var scores = group.Model.Score(input, prompts).Scores.to(ScalarType.Float32).cpu(); // (B, Cmax)
+        forwardTicks += Stopwatch.GetTimestamp() - start;
         long width = scores.shape[1];
         float[] values = scores.data<float>().ToArray();
         var predictions = new List<ServedPrediction>(rows.Count);

@@ -1,6 +1,6 @@
 namespace Mpt.Serving;
 
-/// <summary>Counters of a <see cref="BatchingPredictor"/> since it started.</summary>
+/// <summary>Counters of a <see cref="BatchingPredictor"/> since it started, the warm-up's batch left out.</summary>
 /// <param name="Batches">Forwards run (one per prompt length in a drained batch, more where input lengths are split to cut padding).</param>
 /// <param name="Rows">Rows predicted.</param>
 /// <param name="LargestBatch">The most rows drained into one batch.</param>
@@ -14,4 +14,13 @@ public sealed record BatchingStatistics(long Batches, long Rows, int LargestBatc
 
     /// <summary>Requests whose rows were queued.</summary>
     public long Requests { get; init; }
+
+    /// <summary>Time the worker spent running drained batches (preparing the rows, the forwards, the answers).</summary>
+    public TimeSpan BusyTime { get; init; }
+
+    /// <summary>The part of <see cref="BusyTime"/> inside the model's forwards (encoder and verbaliser, scores copied out).</summary>
+    public TimeSpan ForwardTime { get; init; }
+
+    /// <summary>The rows' waits from being queued to their batch starting, summed over rows (/ <see cref="Rows"/> = the mean wait).</summary>
+    public TimeSpan QueueWaitTime { get; init; }
 }

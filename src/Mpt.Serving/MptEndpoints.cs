@@ -205,7 +205,7 @@ public static class MptEndpoints
         try
         {
             var predictions = await predictor.PredictAsync(task, inputs!, deadline.Token).ConfigureAwait(false);
-            return TypedResults.Ok(new PredictResponse(task, predictions.Select(p => new PredictResult(p.Label, p.Scores)).ToList()));
+            return TypedResults.Ok(new PredictResponse(task, predictions.Select(PredictResult.Of).ToList()));
         }
         catch (QueueFullException e)
         {

@@ -9,7 +9,7 @@ namespace Mpt.Serving;
 
 /// <summary>
 /// What a <see cref="BatchingPredictor"/> serves at one moment: the task names, every task's prompt rows stacked per
-/// prompt length, and the label embeddings of every task definition. Immutable once built; an adapter swap builds a new
+/// prompt length, and (encoder backbones) the label embeddings of every task definition. Immutable once built; an adapter swap builds a new
 /// one. Each queued row holds a reference to the table its request was queued with, so a request is answered wholly with
 /// the prompts of one table (never a mix of old and new), and a table replaced by a swap is freed when its last row is done.
 /// </summary>
@@ -24,7 +24,7 @@ internal sealed class PromptTable : IDisposable
     private bool _disposed;
 
     /// <summary>The table of every task of <paramref name="registry"/> now (the caller holds the one reference).</summary>
-    public PromptTable(EncoderRunBackbone encoder, PromptRegistry registry, int maxSourceLength, long generation)
+    public PromptTable(IRunBackbone backbone, PromptRegistry registry, int maxSourceLength, long generation)
     {
         Tasks = [.. registry.Tasks];
         _byName = new Dictionary<string, ServedTask>(registry.Names, StringComparer.Ordinal);
@@ -34,7 +34,8 @@ internal sealed class PromptTable : IDisposable
         // Task id k of the verbaliser = the k-th distinct task definition (aliases and seeds of one target share its labels).
         var definitions = Tasks.Select(t => t.Definition).DistinctBy(d => d.Name).ToList();
         var taskIds = definitions.Select((d, k) => (d.Name, k)).ToDictionary(p => p.Name, p => p.k, StringComparer.Ordinal);
-        _set = (EncoderRunBackbone.TaskSet)encoder.ForTasks(definitions);
+        // An encoder scores with the similarity verbaliser (label embeddings); T5 scores label texts with its decoder (T5BatchForward).
+        _set = backbone is EncoderRunBackbone encoder ? (EncoderRunBackbone.TaskSet)encoder.ForTasks(definitions) : null;
         try
         {
             using var noGrad = torch.no_grad();
@@ -58,9 +59,9 @@ internal sealed class PromptTable : IDisposable
                             torch.cat(byShared.Select(t => t.Factors!.Cols).ToArray(), 0).MoveToOuterDisposeScope(),
                             torch.cat(byShared.Select(t => t.Factors!.Rows).ToArray(), 0).MoveToOuterDisposeScope()));
                 // The model only lends the backbone, verbaliser and prompt length to Score(batch, rows): the rows come from the table.
-                var model = (PromptedEncoder)_set.PromptBackbone.WithPrompt(tasks[0].Prompt);
-                model.Train(false);
-                _groups[byLength.Key] = new LengthGroup(table, groups, model, model.CreateCollator(maxSourceLength));
+                var model = (PromptedEncoder?)_set?.PromptBackbone.WithPrompt(tasks[0].Prompt);
+                model?.Train(false);
+                _groups[byLength.Key] = new LengthGroup(table, groups, model, model?.CreateCollator(maxSourceLength));
                 for (int i = 0; i < dense.Count; i++)
                     _slots[dense[i]] = new Slot(taskIds[dense[i].Definition.Name], byLength.Key, Dense, i, dense[i].Labels);
                 for (int g = 0; g < factored.Count; g++)
@@ -165,6 +166,14 @@ internal sealed class PromptTable : IDisposable
     /// <summary>MPT prompts of one P*: P* [l, d], u [T, l, r], v [T, r, d].</summary>
     internal sealed record FactorGroup(Tensor Shared, Tensor Cols, Tensor Rows);
 
-    /// <summary>The prompts of one length: the soft prompts' rows [T, l, d] (null if none), the MPT groups, a prompted encoder of that length, its collator.</summary>
-    internal sealed record LengthGroup(Tensor? Dense, IReadOnlyList<FactorGroup> Factored, PromptedEncoder Model, IBatchCollator Collator);
+    /// <summary>The prompts of one length: the soft prompts' rows [T, l, d] (null if none), the MPT groups, and for an
+    /// encoder backbone a prompted encoder of that length and its collator (null for T5, whose forward is <see cref="T5BatchForward"/>).</summary>
+    internal sealed record LengthGroup(Tensor? Dense, IReadOnlyList<FactorGroup> Factored, PromptedEncoder? EncoderModel, IBatchCollator? EncoderCollator)
+    {
+        /// <summary>The prompted encoder (encoder backbones only).</summary>
+        public PromptedEncoder Model => EncoderModel ?? throw new InvalidOperationException("a T5 prompt table has no prompted encoder.");
+
+        /// <summary>Its collator (encoder backbones only).</summary>
+        public IBatchCollator Collator => EncoderCollator ?? throw new InvalidOperationException("a T5 prompt table has no encoder collator.");
+    }
 }

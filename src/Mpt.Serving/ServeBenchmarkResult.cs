@@ -14,6 +14,12 @@ public sealed record ServeBenchmarkResult
     /// <summary>The mode: mixed, single-task or no-batching.</summary>
     public required string Mode { get; init; }
 
+    /// <summary>The round (1-based) of <see cref="ServeBenchmarkSettings.Rounds"/>.</summary>
+    public required int Round { get; init; }
+
+    /// <summary>Whether the clients sent HTTP requests (false: they called the predictor directly, <see cref="ServeBenchmarkSettings.Http"/>).</summary>
+    public required bool Http { get; init; }
+
     /// <summary>The backbone's name.</summary>
     public required string Model { get; init; }
 
@@ -58,6 +64,24 @@ public sealed record ServeBenchmarkResult
 
     /// <summary>Forwards run during the measurement (a batch runs one per prompt length, more when split by input length).</summary>
     public required long Forwards { get; init; }
+
+    /// <summary>Mean time of one drained batch in the worker (rows prepared, forwards, answers), ms.</summary>
+    public required double BatchMs { get; init; }
+
+    /// <summary>Mean time of one forward (encoder and verbaliser, scores copied out), ms.</summary>
+    public required double ForwardMs { get; init; }
+
+    /// <summary>Fraction of the measurement's wall-clock time the worker spent running batches (1 = never idle or waiting).</summary>
+    public required double WorkerBusy { get; init; }
+
+    /// <summary>Mean time a row waited from being queued to its batch starting, ms.</summary>
+    public required double QueueWaitMs { get; init; }
+
+    /// <summary>CPU time of the whole process (server, clients, HTTP on both sides) per wall-clock second: cores kept busy.</summary>
+    public required double ProcessCpu { get; init; }
+
+    /// <summary>libtorch intra-op threads the forwards ran with.</summary>
+    public required int TorchThreads { get; init; }
 
     /// <summary>Requests not answered with 200 and the right number of results, or not answered at all.</summary>
     public required int Failed { get; init; }

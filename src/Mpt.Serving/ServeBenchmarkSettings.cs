@@ -30,6 +30,18 @@ public sealed record ServeBenchmarkSettings
     /// <summary>The modes to run, in order (of <see cref="ModeNames"/>).</summary>
     public IReadOnlyList<string> Modes { get; init; } = ModeNames;
 
+    /// <summary>
+    /// How many times the whole list of <see cref="Modes"/> runs, in turn (A B C A B C ...): on a shared machine the load
+    /// changes from minute to minute, and modes compared in the same minutes see the same load.
+    /// </summary>
+    public int Rounds { get; init; } = 1;
+
+    /// <summary>
+    /// Whether the clients send HTTP requests to the server (the default) or call the predictor directly, in process:
+    /// the batcher and the model alone, without Kestrel, HTTP and JSON on both sides (which share the CPU otherwise).
+    /// </summary>
+    public bool Http { get; init; } = true;
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentException">A value is out of range (the option is named).</exception>
     public void Validate()
@@ -41,6 +53,7 @@ public sealed record ServeBenchmarkSettings
         if (InputsPerRequest < 1) throw new ArgumentException($"--inputs-per-request must be at least 1, not {InputsPerRequest}.");
         if (MaxBatch < 1) throw new ArgumentException($"--max-batch must be at least 1, not {MaxBatch}.");
         if (MaxWait < TimeSpan.Zero) throw new ArgumentException("--max-wait-ms must not be negative.");
+        if (Rounds < 1) throw new ArgumentException($"--rounds must be at least 1, not {Rounds}.");
         if (Modes.Count == 0) throw new ArgumentException("--modes names no mode.");
         foreach (string mode in Modes)
             if (!ModeNames.Contains(mode)) throw new ArgumentException($"--modes: unknown mode '{mode}'; known: {string.Join(", ", ModeNames)}.");

@@ -44,7 +44,7 @@ public static class BenchCommand
     private static Command ServeSubCommand(CliContext context)
     {
         var defaults = new ServeBenchmarkSettings();
-        var model = new Option<string>("--model") { Description = "The backbone: minilm or a BERT folder.", DefaultValueFactory = _ => "minilm" };
+        var model = new Option<string>("--model") { Description = "The backbone: minilm, a BERT folder or a T5 folder.", DefaultValueFactory = _ => "minilm" };
         var prompts = new Option<string[]>("--prompts")
         {
             Description = "Serve these prompts (as mpt serve --prompts) instead of random ones; requests go to the first --tasks of them.",
@@ -67,11 +67,16 @@ public static class BenchCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the random prompts.", DefaultValueFactory = _ => 1 };
+        var rounds = IntOption("--rounds", "Run the list of --modes this many times in turn (A B C A B C ...), so that modes compared share the machine's load.", defaults.Rounds);
+        var noHttp = new Option<bool>("--no-http") { Description = "Clients call the predictor in process instead of over HTTP: the batcher and model alone, without Kestrel and JSON." };
+        var soakSeconds = IntOption("--soak-seconds", "Memory soak: load the first of --modes for this many seconds (no --requests bound), sampling resident memory (0 = no soak).", 0);
+        var sampleSeconds = IntOption("--sample-seconds", "Seconds between memory samples of --soak-seconds.", 10);
         var sharedPrompt = new Option<bool>("--shared-prompt") { Description = "Random MPT prompts of one run (one P*, u_k and v_k per task) instead of soft prompts; the server holds P* once." };
         var threads = CommonOptions.Threads();
         var command = new Command("serve", "Serving throughput: closed-loop clients against mpt serve on a loopback port, one JSON line per batching mode (docs/serving.md).")
         {
-            model, prompts, taskFile, tasks, registered, promptLength, clients, requests, warmupRequests, maxSeconds, inputs, maxBatch, maxWait, modes, seed, sharedPrompt, threads,
+            model, prompts, taskFile, tasks, registered, promptLength, clients, requests, warmupRequests, maxSeconds, inputs, maxBatch, maxWait, modes, rounds, noHttp,
+            soakSeconds, sampleSeconds, seed, sharedPrompt, threads,
         };
         command.SetAction(parse =>
         {
@@ -85,8 +90,13 @@ public static class BenchCommand
                 MaxBatch = parse.GetValue(maxBatch),
                 MaxWait = TimeSpan.FromMilliseconds(parse.GetValue(maxWait)),
                 Modes = parse.GetValue(modes) is { Length: > 0 } chosen ? chosen : ServeBenchmarkSettings.ModeNames,
+                Rounds = parse.GetValue(rounds),
+                Http = !parse.GetValue(noHttp),
             };
             settings.Validate();
+            int soak = parse.GetValue(soakSeconds), every = parse.GetValue(sampleSeconds);
+            if (soak < 0) throw new ArgumentException($"--soak-seconds must not be negative, not {soak}.");
+            if (soak > 0 && (every < 1 || every > soak)) throw new ArgumentException($"--sample-seconds must lie in [1, --soak-seconds], not {every}.");
             int taskCount = parse.GetValue(tasks);
             if (taskCount < 1) throw new ArgumentException($"--tasks must be at least 1, not {taskCount}.");
             string[] sources = parse.GetValue(prompts) ?? [];
@@ -99,7 +109,6 @@ public static class BenchCommand
             foreach (string file in parse.GetValue(taskFile) ?? []) UserTaskFile.RegisterAll(catalog, file);
             foreach (string source in sources.Where(RunFolderPrompts.IsRunFolder)) RunTaskDefinitions.Register(catalog, source);
             using var backbone = RunBackbones.Load(new ModelConfig { Path = parse.GetValue(model)! }, new EvaluateConfig(), "--model");
-            BatchingPredictor.EnsureServable(backbone);
             using var registry = new PromptRegistry(backbone, catalog);
             IReadOnlyList<ServedTask> served;
             if (sources.Length > 0)
@@ -121,6 +130,16 @@ public static class BenchCommand
                     rss_before_mib = Math.Round(before, 1), rss_after_mib = Math.Round(after, 1), extra_mib = Math.Round(after - before, 1),
                     seconds = Math.Round(seconds, 2),
                 }));
+            }
+            if (soak > 0)
+            {
+                var summary = ServeBenchmark.SoakAsync(registry, served, settings, TimeSpan.FromSeconds(soak), TimeSpan.FromSeconds(every), sample =>
+                {
+                    context.Output.WriteLine(sample.ToJsonLine());
+                    context.Output.Flush();
+                }).GetAwaiter().GetResult();
+                context.Output.WriteLine(summary.ToJsonLine());
+                return MptCli.Ok;
             }
             ServeBenchmark.RunAsync(registry, served, settings, result =>
             {

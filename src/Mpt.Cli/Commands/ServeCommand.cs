@@ -10,7 +10,7 @@ using Mpt.Tasks;
 namespace Mpt.Cli.Commands;
 
 /// <summary>
-/// <c>mpt serve --model minilm|DIR --prompts PATH... [--host 127.0.0.1] [--port N] [--batching mixed|single-task]</c>: one frozen encoder answering every
+/// <c>mpt serve --model minilm|DIR --prompts PATH... [--host 127.0.0.1] [--port N] [--batching mixed|single-task]</c>: one frozen model (encoder or T5) answering every
 /// registered task over HTTP, rows of different tasks batched into one forward (docs/serving.md). Runs until Ctrl+C or
 /// SIGTERM, which stop taking connections, finish the requests in flight and exit 0.
 /// </summary>
@@ -19,7 +19,7 @@ public static class ServeCommand
     /// <summary>Builds the verb.</summary>
     public static Command Create(CliContext context)
     {
-        var model = new Option<string>("--model") { Description = "The backbone: minilm or a BERT folder (T5 is not served yet).", Required = true };
+        var model = new Option<string>("--model") { Description = "The backbone: minilm, a BERT folder or a T5 folder.", Required = true };
         var prompts = new Option<string[]>("--prompts")
         {
             Description = "What to serve: run folders (every target prompt, as TARGET/METHOD/seed-S, TARGET/METHOD and TARGET), PEFT adapter folders or prompt files, each optionally as NAME=PATH.",
@@ -36,13 +36,14 @@ public static class ServeCommand
         var maxInputs = new Option<int>("--max-inputs") { Description = "Most inputs per request.", DefaultValueFactory = _ => 64 };
         var maxChars = new Option<int>("--max-input-chars") { Description = "Most characters per input.", DefaultValueFactory = _ => 4096 };
         var maxSource = new Option<int>("--max-source-length") { Description = "Input tokens (cut beyond), as mpt predict.", DefaultValueFactory = _ => 256 };
+        var maxNew = new Option<int>("--max-new-tokens") { Description = "T5 tasks without labels: most tokens generated per input, as mpt predict.", DefaultValueFactory = _ => 32 };
         var timeout = new Option<int>("--request-timeout-ms") { Description = "Deadline of a predict request from its arrival; beyond, 504 and its queued rows are dropped.", DefaultValueFactory = _ => 30_000 };
         var adminKey = new Option<string?>("--admin-key") { Description = "Turns on PUT/DELETE /v1/adapters/{task} for requests with Authorization: Bearer KEY (at least 16 characters; needs --adapter-dir)." };
         var adapterDir = new Option<string?>("--adapter-dir") { Description = "The folder run-time adapters may be loaded from (needs --admin-key)." };
         var threads = CommonOptions.Threads();
-        var command = new Command("serve", "Serve prompts over HTTP: one frozen encoder, many tasks, mixed-task batches (docs/serving.md).")
+        var command = new Command("serve", "Serve prompts over HTTP: one frozen model, many tasks, mixed-task batches (docs/serving.md).")
         {
-            model, prompts, taskFile, host, port, maxBatch, batchingMode, maxWait, queue, maxInputs, maxChars, maxSource, timeout, adminKey, adapterDir, threads,
+            model, prompts, taskFile, host, port, maxBatch, batchingMode, maxWait, queue, maxInputs, maxChars, maxSource, maxNew, timeout, adminKey, adapterDir, threads,
         };
         command.SetAction(parse =>
         {
@@ -57,6 +58,7 @@ public static class ServeCommand
                 MaxWait = TimeSpan.FromMilliseconds(parse.GetValue(maxWait)),
                 QueueCapacity = parse.GetValue(queue),
                 MaxSourceLength = parse.GetValue(maxSource),
+                MaxNewTokens = parse.GetValue(maxNew),
             };
             try { batching.Validate(); }
             catch (ArgumentOutOfRangeException e) { throw new ArgumentException($"--{OptionName(e.ParamName)}: {e.Message.Split(" (Parameter")[0]}", e); }
@@ -89,7 +91,6 @@ public static class ServeCommand
         // A run folder's own tasks (its task file, the benchmark tasks of mpt quickstart) need no --task-file.
         foreach (string source in sources.Where(RunFolderPrompts.IsRunFolder)) RunTaskDefinitions.Register(catalog, source);
         using var backbone = RunBackbones.Load(new ModelConfig { Path = model }, new EvaluateConfig(), "--model");
-        BatchingPredictor.EnsureServable(backbone); // before any prompt is loaded
         using var registry = new PromptRegistry(backbone, catalog);
         foreach (string source in sources) registry.Add(source);
         using var loggers = LoggerFactory.Create(b => serve.Logging?.Invoke(b));
@@ -99,7 +100,7 @@ public static class ServeCommand
         var url = MptServer.Address(app);
         context.Output.WriteLine($"mpt serve: {registry.Tasks.Count} task(s) on {backbone.Name}, listening on {url} (POST {url}v1/tasks/TASK/predict; Ctrl+C stops)");
         foreach (var task in registry.Tasks)
-            context.Output.WriteLine($"  {task.Name}{(task.Aliases.Count > 0 ? $" (also {string.Join(", ", task.Aliases)})" : "")}: {string.Join(", ", task.Labels)}");
+            context.Output.WriteLine($"  {task.Name}{(task.Aliases.Count > 0 ? $" (also {string.Join(", ", task.Aliases)})" : "")}: {(task.Labels.Count > 0 ? string.Join(", ", task.Labels) : "(no labels: generates text)")}");
         await predictor.WarmUpAsync().ConfigureAwait(false);
         context.Output.WriteLine("ready");
         context.Output.Flush();
@@ -132,6 +133,7 @@ public static class ServeCommand
         nameof(BatchingOptions.MaxBatch) => "max-batch",
         nameof(BatchingOptions.MaxWait) => "max-wait-ms",
         nameof(BatchingOptions.QueueCapacity) => "queue-capacity",
+        nameof(BatchingOptions.MaxNewTokens) => "max-new-tokens",
         _ => "max-source-length",
     };
 }

@@ -106,18 +106,31 @@ public sealed class Evaluator
         {
             using var scope = NewDisposeScope();
             var (inputIds, mask) = T5FeatureConverter.PadInputs(batch.Select(i => encoded[i]).ToList(), _tokenizer.PadId);
-            var sequences = _model.Generate(inputIds, mask, maxNewTokens);                                    // (B, 1+n)
-            long length = sequences.shape[1];
-            long[] ids = sequences.cpu().data<long>().ToArray();
-            for (int b = 0; b < batch.Length; b++)
-            {
-                int[] row = ids.AsSpan(b * (int)length, (int)length).ToArray().Select(id => (int)id).ToArray();
-                predictions[batch[b]] = row.All(_tokenizer.IsKnownId)
-                    ? PythonWhitespace.Strip(_tokenizer.Decode(row, skipSpecialTokens: true))
-                    : InvalidPrediction;
-            }
+            var texts = DecodeGenerations(_tokenizer, _model.Generate(inputIds, mask, maxNewTokens));           // (B, 1+n) → B
+            for (int b = 0; b < batch.Length; b++) predictions[batch[b]] = texts[b];
         }
         return predictions;
+    }
+
+    /// <summary>
+    /// The texts of greedy sequences [B, 1+n] (decoder start first): decoded with skip_special_tokens and stripped
+    /// (ATTEMPT's post-processor); a row holding an id the tokenizer does not know is <see cref="InvalidPrediction"/>.
+    /// </summary>
+    public static IReadOnlyList<string> DecodeGenerations(T5Tokenizer tokenizer, Tensor sequences)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(sequences);
+        int rows = (int)sequences.shape[0], length = (int)sequences.shape[1];
+        long[] ids = sequences.cpu().data<long>().ToArray();
+        var texts = new string[rows];
+        for (int b = 0; b < rows; b++)
+        {
+            int[] row = ids.AsSpan(b * length, length).ToArray().Select(id => (int)id).ToArray();
+            texts[b] = row.All(tokenizer.IsKnownId)
+                ? PythonWhitespace.Strip(tokenizer.Decode(row, skipSpecialTokens: true))
+                : InvalidPrediction;
+        }
+        return texts;
     }
 
     /// <summary>
@@ -138,7 +151,7 @@ public sealed class Evaluator
         if (labels.Count == 0) throw new ArgumentException("Rank classification needs at least one label.", nameof(labels));
         var converter = new T5FeatureConverter(_tokenizer, _options.MaxSourceLength);
         var encoded = sources.Select(converter.EncodeSource).ToList();
-        var candidates = labels.Select(l => _tokenizer.Encode(l).Select(id => (long)id).ToArray()).ToList();
+        var candidates = RankClassifier.Candidates(_tokenizer, labels);
         var scores = new double[sources.Count, labels.Count];
         foreach (int[] batch in LengthBuckets.Plan(encoded.Select(e => e.Length).ToList(), _options.BatchSize, _options.SortByLength))
         {

@@ -22,28 +22,56 @@ public static class RankClassifier
     public static double[,] Score(EvaluationModel model, Tensor inputIds, Tensor attentionMask, IReadOnlyList<long[]> candidates)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(candidates);
-        if (candidates.Count == 0) throw new ArgumentException("Rank classification needs at least one candidate.", nameof(candidates));
-        if (candidates.Any(c => c.Length == 0)) throw new ArgumentException("A candidate has no tokens.", nameof(candidates));
+        CheckCandidates(candidates);
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
-        long batch = inputIds.shape[0];
         var (encoded, crossMask) = model.Encode(inputIds, attentionMask);                                      // (B, S', D)
-        var config = model.Backbone.Config;
+        return ScoreEncoded(model.Backbone, encoded.LastHiddenState, crossMask, candidates);
+    }
+
+    /// <summary>
+    /// The scores [B, C] of <paramref name="candidates"/> over an encoder output already computed,
+    /// <paramref name="encoderHiddenStates"/> [B, S', D] with cross-attention mask <paramref name="crossAttentionMask"/>
+    /// [B, S'] (prompt positions included): the decoder half of <see cref="Score"/>, for a caller whose batch rows have
+    /// prompts of their own (a server mixing tasks). Runs without gradients.
+    /// </summary>
+    public static double[,] ScoreEncoded(Model.T5ForConditionalGeneration backbone, Tensor encoderHiddenStates, Tensor crossAttentionMask, IReadOnlyList<long[]> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        CheckCandidates(candidates);
+        using var noGrad = torch.no_grad();
+        using var scope = NewDisposeScope();
+        long batch = encoderHiddenStates.shape[0];
+        var config = backbone.Config;
         var scores = new double[batch, candidates.Count];
-        using var crossAttention = model.Backbone.NewCrossAttentionCache();
+        using var crossAttention = backbone.NewCrossAttentionCache();
         for (int c = 0; c < candidates.Count; c++)
         {
             using var candidateScope = NewDisposeScope();
             long length = candidates[c].Length;
-            var labels = torch.tensor(candidates[c], [1, length], ScalarType.Int64, model.Device).expand(batch, length); // (B, T)
+            var labels = torch.tensor(candidates[c], [1, length], ScalarType.Int64, encoderHiddenStates.device).expand(batch, length); // (B, T)
             var decoderInput = Model.T5ForConditionalGeneration.ShiftRight(labels, config.RequireDecoderStartTokenId(), config.PadTokenId);
-            var logits = model.Backbone.DecoderLogits(decoderInput, encoded.LastHiddenState, crossMask, crossAttention);  // (B, T, V)
+            var logits = backbone.DecoderLogits(decoderInput, encoderHiddenStates, crossAttentionMask, crossAttention); // (B, T, V)
             var rowScores = SequenceLogProbability(logits, labels);                                            // (B)
             double[] values = rowScores.to(ScalarType.Float64).cpu().data<double>().ToArray();
             for (int b = 0; b < batch; b++) scores[b, c] = values[b];
         }
         return scores;
+    }
+
+    /// <summary>The candidates of <paramref name="labels"/>: each label's token ids, eos included, as the targets of training.</summary>
+    public static IReadOnlyList<long[]> Candidates(Tokenization.T5Tokenizer tokenizer, IReadOnlyList<string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(labels);
+        return labels.Select(l => tokenizer.Encode(l).Select(id => (long)id).ToArray()).ToList();
+    }
+
+    private static void CheckCandidates(IReadOnlyList<long[]> candidates)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        if (candidates.Count == 0) throw new ArgumentException("Rank classification needs at least one candidate.", nameof(candidates));
+        if (candidates.Any(c => c.Length == 0)) throw new ArgumentException("A candidate has no tokens.", nameof(candidates));
     }
 
     /// <summary>

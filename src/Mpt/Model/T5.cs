@@ -726,13 +726,16 @@ public sealed class T5ForConditionalGeneration : nn.Module
     /// Greedy decoding with a key/value cache, following HF generate: start with decoder_start_token_id; each step
     /// appends argmax of the last position's logits; once a row has produced eos every later token of that row is pad;
     /// stop when every row is finished or after <paramref name="maxNewTokens"/> tokens. Runs without gradients.
+    /// <paramref name="encoderOutput"/> skips the encoder, as in <see cref="Forward"/> (<paramref name="attentionMask"/>
+    /// is then the cross-attention mask): a caller that already encoded the batch, e.g. to also rank-classify some rows, decodes from it.
     /// </summary>
-    public GreedyOutput Generate(Tensor? inputIds, Tensor? inputsEmbeds, Tensor attentionMask, int maxNewTokens, bool returnStepLogits = false)
+    public GreedyOutput Generate(Tensor? inputIds, Tensor? inputsEmbeds, Tensor attentionMask, int maxNewTokens, bool returnStepLogits = false,
+                                 T5EncoderOutput? encoderOutput = null)
     {
         if (maxNewTokens < 0) throw new ArgumentOutOfRangeException(nameof(maxNewTokens), "must be >= 0");
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
-        var encoded = Encode(inputIds, inputsEmbeds, attentionMask).LastHiddenState;                              // (B, S, D)
+        var encoded = (encoderOutput ?? Encode(inputIds, inputsEmbeds, attentionMask)).LastHiddenState;          // (B, S, D)
         long batch = encoded.shape[0];
         var device = encoded.device;
         var encoderMask = ExtendedEncoderMask(attentionMask);

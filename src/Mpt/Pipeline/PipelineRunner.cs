@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Mpt.Backbones;
@@ -547,7 +548,7 @@ public sealed class PipelineRunner : IDisposable
         // Under an MPI launcher: rank 0 has now written the finished run; the other ranks read it in the next runs.
         Distributed.MpiWorld.TrainingGroup?.Barrier();
         Progress.RunFinished(label, $"{result.StepsDone} steps, final loss {result.StepLosses.LastOrDefault():F4}" +
-            (result.BestScore is { } best ? $", best {(SelectionOf(stage) == AdaptConfig.SelectionDevLoss ? "-dev loss" : "dev")} {best:F2} at step {result.BestStep}" : "") + $"; {result.Parameters}");
+            (result.BestScore is { } best ? ", " + KeptCheckpoint(SelectionOf(stage), best, result.BestStep) : "") + $"; {result.Parameters}");
         return prompt;
     }
 
@@ -566,6 +567,15 @@ public sealed class PipelineRunner : IDisposable
                 $"Lower {section}.loop.warmup_steps or set {section}.loop.max_warmup_fraction (e.g. {WarmupPlan.DefaultMaxWarmupFraction}).", e);
         }
     }
+
+    /// <summary>
+    /// The kept checkpoint as the log shows it. Under dev_loss the loop ranks checkpoints by the negated loss (higher is
+    /// better for every rule), so the loss is shown with its sign restored.
+    /// </summary>
+    internal static string KeptCheckpoint(string selection, double bestScore, long? bestStep) =>
+        selection == AdaptConfig.SelectionDevLoss
+            ? string.Create(CultureInfo.InvariantCulture, $"lowest dev loss {-bestScore:F4} at step {bestStep}")
+            : string.Create(CultureInfo.InvariantCulture, $"best dev {bestScore:F2} at step {bestStep}");
 
     private double EvaluationSeconds(Stopwatch clock) => Math.Max(0, clock.Elapsed.TotalSeconds - _trainingSecondsOfLastRun);
 

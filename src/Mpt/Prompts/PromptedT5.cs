@@ -79,12 +79,26 @@ public sealed class PromptedT5 : IPromptedModel
         if (taskIds.dim() != 1 || taskIds.shape[0] != inputIds.shape[0])
             throw new ArgumentException($"taskIds must be [B] with B = {inputIds.shape[0]}, got [{string.Join(",", taskIds.shape)}].", nameof(taskIds));
         using var scope = NewDisposeScope();
-        var tokens = Backbone.EmbedTokens(inputIds);                                                   // (B, S, D)
-        var prompts = Prompt.call(taskIds.to(tokens.device)).to(tokens.dtype);                        // (B, l, D)
-        var embeds = torch.cat([prompts, tokens], 1);                                                  // (B, l+S, D)
-        var ones = torch.ones(inputIds.shape[0], PromptLength, attentionMask.dtype, attentionMask.device);
-        var mask = torch.cat([ones, attentionMask], 1);                                                // (B, l+S)
+        var prompts = Prompt.call(taskIds.to(Backbone.SharedWeight.device));                           // (B, l, D)
+        var (embeds, mask) = EncoderInput(Backbone, inputIds, attentionMask, prompts);
         return (embeds.MoveToOuterDisposeScope(), mask.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The encoder input of rows with explicit prompt rows <paramref name="prompts"/> [B, l, d] (row b's own prompt,
+    /// e.g. of its own task in a server's mixed batch): inputs_embeds [B, l+S, D] = cat(prompts cast to the backbone
+    /// dtype, embed(inputIds)) and the mask [B, l+S] = cat(ones(B, l), attentionMask). The one place both
+    /// <see cref="BuildEncoderInput"/> and <see cref="ForwardWithPrompts"/> build it. Allocates in the caller's scope.
+    /// </summary>
+    public static (Tensor InputsEmbeds, Tensor AttentionMask) EncoderInput(T5ForConditionalGeneration backbone, Tensor inputIds, Tensor attentionMask, Tensor prompts)
+    {
+        ArgumentNullException.ThrowIfNull(backbone);
+        var tokens = backbone.EmbedTokens(inputIds);                                                   // (B, S, D)
+        var rows = prompts.to(tokens.dtype, tokens.device);                                            // (B, l, D)
+        var embeds = torch.cat([rows, tokens], 1);                                                     // (B, l+S, D)
+        var ones = torch.ones(inputIds.shape[0], prompts.shape[1], attentionMask.dtype, attentionMask.device);
+        var mask = torch.cat([ones, attentionMask], 1);                                                // (B, l+S)
+        return (embeds, mask);
     }
 
     /// <summary>
@@ -105,11 +119,7 @@ public sealed class PromptedT5 : IPromptedModel
     /// </summary>
     public PromptedOutput ForwardWithPrompts(PromptBatch batch, Tensor prompts, bool outputHiddenStates)
     {
-        var tokens = Backbone.EmbedTokens(batch.InputIds);                                             // (B, S, D)
-        var rows = prompts.to(tokens.dtype, tokens.device);                                            // (B, l, D)
-        var embeds = torch.cat([rows, tokens], 1);                                                     // (B, l+S, D)
-        var ones = torch.ones(batch.Size, PromptLength, batch.AttentionMask.dtype, batch.AttentionMask.device);
-        var mask = torch.cat([ones, batch.AttentionMask], 1);                                          // (B, l+S)
+        var (embeds, mask) = EncoderInput(Backbone, batch.InputIds, batch.AttentionMask, prompts);
         var output = Backbone.Forward(null, embeds, mask, null, batch.Labels, outputHiddenStates);
         var targetMask = DistillationLosses.TargetMask(batch.Labels);                                  // (B, T)
         IReadOnlyList<HiddenStateStack>? stacks = outputHiddenStates

@@ -60,4 +60,14 @@ public sealed class RunSummaryTests
         Assert.DoesNotContain("Results:", stageOnly);
         Assert.Contains("Wall clock: distill 12 s", stageOnly);
     }
+
+    [Theory]
+    [InlineData("""{"adapt": {"few_shot": 16, "few_shot_per_class": true, "selection": "dev_loss"}}""", "(k = 16 per class; lowest dev loss checkpoint incl. step 0)")]
+    [InlineData("""{"adapt": {"selection": "dev_loss"}}""", "(lowest dev loss checkpoint)")]
+    [InlineData("""{"adapt": {"few_shot": 16, "few_shot_per_class": true, "selection": "last"}}""", "(k = 16 per class; last checkpoint)")]
+    [InlineData("""{"adapt": {"few_shot": 16, "few_shot_per_class": true, "select_step_zero": false}}""", "(k = 16 per class; best dev checkpoint)")]
+    public void Should_Name_The_Checkpoint_Rule_In_Force_In_The_Caption(string json, string expected)
+    {
+        Assert.EndsWith(expected, RunSummary.Caption(ConfigJson.Parse(json)));
+    }
 }

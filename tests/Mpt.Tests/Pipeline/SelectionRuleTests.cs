@@ -128,4 +128,12 @@ public sealed class SelectionRuleTests(MiniLMFixture fixture)
     {
         public string? Write(string runDir) => null;
     }
+
+    [Fact]
+    public void Should_Log_The_Kept_Dev_Loss_With_Its_Sign_And_The_Dev_Metric_As_Is()
+    {
+        // The loop ranks dev_loss checkpoints by the negated loss; the log once printed "best -dev loss -0.44".
+        Assert.Equal("lowest dev loss 0.4412 at step 10", PipelineRunner.KeptCheckpoint(AdaptConfig.SelectionDevLoss, -0.44123, 10));
+        Assert.Equal("best dev 87.50 at step 20", PipelineRunner.KeptCheckpoint(AdaptConfig.SelectionDevMetric, 87.5, 20));
+    }
 }

@@ -51,6 +51,29 @@ public sealed class BatchingModeTests(ServingFixture fixture)
     }
 
     [Fact]
+    public async Task Should_Not_Wait_For_More_Rows_Of_The_Batch_Task_While_Other_Tasks_Rows_Are_Queued()
+    {
+        // Given: single-task batches of 2 rows that would wait an hour to fill; one topic row, then two weather rows
+        using var registry = fixture.Registry();
+        await using var predictor = new BatchingPredictor(registry, new BatchingOptions { Mode = BatchingMode.SingleTask, MaxBatch = 2, MaxWait = TimeSpan.FromHours(1) });
+        await predictor.WarmUpAsync();
+        var before = predictor.Statistics;
+
+        // When: no second topic row ever comes
+        var topic = predictor.PredictAsync(UserTaskFolder.Topic, TopicInputs.Take(1).ToList());
+        var weather = predictor.PredictAsync(ServingFixture.Weather, WeatherInputs);
+        // (a guard against hanging for the hour, not a timing assertion: without the rule the topic batch waits it out)
+        await Task.WhenAll(topic, weather).WaitAsync(TimeSpan.FromMinutes(2));
+
+        // Then: the lone topic row ran as soon as weather rows were queued behind it, then the full weather batch
+        var after = predictor.Statistics;
+        Assert.Equal(2, after.DrainedBatches - before.DrainedBatches);
+        Assert.Equal(0, after.MixedTaskBatches - before.MixedTaskBatches);
+        AssertScores(fixture.Reference(fixture.Catalog.Get(UserTaskFolder.Topic), fixture.TopicFile, TopicInputs.Take(1).ToList()), ["sports", "food"], await topic);
+        AssertScores(fixture.Reference(fixture.WeatherTask, fixture.WeatherAdapter, WeatherInputs), ["sunny", "rainy"], await weather);
+    }
+
+    [Fact]
     public async Task Should_Run_A_Long_Input_In_Its_Own_Forward_With_The_Same_Scores()
     {
         // Given: one drained batch of three short inputs and one of about 200 tokens, all of one task
@@ -72,5 +95,5 @@ public sealed class BatchingModeTests(ServingFixture fixture)
     }
 
     private static void AssertScores(IReadOnlyList<float[]> expected, string[] labels, IReadOnlyList<ServedPrediction> served) =>
-        ServeEndpointTests.AssertSameScores(expected, labels, served.Select(p => (p.Label, p.Scores.ToDictionary())).ToList());
+        ServeEndpointTests.AssertSameScores(expected, labels, served.Select(p => (p.Label!, p.Scores.ToDictionary())).ToList());
 }

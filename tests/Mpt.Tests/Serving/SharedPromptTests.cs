@@ -37,9 +37,9 @@ public sealed class SharedPromptTests(ServingFixture fixture)
         var topic = fixture.Catalog.Get(UserTaskFolder.Topic);
         for (int i = 0; i < adapters.Length; i++)
             ServeEndpointTests.AssertSameScores(fixture.Reference(topic, Path.Combine(folder, adapters[i].Name), Inputs), ["sports", "food"],
-                (await answers[i]).Select(p => (p.Label, p.Scores.ToDictionary())).ToList());
+                (await answers[i]).Select(p => (p.Label!, p.Scores.ToDictionary())).ToList());
         ServeEndpointTests.AssertSameScores(fixture.Reference(fixture.WeatherTask, fixture.WeatherAdapter, ["Sunny."]), ["sunny", "rainy"],
-            (await soft).Select(p => (p.Label, p.Scores.ToDictionary())).ToList());
+            (await soft).Select(p => (p.Label!, p.Scores.ToDictionary())).ToList());
 
         // And: P* is freed with its last task only
         Assert.True(await predictor.RemoveTaskAsync($"{UserTaskFolder.Topic}/a"));
@@ -47,6 +47,6 @@ public sealed class SharedPromptTests(ServingFixture fixture)
         Assert.True(await predictor.RemoveTaskAsync($"{UserTaskFolder.Topic}/d"));
         Assert.Equal(before + 1, registry.SharedPromptCount);
         ServeEndpointTests.AssertSameScores(fixture.Reference(topic, Path.Combine(folder, "b"), Inputs), ["sports", "food"],
-            (await predictor.PredictAsync($"{UserTaskFolder.Topic}/b", Inputs)).Select(p => (p.Label, p.Scores.ToDictionary())).ToList());
+            (await predictor.PredictAsync($"{UserTaskFolder.Topic}/b", Inputs)).Select(p => (p.Label!, p.Scores.ToDictionary())).ToList());
     }
 }
