@@ -13,7 +13,8 @@ namespace Mpt.Bench;
 /// a frozen layer and the gradient taken to the input hidden states, as in a prompt-tuning step without backbone
 /// dropout. The kernels alternate within every run (A B, then B A), so a change of machine load hits both alike;
 /// the projections are the same work for both, so the difference between the kernels is the attention itself.
-/// Prints one JSON line per kernel: median and min of --runs after --warmup.
+/// Prints one JSON line per kernel: median and min of --runs after --warmup. Then the position bias plus mask of the
+/// same shape (what the stack adds to every layer's scores), looked up afresh vs taken from the frozen table's cache.
 /// </summary>
 public static class AttentionBenchmark
 {
@@ -78,6 +79,32 @@ public static class AttentionBenchmark
                 forward[kernel].Add(forwardMs);
                 backward[kernel].Add(backwardMs);
             }
+        }
+        // The position bias of the layer's (S, S) shape: looked up afresh each step (what every step did before the
+        // cache; a table that trains still does) vs the cached square's view, interleaved the same way.
+        using var trainable = new T5Attention(config, isDecoder: false, hasRelativeAttentionBias: true);
+        trainable.to(dtype);
+        var biasTimes = new Dictionary<string, List<double>> { ["fresh"] = [], ["cached"] = [] };
+        for (int r = 0; r < warmup + runs; r++)
+        {
+            foreach (string way in r % 2 == 0 ? ["fresh", "cached"] : new[] { "cached", "fresh" })
+            {
+                using var scope = torch.NewDisposeScope();
+                using var noGrad = torch.no_grad();
+                var watch = Stopwatch.StartNew();
+                _ = (way == "fresh" ? trainable : attention).ComputeBias(length, length) + mask;
+                if (r >= warmup) biasTimes[way].Add(watch.Elapsed.TotalMilliseconds);
+            }
+        }
+        foreach (var (way, times) in biasTimes)
+        {
+            var t = times.Order().ToList();
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                benchmark = "position_bias", bias = way, shape, batch, len = length, dtype = dtype.ToString(), threads,
+                ms_median = Math.Round(t[t.Count / 2], 3), ms_min = Math.Round(t[0], 3), runs,
+                loadavg_1m = ProcessMemory.LoadAverage1Min(),
+            }));
         }
         foreach (var kernel in kernels)
         {
