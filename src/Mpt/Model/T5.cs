@@ -4,7 +4,9 @@
 // T5LayerCrossAttention / T5LayerFF -> T5Block -> T5Stack -> T5ForConditionalGeneration.
 // Module names equal HF state-dict keys, so an HF checkpoint loads with a strict key check and no name map.
 // The numerics follow HF exactly (docs/testing.md §2.3 lists them): no embedding scaling, RMS norm in float32,
-// no 1/sqrt(d_kv) attention scaling, relative buckets in float32, softmax in float32, dtype-min masking.
+// no 1/sqrt(d_kv) attention scaling, relative buckets in float32, softmax in float32, dtype-min masking. The default
+// fused attention kernel (AttentionKernel.Fused) computes the same attention in another order, so it agrees with HF up
+// to float rounding (within the golden tolerances); AttentionKernel.Math is HF's explicit form.
 //
 // Dimension names used in shape comments: B batch, S encoder length, T decoder length, Tq/Tk query/key length,
 // P cached (past) decoder length, H heads, Dh = d_kv, D = d_model, I = H*Dh, F = d_ff, V = vocab.
@@ -302,7 +304,7 @@ public sealed class T5Attention : nn.Module
     /// <summary>
     /// The same function through libtorch's scaled_dot_product_attention with the bias as additive float mask. That
     /// op scales q kᵀ by 1/sqrt(Dh) and TorchSharp 0.107 does not pass a <c>scale</c> argument, while T5 does not scale
-    /// (the factor is folded into its initialisation, Raffel et al. 2020 §3.1.2 / HF T5Attention); so q is multiplied by
+    /// (the factor is folded into the initialisation: HF T5PreTrainedModel._init_weights, after Mesh TensorFlow); so q is multiplied by
     /// sqrt(Dh) first. For Dh = 64 (every released T5) that factor is 8, a power of two, so the pre-scaling is exact.
     /// The CPU kernel accumulates the softmax in float32 for half types, as HF's explicit float32 softmax does.
     /// </summary>
