@@ -1,7 +1,7 @@
 using Mpt.Bench;
 
 // Mpt.Bench BENCHMARK [options]; each benchmark prints one JSON line per measurement on stdout.
-const string Usage = "usage: Mpt.Bench checkpoint-load [--write DIR [--variants single,sharded,bf16,bin] | --read DIR [--runs N] [--dtype float32|bfloat16|keep] [--reader mpt|pybridge] [--threads N] | --check-layout MODEL_DIR] [--keep]\n       " + TokenizerEncodeBenchmark.Usage + "\n       " + DataLoadBenchmark.Usage + "\n       " + DropoutBenchmark.Usage;
+const string Usage = "usage: Mpt.Bench checkpoint-load [--write DIR [--variants single,sharded,bf16,bin] | --read DIR [--runs N] [--dtype float32|bfloat16|keep] [--reader mpt|pybridge] [--threads N] | --check-layout MODEL_DIR] [--keep]\n       " + TokenizerEncodeBenchmark.Usage + "\n       " + DataLoadBenchmark.Usage + "\n       " + DropoutBenchmark.Usage + "\n       " + AttentionBenchmark.Usage;
 
 if (args.Length == 0)
 {
@@ -16,6 +16,7 @@ try
         "tokenizer-encode" => TokenizerEncodeBenchmark.Run(args[1..]),
         "data-load" => DataLoadBenchmark.Run(args[1..]),
         "dropout" => DropoutBenchmark.Run(args[1..]),
+        "attention" => AttentionBenchmark.Run(args[1..]),
         _ => throw new ArgumentException($"unknown benchmark '{args[0]}'."),
     };
 }

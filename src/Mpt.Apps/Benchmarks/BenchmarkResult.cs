@@ -30,6 +30,9 @@ public sealed record BenchmarkResult
     /// <summary>How dropout masks were drawn ("exact" or "parallel_chunks"); null when dropout was off.</summary>
     public string? DropoutKernel { get; init; }
 
+    /// <summary>The attention kernel chosen ("fused" or "math"); fused runs only where attention dropout is off.</summary>
+    public string? AttentionKernel { get; init; }
+
     /// <summary>Examples per step.</summary>
     public required int Batch { get; init; }
 

@@ -50,6 +50,12 @@ public sealed record BenchmarkSettings
     /// </summary>
     public DropoutKernel DropoutKernel { get; init; } = DropoutKernel.Exact;
 
+    /// <summary>
+    /// How the backbone computes attention (<c>--attention</c>): <see cref="AttentionKernel.Fused"/> (default, used
+    /// where attention dropout is off) or <see cref="AttentionKernel.Math"/> (HF's explicit form everywhere).
+    /// </summary>
+    public AttentionKernel AttentionKernel { get; init; } = AttentionKernel.Fused;
+
     /// <summary>Number of tasks of the student <c>MultitaskPrompt</c> (distillation step only).</summary>
     public int Tasks { get; init; } = 4;
 

@@ -44,6 +44,7 @@ internal sealed class BenchmarkWorkload : IDisposable
         var backbone = new T5ForConditionalGeneration(config);
         if (settings.BFloat16) backbone.to(ScalarType.BFloat16);
         backbone.DropoutKernel = settings.DropoutKernel;
+        backbone.AttentionKernel = settings.AttentionKernel;
         using var generator = new torch.Generator(settings.Seed);
         // Ids 0 (pad) and 1 (eos) are avoided so that no example contains an early end-of-sequence.
         var inputIds = torch.randint(2, config.VocabSize, [settings.Batch, settings.Seq], ScalarType.Int64, generator: generator);
@@ -73,6 +74,7 @@ internal sealed class BenchmarkWorkload : IDisposable
         Dtype = Settings.DTypeName,
         Dropout = Backbone.training,
         DropoutKernel = Backbone.training ? DropoutKernelNames.Name(Backbone.DropoutKernel) : null,
+        AttentionKernel = AttentionKernelNames.Name(Backbone.AttentionKernel),
         Batch = Settings.Batch,
         Seq = Settings.Seq,
         Target = Settings.Target,

@@ -277,6 +277,12 @@ public static class BenchCommand
             DefaultValueFactory = _ => DropoutKernelNames.Exact,
         };
         dropoutKernel.AcceptOnlyFromAmong([.. DropoutKernelNames.All]);
+        var attention = new Option<string>("--attention")
+        {
+            Description = "How the backbone computes attention: fused (libtorch scaled_dot_product_attention, default; used where attention dropout is off) or math (HF's explicit softmax(q k^T + bias) v everywhere).",
+            DefaultValueFactory = _ => AttentionKernelNames.Name(defaults.AttentionKernel),
+        };
+        attention.AcceptOnlyFromAmong([.. AttentionKernelNames.All]);
         var hiddenStateDropout = new Option<string>("--hidden-state-dropout")
         {
             Description = "distill-step: student hidden states of the hidden loss while dropout is on: clean_student_pass (a second, dropout-free student pass) or one_sided (the training pass's). Default the library's, " + BenchmarkSettings.HiddenStateDropoutName(defaults.HiddenStateDropout) + ".",
@@ -284,7 +290,7 @@ public static class BenchCommand
         };
         hiddenStateDropout.AcceptOnlyFromAmong([.. Enum.GetValues<HiddenStateDropout>().Select(BenchmarkSettings.HiddenStateDropoutName)]);
 
-        var command = new Command(name, description) { shape, batch, seq, target, prompt, steps, warmup, threads, bf16, seed };
+        var command = new Command(name, description) { shape, batch, seq, target, prompt, steps, warmup, threads, bf16, attention, seed };
         var candidates = IntOption("--candidates", "Label strings each example is scored against (rank-classify).", defaults.Candidates);
         var reEncode = new Option<bool>("--re-encode") { Description = "rank-classify: run the whole model once per candidate instead of reusing the encoder output (the straightforward path, for comparison)." };
         bool isRank = name == RankClassifyBenchmark.Name;
@@ -320,6 +326,7 @@ public static class BenchCommand
                 BFloat16 = parse.GetValue(bf16),
                 Dropout = !(isTraining && parse.GetValue(noDropout)),
                 DropoutKernel = isTraining ? DropoutKernelNames.Parse(parse.GetValue(dropoutKernel)!) : defaults.DropoutKernel,
+                AttentionKernel = AttentionKernelNames.Parse(parse.GetValue(attention)!),
                 Tasks = hasTasks ? parse.GetValue(tasks) : defaults.Tasks,
                 Rank = hasTasks ? parse.GetValue(rank) : defaults.Rank,
                 CacheTeachers = hasTasks && parse.GetValue(cacheTeachers),

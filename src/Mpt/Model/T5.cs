@@ -4,7 +4,9 @@
 // T5LayerCrossAttention / T5LayerFF -> T5Block -> T5Stack -> T5ForConditionalGeneration.
 // Module names equal HF state-dict keys, so an HF checkpoint loads with a strict key check and no name map.
 // The numerics follow HF exactly (docs/testing.md §2.3 lists them): no embedding scaling, RMS norm in float32,
-// no 1/sqrt(d_kv) attention scaling, relative buckets in float32, softmax in float32, dtype-min masking.
+// no 1/sqrt(d_kv) attention scaling, relative buckets in float32, softmax in float32, dtype-min masking. The default
+// fused attention kernel (AttentionKernel.Fused) computes the same attention in another order, so it agrees with HF up
+// to float rounding (within the golden tolerances); AttentionKernel.Math is HF's explicit form.
 //
 // Dimension names used in shape comments: B batch, S encoder length, T decoder length, Tq/Tk query/key length,
 // P cached (past) decoder length, H heads, Dh = d_kv, D = d_model, I = H*Dh, F = d_ff, V = vocab.
@@ -128,6 +130,7 @@ public sealed class T5Attention : nn.Module
     private readonly bool _isDecoder;
     private readonly int _numHeads, _dKv, _numBuckets, _maxDistance;
     [ComponentName(Name = "dropout")] private readonly BackboneDropout _dropout;
+    private readonly PositionBiasCache _positionBias;
 
     /// <summary>Creates the projections (and the bias table when <paramref name="hasRelativeAttentionBias"/>).</summary>
     public T5Attention(T5Config config, bool isDecoder, bool hasRelativeAttentionBias) : base(nameof(T5Attention))
@@ -143,11 +146,32 @@ public sealed class T5Attention : nn.Module
         _v = nn.Linear(config.DModel, config.InnerDim, hasBias: false);
         _o = nn.Linear(config.InnerDim, config.DModel, hasBias: false);
         if (hasRelativeAttentionBias) _relativeAttentionBias = nn.Embedding(_numBuckets, _numHeads);
+        _positionBias = new PositionBiasCache(LookUpBias);
         RegisterComponents();
+    }
+
+    /// <summary>Side of the cached position-bias square (0 when nothing is cached); see <see cref="ComputeBias"/>.</summary>
+    internal long CachedBiasLength => _positionBias.Length;
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _positionBias.Dispose();
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Every <c>Module.to</c> (dtype or device) ends here: the cached bias belongs to the old table.</summary>
+    protected override void _toEpilog(ScalarType? dtype, Device? device, bool non_blocking)
+    {
+        _positionBias.Clear();
+        base._toEpilog(dtype, device, non_blocking);
     }
 
     /// <summary>True when this module owns the relative-position table (block 0 self-attention).</summary>
     public bool HasRelativeAttentionBias => _relativeAttentionBias is not null;
+
+    /// <summary>How <see cref="forward"/> computes attention; <see cref="AttentionKernel.Fused"/> unless changed.</summary>
+    public AttentionKernel Kernel { get; set; } = AttentionKernel.Fused;
 
     /// <summary>
     /// HF <c>_relative_position_bucket</c>: maps relative positions (key - query) to bucket ids. Half of the buckets
@@ -183,13 +207,27 @@ public sealed class T5Attention : nn.Module
     /// <summary>
     /// Position bias (1, H, Tq, Tk) for queries at positions queryOffset..queryOffset+Tq-1 and keys 0..Tk-1
     /// (HF compute_bias; with a cache HF computes the full square and keeps the last Tq rows, which is the same).
+    /// While the table is frozen (no requires_grad) the result is a read-only view of a cached square: do not modify it
+    /// in place.
     /// </summary>
     public Tensor ComputeBias(long queryLength, long keyLength, long queryOffset = 0)
     {
         if (_relativeAttentionBias is null)
             throw new InvalidOperationException("Only the first block's self-attention has a relative_attention_bias table.");
+        return _positionBias.Get(_relativeAttentionBias.weight!, queryLength, keyLength, queryOffset);
+    }
+
+    /// <summary>Forgets the cached position bias (after the table's values changed in place, e.g. a checkpoint load).</summary>
+    internal void ClearPositionBiasCache() => _positionBias.Clear();
+
+    /// <summary>
+    /// The bias table lookup itself: bias[h, i, j] = table[bucket(j - i), h] for query positions
+    /// queryOffset..queryOffset+Tq-1 and key positions 0..Tk-1. Returns (1, H, Tq, Tk).
+    /// </summary>
+    private Tensor LookUpBias(long queryLength, long keyLength, long queryOffset)
+    {
         using var scope = NewDisposeScope();
-        var device = _relativeAttentionBias.weight!.device;
+        var device = _relativeAttentionBias!.weight!.device;
         var context = ScalarSafeOps.Range(queryOffset, queryOffset + queryLength, ScalarType.Int64, device).unsqueeze(1); // (Tq, 1)
         var memory = ScalarSafeOps.Range(0L, keyLength, ScalarType.Int64, device).unsqueeze(0);                     // (1, Tk)
         var buckets = RelativePositionBucket(memory - context, bidirectional: !_isDecoder, _numBuckets, _maxDistance);
@@ -236,13 +274,42 @@ public sealed class T5Attention : nn.Module
             cache?.Set(key, value);
         }
 
+        var attended = UsesFusedKernel(positionBias)
+            ? FusedAttention(query, key, value, positionBias)
+            : MathAttention(query, key, value, positionBias);                                                      // (B, H, Tq, Dh)
+        var context = attended.transpose(1, 2).contiguous().view(batch, -1, (long)_numHeads * _dKv);              // (B, Tq, I)
+        return _o.call(context).MoveToOuterDisposeScope();                                                          // (B, Tq, D)
+    }
+
+    /// <summary>
+    /// Whether this call may take the fused kernel: chosen, no active dropout on the attention weights (its masks must
+    /// come from <see cref="BackboneDropout"/>), gradients not needed for the bias (the fused kernel treats its mask as
+    /// a constant), and a bias in the query dtype (the kernel requires it).
+    /// </summary>
+    internal bool UsesFusedKernel(Tensor positionBias) =>
+        Kernel == AttentionKernel.Fused
+        && !(_dropout.training && _dropout.Rate > 0)
+        && !(positionBias.requires_grad && torch.is_grad_enabled())
+        && positionBias.dtype == _q.weight!.dtype;
+
+    /// <summary>HF T5Attention: softmax(q kᵀ + bias) v with the scores' softmax in float32 and dropout on the weights.</summary>
+    private Tensor MathAttention(Tensor query, Tensor key, Tensor value, Tensor positionBias)
+    {
         var scores = torch.matmul(query, key.transpose(3, 2)).Plus(positionBias);                                  // (B, H, Tq, Tk)
         var weights = F.softmax(scores.to(ScalarType.Float32), -1).to(scores.dtype);
         weights = _dropout.call(weights);
-        var context = torch.matmul(weights, value)                                                                  // (B, H, Tq, Dh)
-            .transpose(1, 2).contiguous().view(batch, -1, (long)_numHeads * _dKv);                                   // (B, Tq, I)
-        return _o.call(context).MoveToOuterDisposeScope();                                                          // (B, Tq, D)
+        return torch.matmul(weights, value);                                                                        // (B, H, Tq, Dh)
     }
+
+    /// <summary>
+    /// The same function through libtorch's scaled_dot_product_attention with the bias as additive float mask. That
+    /// op scales q kᵀ by 1/sqrt(Dh) and TorchSharp 0.107 does not pass a <c>scale</c> argument, while T5 does not scale
+    /// (the factor is folded into the initialisation: HF T5PreTrainedModel._init_weights, after Mesh TensorFlow); so q is multiplied by
+    /// sqrt(Dh) first. For Dh = 64 (every released T5) that factor is 8, a power of two, so the pre-scaling is exact.
+    /// The CPU kernel accumulates the softmax in float32 for half types, as HF's explicit float32 softmax does.
+    /// </summary>
+    private Tensor FusedAttention(Tensor query, Tensor key, Tensor value, Tensor positionBias) =>
+        F.scaled_dot_product_attention(query.Times(System.Math.Sqrt(_dKv)), key, value, positionBias, 0.0, false); // (B, H, Tq, Dh)
 }
 
 /// <summary>T5 v1.0 feed-forward (HF T5DenseActDense): wo(dropout(act(wi x))). (B, L, D) → (B, L, D).</summary>
@@ -636,6 +703,27 @@ public sealed class T5ForConditionalGeneration : nn.Module
         set => BackboneDropout.SetKernel(this, value);
     }
 
+    /// <summary>
+    /// How every attention module of the model computes attention. <see cref="Model.AttentionKernel.Fused"/> (default)
+    /// uses libtorch's fused kernel wherever it computes the same function (not under active attention dropout, not
+    /// when the position-bias table trains); <see cref="Model.AttentionKernel.Math"/> always runs HF's explicit form.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The modules disagree (set them through this property).</exception>
+    public AttentionKernel AttentionKernel
+    {
+        get
+        {
+            var kernels = modules().OfType<T5Attention>().Select(a => a.Kernel).Distinct().ToList();
+            return kernels.Count == 1
+                ? kernels[0]
+                : throw new InvalidOperationException($"The attention modules of the model use different kernels ({string.Join(", ", kernels)}).");
+        }
+        set
+        {
+            foreach (var attention in modules().OfType<T5Attention>()) attention.Kernel = value;
+        }
+    }
+
     /// <summary>The shared token embedding table (V, D), also the LM head when tied.</summary>
     public Parameter SharedWeight => _shared.weight!;
 
@@ -809,6 +897,9 @@ public sealed class T5ForConditionalGeneration : nn.Module
         using var scope = NewDisposeScope();
         foreach (var (key, source) in sources)
             parameters[key].copy_(source); // copy_ converts dtype and device
+        // copy_ changes the bias tables in place, which the position-bias caches cannot see.
+        _encoder.PositionBiasOwner.ClearPositionBiasCache();
+        _decoder.PositionBiasOwner.ClearPositionBiasCache();
     }
 
     /// <summary>

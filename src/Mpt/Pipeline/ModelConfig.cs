@@ -23,6 +23,11 @@ public sealed record ModelConfig
     /// drawn on several threads; CPU only — other devices use exact). See <see cref="Model.DropoutKernel"/>.</summary>
     public DropoutKernel DropoutKernel { get; init; } = DropoutKernel.Exact;
 
+    /// <summary>How a T5 backbone computes attention: <c>fused</c> (libtorch's scaled_dot_product_attention wherever
+    /// attention dropout is off, the default) or <c>math</c> (HF's explicit form everywhere). The two agree up to float
+    /// rounding, so the choice is not part of a run's recorded settings. See <see cref="Model.AttentionKernel"/>.</summary>
+    public AttentionKernel AttentionKernel { get; init; } = AttentionKernel.Fused;
+
     /// <summary>Checks the section.</summary>
     public void Validate(string path = "model")
     {

@@ -56,6 +56,7 @@ public sealed class TeacherOutputCacheTests(ITestOutputHelper output)
 
         // When: three epochs, each in a different order and batch composition (batches of 5 over 30 examples)
         var maxDiffPerEpoch = new double[3];
+        double maxDiffAllNew = 0; // over the batches whose rows were all new: the teacher saw exactly the fresh batch
         for (int epoch = 0; epoch < 3; epoch++)
         {
             var order = examples.OrderBy(_ => 0).ToList();
@@ -66,12 +67,15 @@ public sealed class TeacherOutputCacheTests(ITestOutputHelper output)
                 {
                     var batch = collator.Collate(order.GetRange(start, 5));
                     var want = fresh(batch);
+                    long missesBefore = cache.Statistics.Misses;
                     var got = cached(batch);
+                    bool allNew = cache.Statistics.Misses - missesBefore == batch.Size;
                     Assert.Equal(want.Parts.Keys.Order(), got.Parts.Keys.Order());
                     foreach (var (name, value) in want.Parts.Append(new("total", want.Total)))
                     {
                         double w = value.item<float>(), g = (name == "total" ? got.Total : got.Parts[name]).item<float>();
                         maxDiffPerEpoch[epoch] = Math.Max(maxDiffPerEpoch[epoch], Math.Abs(w - g));
+                        if (allNew) maxDiffAllNew = Math.Max(maxDiffAllNew, Math.Abs(w - g));
                         Assert.True(Math.Abs(w - g) <= LossBound, $"epoch {epoch}, batch at {start}: {name} cached {g:R} vs fresh {w:R}");
                     }
                 }
@@ -82,10 +86,12 @@ public sealed class TeacherOutputCacheTests(ITestOutputHelper output)
             }
         }
 
-        // Then: the first epoch (every row computed in the very batch the fresh pass sees) is bitwise equal, and each
-        // example's teacher ran exactly once
-        output.WriteLine($"{objective}/{layers}: max |cached - fresh| per epoch = {string.Join(", ", maxDiffPerEpoch.Select(d => d.ToString("G3")))}");
-        Assert.Equal(0.0, maxDiffPerEpoch[0]);
+        // Then: a batch whose rows were all new (the teacher ran on the very batch the fresh pass sees) is bitwise equal;
+        // a first-epoch batch that repeats an earlier example runs the teacher on the other rows only, a smaller batch,
+        // which may move values by an ulp (the fused attention kernel does), so it is held to LossBound like later epochs.
+        // Each example's teacher ran exactly once.
+        output.WriteLine($"{objective}/{layers}: max |cached - fresh| per epoch = {string.Join(", ", maxDiffPerEpoch.Select(d => d.ToString("G3")))}; over all-new batches {maxDiffAllNew:G3}");
+        Assert.Equal(0.0, maxDiffAllNew);
         var stats = cache.Statistics;
         int distinct = Distinct(examples).Count;
         Assert.Equal(distinct, stats.Examples);
