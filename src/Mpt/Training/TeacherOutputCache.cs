@@ -16,9 +16,10 @@ namespace Mpt.Training;
 /// positions — and a batch is re-assembled by padding the rows to the student's shapes with zeros. The padded
 /// positions are exactly the ones the losses mask out (a finite value times a zero mask), so the losses equal those
 /// of a fresh teacher pass as long as the teacher gives a row the same values whatever batch it sits in. Measured on
-/// CPU: T5 rows are bitwise equal across paddings (tiny and t5-small shapes); MiniLM rows move by a few ulps (≤ 3.8e-6)
-/// because its reductions over the sequence run over the padded length, which leaves loss terms within 1e-7
-/// (docs/performance.md; the tests bound them by 1e-6).</para>
+/// CPU: with the explicit attention kernel T5 rows are bitwise equal across paddings (tiny and t5-small shapes); the
+/// fused kernel (the default where attention dropout is off) can move a row by an ulp with the batch size, and MiniLM
+/// rows move by a few ulps (≤ 3.8e-6) because its reductions over the sequence run over the padded length; either
+/// leaves loss terms within 1e-7 (docs/performance.md; the tests bound them by 1e-6).</para>
 /// <para>Only what the losses read is stored: the hidden layers <see cref="HiddenLayers"/> selects (the final state by
 /// default; block outputs 1..L for <see cref="HiddenLayers.All"/>; never the embedding output) and, without the hidden
 /// term, none. Full-vocabulary T5 logits dominate: target_len × vocab floats per example (4 × 32128 × 4 B ≈ 0.5 MiB);
