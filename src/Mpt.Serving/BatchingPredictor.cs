@@ -414,18 +414,33 @@ public sealed class BatchingPredictor : IAsyncDisposable
             var rows = byLength.ToList();
             try
             {
+                // Each row's input is encoded once; the padding plan then cuts the rows into forwards by input length,
+                // the same way for both backbones.
+                IReadOnlyList<int> inputLengths;
+                Func<int[], List<QueuedRow>, IReadOnlyList<ServedPrediction>> forward;
                 if (_t5 is not null)
                 {
-                    forwards += RunT5(table, length, rows, answers, ref forwardTicks);
-                    continue;
+                    var inputs = rows.Select(r => _t5.Encode(r.Request.Task.Format(r.Request.Inputs[r.Index]))).ToList();
+                    inputLengths = inputs.Select(i => i.Length).ToList();
+                    forward = (run, runRows) =>
+                    {
+                        long at = Stopwatch.GetTimestamp();
+                        var predictions = _t5.Forward(table, length, runRows.Select(r => r.Request.Task).ToList(), run.Select(i => inputs[i]).ToList());
+                        forwardTicks += Stopwatch.GetTimestamp() - at;
+                        return predictions;
+                    };
                 }
-                var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder!.Tokenizer, r.Request.Task.Format(r.Request.Inputs[r.Index]), null, 0,
-                    table.SlotOf(r.Request.Task).TaskId, _options.MaxSourceLength)).ToList();
-                foreach (int[] run in PaddingPlan.Split(examples.Select(e => e.InputIds.Count).ToList(), length))
+                else
+                {
+                    var examples = rows.Select(r => EncoderTrainingExamples.Create(_encoder!.Tokenizer, r.Request.Task.Format(r.Request.Inputs[r.Index]), null, 0,
+                        table.SlotOf(r.Request.Task).TaskId, _options.MaxSourceLength)).ToList();
+                    inputLengths = examples.Select(e => e.InputIds.Count).ToList();
+                    forward = (run, runRows) => Forward(table, table.Group(length), runRows, run.Select(i => examples[i]).ToList(), ref forwardTicks);
+                }
+                foreach (int[] run in PaddingPlan.Split(inputLengths, length))
                 {
                     var runRows = run.Select(i => rows[i]).ToList();
-                    answers.AddRange(Forward(table, table.Group(length), runRows, run.Select(i => examples[i]).ToList(), ref forwardTicks)
-                        .Select((p, b) => (runRows[b], (ServedPrediction?)p, (Exception?)null)));
+                    answers.AddRange(forward(run, runRows).Select((p, b) => (runRows[b], (ServedPrediction?)p, (Exception?)null)));
                     forwards++;
                 }
             }
@@ -454,27 +469,6 @@ public sealed class BatchingPredictor : IAsyncDisposable
             else row.Request.Fail(error);
         _logger.LogDebug("batch of {Rows} rows, {Tasks} tasks, {Forwards} forwards in {Milliseconds:F1} ms after {WaitMilliseconds:F1} ms in the queue; {Queued} rows queued",
             batch.Count, tasks, forwards, Stopwatch.GetElapsedTime(0, busy).TotalMilliseconds, waited, Volatile.Read(ref _queuedRows));
-    }
-
-    /// <summary>
-    /// The T5 forwards of rows sharing a prompt length, split by input length as the encoder's (<see cref="PaddingPlan"/>):
-    /// one encoder pass each, then every row's rank classification or generation. Returns the number of forwards.
-    /// </summary>
-    private int RunT5(PromptTable table, int length, List<QueuedRow> rows, List<(QueuedRow Row, ServedPrediction? Prediction, Exception? Error)> answers,
-        ref long forwardTicks)
-    {
-        var inputs = rows.Select(r => _t5!.Encode(r.Request.Task.Format(r.Request.Inputs[r.Index]))).ToList();
-        int forwards = 0;
-        foreach (int[] run in PaddingPlan.Split(inputs.Select(i => i.Length).ToList(), length))
-        {
-            var runRows = run.Select(i => rows[i]).ToList();
-            long start = Stopwatch.GetTimestamp();
-            var predictions = _t5!.Forward(table, length, runRows.Select(r => r.Request.Task).ToList(), run.Select(i => inputs[i]).ToList());
-            forwardTicks += Stopwatch.GetTimestamp() - start;
-            answers.AddRange(predictions.Select((p, b) => (runRows[b], (ServedPrediction?)p, (Exception?)null)));
-            forwards++;
-        }
-        return forwards;
     }
 
     /// <summary>One no-grad forward of rows sharing a prompt length, row b with its own task's prompt rows and labels.</summary>
