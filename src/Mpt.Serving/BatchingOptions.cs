@@ -21,6 +21,13 @@ public sealed record BatchingOptions
     /// <summary>Most tokens generated for an input of a T5 task without labels, as <c>mpt predict --max-new-tokens</c>.</summary>
     public int MaxNewTokens { get; init; } = 32;
 
+    /// <summary>
+    /// What one more forward costs beyond its tokens, expressed in token positions: the padding plan splits a batch by
+    /// input length only where that saves more padded positions than this (<see cref="PaddingPlan"/>). 0 splits wherever
+    /// any padding is saved; a very large value never splits. The default is a choice, not a measurement (docs/serving.md).
+    /// </summary>
+    public int ForwardOverheadTokens { get; init; } = PaddingPlan.DefaultForwardOverheadTokens;
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range (its name is given).</exception>
     public void Validate()
@@ -30,6 +37,7 @@ public sealed record BatchingOptions
         if (MaxWait < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxWait), MaxWait, "max wait must not be negative.");
         if (QueueCapacity < MaxBatch) throw new ArgumentOutOfRangeException(nameof(QueueCapacity), QueueCapacity, $"queue capacity must be at least max batch ({MaxBatch}).");
         if (MaxNewTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "max new tokens must be at least 1.");
+        if (ForwardOverheadTokens < 0) throw new ArgumentOutOfRangeException(nameof(ForwardOverheadTokens), ForwardOverheadTokens, "forward overhead tokens must not be negative.");
         if (MaxSourceLength < 2) throw new ArgumentOutOfRangeException(nameof(MaxSourceLength), MaxSourceLength, "max source length must leave room for [CLS] and [SEP].");
     }
 }

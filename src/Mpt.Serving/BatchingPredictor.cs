@@ -437,7 +437,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
                     inputLengths = examples.Select(e => e.InputIds.Count).ToList();
                     forward = (run, runRows) => Forward(table, table.Group(length), runRows, run.Select(i => examples[i]).ToList(), ref forwardTicks);
                 }
-                foreach (int[] run in PaddingPlan.Split(inputLengths, length))
+                foreach (int[] run in PaddingPlan.Split(inputLengths, length, _options.ForwardOverheadTokens))
                 {
                     var runRows = run.Select(i => rows[i]).ToList();
                     answers.AddRange(forward(run, runRows).Select((p, b) => (runRows[b], (ServedPrediction?)p, (Exception?)null)));

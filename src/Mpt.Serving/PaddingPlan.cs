@@ -13,16 +13,17 @@ namespace Mpt.Serving;
 internal static class PaddingPlan
 {
     /// <summary>
-    /// What one more forward costs beyond its tokens, in tokens: kernel launches, the verbaliser, tensor set-up. A
-    /// choice, not a measurement: a split must save more than this many padded token positions to be worth a forward.
+    /// The default of <see cref="BatchingOptions.ForwardOverheadTokens"/>: what one more forward costs beyond its tokens,
+    /// in tokens (kernel launches, the verbaliser, tensor set-up). A choice, not a measurement: a split must save more
+    /// than this many padded token positions to be worth a forward.
     /// </summary>
-    public const int ForwardOverheadTokens = 128;
+    public const int DefaultForwardOverheadTokens = 128;
 
     /// <summary>The forwards to run: each a list of row indices into <paramref name="lengths"/>; a single forward keeps the rows' order.</summary>
     /// <param name="lengths">Each row's input length in tokens.</param>
     /// <param name="promptLength">The prompt length l every row carries.</param>
     /// <param name="overheadTokens">The cost of a forward beyond its tokens.</param>
-    public static IReadOnlyList<int[]> Split(IReadOnlyList<int> lengths, int promptLength, int overheadTokens = ForwardOverheadTokens)
+    public static IReadOnlyList<int[]> Split(IReadOnlyList<int> lengths, int promptLength, int overheadTokens = DefaultForwardOverheadTokens)
     {
         int n = lengths.Count;
         int[] order = Enumerable.Range(0, n).OrderBy(i => lengths[i]).ThenBy(i => i).ToArray();

@@ -93,6 +93,7 @@ public static class ServeBenchmark
                         InputsPerRequest = settings.InputsPerRequest,
                         MaxBatch = predictor.Options.MaxBatch,
                         MaxWaitMs = predictor.Options.MaxWait.TotalMilliseconds,
+                        ForwardOverheadTokens = predictor.Options.ForwardOverheadTokens,
                         Requests = load.Latencies.Count + load.Failed,
                         Rows = load.Rows,
                         Seconds = Math.Round(load.Seconds, 3),

@@ -41,6 +41,9 @@ public sealed record ServeBenchmarkResult
     /// <summary>The batch wait in ms.</summary>
     public required double MaxWaitMs { get; init; }
 
+    /// <summary>The padding plan's cost of one more forward, in token positions (<see cref="BatchingOptions.ForwardOverheadTokens"/>).</summary>
+    public required int ForwardOverheadTokens { get; init; }
+
     /// <summary>Measured requests answered or failed.</summary>
     public required int Requests { get; init; }
 

@@ -27,6 +27,9 @@ public sealed record ServeBenchmarkSettings
     /// <summary>The batch wait of the batching modes.</summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>The padding plan's cost of one more forward in the batching modes (<see cref="BatchingOptions.ForwardOverheadTokens"/>).</summary>
+    public int ForwardOverheadTokens { get; init; } = PaddingPlan.DefaultForwardOverheadTokens;
+
     /// <summary>The modes to run, in order (of <see cref="ModeNames"/>).</summary>
     public IReadOnlyList<string> Modes { get; init; } = ModeNames;
 
@@ -53,6 +56,7 @@ public sealed record ServeBenchmarkSettings
         if (InputsPerRequest < 1) throw new ArgumentException($"--inputs-per-request must be at least 1, not {InputsPerRequest}.");
         if (MaxBatch < 1) throw new ArgumentException($"--max-batch must be at least 1, not {MaxBatch}.");
         if (MaxWait < TimeSpan.Zero) throw new ArgumentException("--max-wait-ms must not be negative.");
+        if (ForwardOverheadTokens < 0) throw new ArgumentException($"--forward-overhead-tokens must not be negative, not {ForwardOverheadTokens}.");
         if (Rounds < 1) throw new ArgumentException($"--rounds must be at least 1, not {Rounds}.");
         if (Modes.Count == 0) throw new ArgumentException("--modes names no mode.");
         foreach (string mode in Modes)
@@ -65,6 +69,7 @@ public sealed record ServeBenchmarkSettings
         Mode = mode == "single-task" ? BatchingMode.SingleTask : BatchingMode.Mixed,
         MaxBatch = mode == "no-batching" ? 1 : MaxBatch,
         MaxWait = mode == "no-batching" ? TimeSpan.Zero : MaxWait,
+        ForwardOverheadTokens = ForwardOverheadTokens,
         QueueCapacity = Math.Max(new BatchingOptions().QueueCapacity, Math.Max(MaxBatch, Clients * InputsPerRequest)),
     };
 }

@@ -32,6 +32,11 @@ public static class ServeCommand
         var maxBatch = new Option<int>("--max-batch") { Description = "Most rows of any tasks in one forward (1 = no batching).", DefaultValueFactory = _ => 32 };
         var batchingMode = BatchingModeOption();
         var maxWait = new Option<int>("--max-wait-ms") { Description = "How long a batch waits for more rows after its first, in ms.", DefaultValueFactory = _ => 5 };
+        var overhead = new Option<int>("--forward-overhead-tokens")
+        {
+            Description = "The padding plan's cost of one more forward, in token positions: a batch is split by input length only where that saves more padding (0 = wherever it saves any).",
+            DefaultValueFactory = _ => new BatchingOptions().ForwardOverheadTokens,
+        };
         var queue = new Option<int>("--queue-capacity") { Description = "Most rows waiting; beyond, requests get 429.", DefaultValueFactory = _ => 1024 };
         var maxInputs = new Option<int>("--max-inputs") { Description = "Most inputs per request.", DefaultValueFactory = _ => 64 };
         var maxChars = new Option<int>("--max-input-chars") { Description = "Most characters per input.", DefaultValueFactory = _ => 4096 };
@@ -43,7 +48,7 @@ public static class ServeCommand
         var threads = CommonOptions.Threads();
         var command = new Command("serve", "Serve prompts over HTTP: one frozen model, many tasks, mixed-task batches (docs/serving.md).")
         {
-            model, prompts, taskFile, host, port, maxBatch, batchingMode, maxWait, queue, maxInputs, maxChars, maxSource, maxNew, timeout, adminKey, adapterDir, threads,
+            model, prompts, taskFile, host, port, maxBatch, batchingMode, maxWait, overhead, queue, maxInputs, maxChars, maxSource, maxNew, timeout, adminKey, adapterDir, threads,
         };
         command.SetAction(parse =>
         {
@@ -56,6 +61,7 @@ public static class ServeCommand
                 MaxBatch = parse.GetValue(maxBatch),
                 Mode = ParseBatchingMode(parse.GetValue(batchingMode)!),
                 MaxWait = TimeSpan.FromMilliseconds(parse.GetValue(maxWait)),
+                ForwardOverheadTokens = parse.GetValue(overhead),
                 QueueCapacity = parse.GetValue(queue),
                 MaxSourceLength = parse.GetValue(maxSource),
                 MaxNewTokens = parse.GetValue(maxNew),
@@ -134,6 +140,7 @@ public static class ServeCommand
         nameof(BatchingOptions.MaxWait) => "max-wait-ms",
         nameof(BatchingOptions.QueueCapacity) => "queue-capacity",
         nameof(BatchingOptions.MaxNewTokens) => "max-new-tokens",
+        nameof(BatchingOptions.ForwardOverheadTokens) => "forward-overhead-tokens",
         _ => "max-source-length",
     };
 }

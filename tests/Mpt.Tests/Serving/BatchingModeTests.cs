@@ -94,6 +94,36 @@ public sealed class BatchingModeTests(ServingFixture fixture)
         AssertScores(fixture.Reference(fixture.WeatherTask, fixture.WeatherAdapter, inputs), ["sunny", "rainy"], answer);
     }
 
+    [Fact]
+    public async Task Should_Keep_A_Batch_In_One_Forward_When_A_Forward_Costs_More_Than_The_Padding()
+    {
+        // Given: the batch of the test above, with a forward priced above any padding it could save
+        string longInput = string.Join(' ', Enumerable.Repeat("the weather tomorrow looks grey with a chance of rain", 20));
+        string[] inputs = ["Sunny.", longInput, "Rainy.", "Warm."];
+        using var registry = fixture.Registry();
+        await using var predictor = new BatchingPredictor(registry,
+            new BatchingOptions { MaxBatch = inputs.Length, MaxWait = TimeSpan.FromSeconds(30), ForwardOverheadTokens = 100_000 });
+        await predictor.WarmUpAsync();
+        var before = predictor.Statistics;
+
+        // When
+        var answer = await predictor.PredictAsync(ServingFixture.Weather, inputs);
+
+        // Then: one forward with the short rows padded, and still each row scored as alone
+        var after = predictor.Statistics;
+        Assert.Equal(1, after.DrainedBatches - before.DrainedBatches);
+        Assert.Equal(1, after.Batches - before.Batches);
+        AssertScores(fixture.Reference(fixture.WeatherTask, fixture.WeatherAdapter, inputs), ["sunny", "rainy"], answer);
+    }
+
+    [Fact]
+    public void Should_Refuse_A_Negative_Forward_Overhead()
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new BatchingOptions { ForwardOverheadTokens = -1 }.Validate());
+        Assert.Equal(nameof(BatchingOptions.ForwardOverheadTokens), error.ParamName);
+        Assert.Throws<ArgumentException>(() => new ServeBenchmarkSettings { ForwardOverheadTokens = -1 }.Validate());
+    }
+
     private static void AssertScores(IReadOnlyList<float[]> expected, string[] labels, IReadOnlyList<ServedPrediction> served) =>
         ServeEndpointTests.AssertSameScores(expected, labels, served.Select(p => (p.Label!, p.Scores.ToDictionary())).ToList());
 }
