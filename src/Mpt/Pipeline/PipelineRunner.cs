@@ -670,8 +670,11 @@ public sealed class PipelineRunner : IDisposable
     private IReadOnlyList<TrainingExample> Sample(IReadOnlyList<TrainingExample> train, ulong seed) =>
         _config.Adapt.FewShot is int k ? FewShot.Sample(train, Math.Min(k, train.Count), seed, _config.Adapt.FewShotPerClass) : train;
 
+    // The few-shot sample is drawn from the examples exactly as training builds them (the same maximum source length):
+    // a shortened length to save tokenisation is not valid for every input format (a text pair needs three special
+    // tokens), and the sample must be the one the run trained on.
     private int ReadTrainCount(IBackboneTaskSet set, TaskDataConfig target, ulong seed, int taskId = 0) =>
-        _config.Adapt.FewShot is int ? Sample(TrainExamples(set, target, taskId, 2), seed).Count : RowsOf(target, DataSplit.Train).Count;
+        _config.Adapt.FewShot is int ? Sample(TrainExamples(set, target, taskId, _config.Adapt.Loop.MaxSourceLength), seed).Count : RowsOf(target, DataSplit.Train).Count;
 
     private List<SoftPrompt> LoadTeachers(string runDir)
     {

@@ -166,6 +166,30 @@ public sealed class EncoderPipelineTests(MiniLMFixture fixture)
     }
 
     [Fact]
+    public void Should_Adapt_Few_Shot_To_A_Target_Of_Text_Pairs()
+    {
+        // Given: a pair task ([CLS] a [SEP] b [SEP], as wn-wsd-gloss of the real-data benchmark) as the few-shot target.
+        // The train-example count of a finished run was once read back with inputs cut to 2 tokens, which a pair (three
+        // special tokens) cannot fit: the full benchmark stopped at its first pair target.
+        using var data = new UserTaskFolder();
+        using var bench = new Quickstart.MiniBenchmarkFolder();
+        string json = Config(data, methods: "\"pt\"")
+            .Replace($"\"task\": \"{UserTaskFolder.Reviews}\", \"data\": {JsonSerializer.Serialize(data.DataDir(UserTaskFolder.Reviews))}",
+                $"\"task\": \"{Quickstart.MiniBenchmarkFolder.Topic}\", \"data\": {JsonSerializer.Serialize(bench.Path)}");
+        Assert.Contains(Quickstart.MiniBenchmarkFolder.Topic, json);
+        var backbone = new EncoderRunBackbone(RunBackbones.MiniLMName, fixture.Model, fixture.Tokenizer, ownsModel: false);
+        PipelineOutcome outcome;
+        using (var runner = new PipelineRunner(ConfigJson.Parse(json), Path.Combine(data.Root, "run"),
+                   new PipelineRunOptions { Backbone = backbone, Reporter = new NoReport(), TaskData = BenchmarkTaskResolver.Instance }))
+            outcome = runner.Run(PipelineStages.Adapt);
+
+        // Then: both seeds trained and scored, each on k = 2 examples of each of the two classes
+        var pt = outcome.Results.Targets![Quickstart.MiniBenchmarkFolder.Topic]["pt"];
+        Assert.Equal([1L, 2L], pt.Seeds.Select(s => s.Seed));
+        Assert.Equal(4, pt.TrainExamples);
+    }
+
+    [Fact]
     public void Should_Require_Data_For_A_Catalogue_Task_Naming_The_Key()
     {
         using var data = new UserTaskFolder();
