@@ -64,6 +64,24 @@ public sealed class StepFlopsTests
         Assert.True(rate > 0 && gemm > 0, $"{rate} {gemm}");
         double fraction = json.GetProperty("fraction_of_gemm_peak").GetDouble();
         Assert.Equal(rate / gemm, fraction, fraction * 2e-3);
+        // The GEMM rate is the median of the probe's rounds: inside their quartiles, inside their range.
+        var iqr = json.GetProperty("gemm_gflop_per_s_iqr").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        var range = json.GetProperty("gemm_gflop_per_s_range").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        Assert.True(range[0] <= iqr[0] && iqr[0] <= gemm && gemm <= iqr[1] && iqr[1] <= range[1], $"{string.Join(" ", range)} {string.Join(" ", iqr)} {gemm}");
+        Assert.False(json.TryGetProperty("gemm_fp32_gflop_per_s", out _)); // a float32 step's GEMM rate is already fp32's
+    }
+
+    [Fact]
+    public void A_Bfloat16_Step_Should_Also_Carry_Its_Fraction_Of_The_Float32_Gemm_Rate()
+    {
+        var json = TinyBench.RunJson(TinyBench.Args(TrainStepBenchmark.Name, "--bf16"));
+
+        Assert.Equal("bfloat16", json.GetProperty("dtype").GetString());
+        double rate = json.GetProperty("gflop_per_s").GetDouble(), fp32 = json.GetProperty("gemm_fp32_gflop_per_s").GetDouble();
+        Assert.True(fp32 > 0);
+        double fraction = json.GetProperty("fraction_of_fp32_gemm_peak").GetDouble();
+        Assert.Equal(rate / fp32, fraction, fraction * 2e-3);
+        Assert.True(json.GetProperty("gemm_gflop_per_s").GetDouble() > 0); // the bfloat16 GEMM rate
     }
 
     [Fact]
@@ -77,5 +95,8 @@ public sealed class StepFlopsTests
         // The encoder FFN's first matrix: (B·(prompt + seq)) × d_model × d_ff of the tiny shape.
         Assert.All(lines, l => Assert.Equal((20L, 32L, 64L), (l.GetProperty("m").GetInt64(), l.GetProperty("k").GetInt64(), l.GetProperty("n").GetInt64())));
         Assert.All(lines, l => Assert.True(l.GetProperty("gflop_per_s").GetDouble() > 0));
+        Assert.All(lines, l => Assert.Equal(2, l.GetProperty("rounds").GetInt32()));
+        Assert.All(lines, l => Assert.Equal(2, l.GetProperty("gflop_per_s_iqr").GetArrayLength()));
+        Assert.All(lines, l => Assert.True(l.GetProperty("gflop_per_s_min").GetDouble() <= l.GetProperty("gflop_per_s_max").GetDouble()));
     }
 }
