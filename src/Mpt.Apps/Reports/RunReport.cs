@@ -95,6 +95,8 @@ public static class RunReport
         if (model.TotalParams is { } total) items.Add($"parameters: {total.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} (frozen)");
         if (model.Fingerprint is { } fingerprint) items.Add($"weights fingerprint: {fingerprint}");
         if (results.Numerics is { } numerics) items.Add($"numerics: {numerics.Describe()}");
+        if (results.DtypeChoice is { } dtype) items.Add($"dtype: {dtype.Resolved}, chosen by model.dtype auto ({dtype.Source}): {dtype.Reason}");
+        else if (results.Config?["model"]?["dtype"]?.GetValue<string>() is { } configured) items.Add($"dtype: {configured}");
         doc.Add(new ListBlock(items));
     }
 
