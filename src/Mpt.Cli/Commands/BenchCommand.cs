@@ -169,9 +169,10 @@ public static class BenchCommand
         var prompt = IntOption("--prompt", "Prompt length.", defaults.Prompt);
         var threads = IntOption("--threads", "libtorch intra-op threads.", defaults.Threads);
         var repeats = IntOption("--repeats", "Timed rounds per dtype (each repeats the product for at least 30 ms); the rate is the median round's.", probeDefaults.Rounds);
+        var auto = new Option<bool>("--auto") { Description = "Also print what model.dtype auto decides from these two rates (one more JSON line; it probes batch 8 × 256 positions of the model's d_model × d_ff)." };
         var command = new Command("gemm", "The fp32 and bf16 rate of the GEMM that dominates a training step of the shape (one JSON line per dtype: median and spread over timed rounds).")
         {
-            shape, batch, seq, prompt, threads, repeats,
+            shape, batch, seq, prompt, threads, repeats, auto,
         };
         command.SetAction(parse =>
         {
@@ -185,7 +186,8 @@ public static class BenchCommand
             torch.set_num_threads(settings.Threads);
             var (m, k, n) = GemmRate.DominantShape(BenchmarkShapes.Get(settings.Shape), settings.Batch, settings.EncoderLength);
             var options = probeDefaults with { Rounds = parse.GetValue(repeats), MinRounds = Math.Min(probeDefaults.MinRounds, parse.GetValue(repeats)), Seed = settings.Seed };
-            foreach (var rate in GemmRate.Measure(m, k, n, [ScalarType.Float32, ScalarType.BFloat16], options))
+            var rates = GemmRate.Measure(m, k, n, [ScalarType.Float32, ScalarType.BFloat16], options);
+            foreach (var rate in rates)
             {
                 var spread = rate.GflopPerSSpread;
                 context.Output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -196,6 +198,15 @@ public static class BenchCommand
                     ["gflop_per_s_iqr"] = new[] { Math.Round(spread.LowerQuartile, 2), Math.Round(spread.UpperQuartile, 2) },
                     ["gflop_per_s_min"] = Math.Round(spread.Min, 2), ["gflop_per_s_max"] = Math.Round(spread.Max, 2),
                     ["loadavg_1m"] = ProcessMemory.LoadAverage1Min(),
+                }));
+            }
+            if (parse.GetValue(auto))
+            {
+                var (dtype, why) = AutoDtype.Rule(rates[0].GflopPerS, rates[1].GflopPerS);
+                context.Output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+                {
+                    ["bench"] = "gemm", ["shape"] = settings.Shape, ["auto_dtype"] = dtype,
+                    ["bf16_over_fp32"] = Math.Round(rates[1].GflopPerS / rates[0].GflopPerS, 3), ["required"] = AutoDtype.RequiredSpeedup, ["why"] = why,
                 }));
             }
             return MptCli.Ok;

@@ -99,4 +99,17 @@ public sealed class StepFlopsTests
         Assert.All(lines, l => Assert.Equal(2, l.GetProperty("gflop_per_s_iqr").GetArrayLength()));
         Assert.All(lines, l => Assert.True(l.GetProperty("gflop_per_s_min").GetDouble() <= l.GetProperty("gflop_per_s_max").GetDouble()));
     }
+
+    [Fact]
+    public void With_Auto_The_Gemm_Bench_Should_Add_The_Decision_Of_The_Rule_On_Its_Two_Rates()
+    {
+        var result = CliRunner.Run("bench", "gemm", "--shape", BenchmarkShapes.Tiny, "--batch", "2", "--seq", "6", "--prompt", "4", "--threads", "1", "--repeats", "2", "--auto");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(3, lines.Count);
+        double fp32 = lines[0].GetProperty("gflop_per_s").GetDouble(), bf16 = lines[1].GetProperty("gflop_per_s").GetDouble();
+        Assert.Equal(Mpt.Numerics.AutoDtype.Rule(fp32, bf16).Dtype, lines[2].GetProperty("auto_dtype").GetString());
+        Assert.Equal(bf16 / fp32, lines[2].GetProperty("bf16_over_fp32").GetDouble(), 2e-3 * bf16 / fp32 + 1e-3);
+    }
 }
