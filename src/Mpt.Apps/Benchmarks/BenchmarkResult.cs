@@ -110,11 +110,24 @@ public sealed record BenchmarkResult
     [JsonPropertyName("gflop_per_s")] public double? GflopPerS { get; init; }
 
     /// <summary>Training step: the rate of the step's dominant GEMM alone, measured in the same process with the same
-    /// threads and dtype (<see cref="GemmRate"/>).</summary>
+    /// threads and dtype (<see cref="Numerics.GemmRate"/>, the median of its timed rounds).</summary>
     [JsonPropertyName("gemm_gflop_per_s")] public double? GemmGflopPerS { get; init; }
+
+    /// <summary>Training step: the quartiles of the GEMM rate over the probe's timed rounds, [lower, upper].</summary>
+    [JsonPropertyName("gemm_gflop_per_s_iqr")] public IReadOnlyList<double>? GemmGflopPerSIqr { get; init; }
+
+    /// <summary>Training step: the slowest and fastest round of the GEMM probe, [min, max].</summary>
+    [JsonPropertyName("gemm_gflop_per_s_range")] public IReadOnlyList<double>? GemmGflopPerSRange { get; init; }
 
     /// <summary>Training step: <see cref="GflopPerS"/> / <see cref="GemmGflopPerS"/>.</summary>
     [JsonPropertyName("fraction_of_gemm_peak")] public double? FractionOfGemmPeak { get; init; }
+
+    /// <summary>bfloat16 training step: the float32 rate of the same GEMM, probed alongside (null for a float32 step,
+    /// whose <see cref="GemmGflopPerS"/> is already the float32 rate).</summary>
+    [JsonPropertyName("gemm_fp32_gflop_per_s")] public double? GemmFp32GflopPerS { get; init; }
+
+    /// <summary>bfloat16 training step: <see cref="GflopPerS"/> / <see cref="GemmFp32GflopPerS"/>.</summary>
+    [JsonPropertyName("fraction_of_fp32_gemm_peak")] public double? FractionOfFp32GemmPeak { get; init; }
 
     /// <summary>Backbone parameters (frozen).</summary>
     public required long BackboneParameters { get; init; }

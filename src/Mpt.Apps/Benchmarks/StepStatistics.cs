@@ -14,12 +14,6 @@ public sealed record StepStatistics(double MedianMs, double MinMs, double MaxMs)
         return new StepStatistics(Median(milliseconds), milliseconds.Min(), milliseconds.Max());
     }
 
-    /// <summary>The median of a non-empty list.</summary>
-    public static double Median(IReadOnlyCollection<double> values)
-    {
-        if (values.Count == 0) throw new ArgumentException("the median of an empty list is undefined.", nameof(values));
-        var sorted = values.Order().ToArray();
-        int mid = sorted.Length / 2;
-        return sorted.Length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    }
+    /// <summary>The median of a non-empty list (<see cref="Numerics.TimingSummary.MedianOf"/>).</summary>
+    public static double Median(IReadOnlyCollection<double> values) => Numerics.TimingSummary.MedianOf(values);
 }

@@ -80,23 +80,33 @@ public static class TrainStepBenchmark
     }
 
     /// <summary>
-    /// Adds the step's GEMM work and rate and, measured right after the steps in the same process (same threads,
-    /// the backbone's dtype), the rate of the step's dominant GEMM alone and the fraction of it the step reaches.
+    /// Adds the step's GEMM work and rate and, measured right after the steps in the same process (same threads), the
+    /// rate of the step's dominant GEMM alone (<see cref="Numerics.GemmRate"/>: warm-up, median of timed rounds, with
+    /// its spread) and the fraction of it the step reaches: in the backbone's dtype, and for a bfloat16 step also in
+    /// float32 (issue 17's target is a fraction of the fp32 rate). Both dtypes' rounds alternate.
     /// </summary>
     internal static BenchmarkResult WithGemmRate(BenchmarkResult result, BenchmarkSettings settings, Model.T5Config config)
     {
         var flops = T5StepFlops.TrainStep(config, settings.Batch, settings.EncoderLength, settings.Target);
-        var (m, k, n) = GemmRate.DominantShape(config, settings.Batch, settings.EncoderLength);
-        var gemm = GemmRate.Measure(m, k, n, settings.BFloat16 ? ScalarType.BFloat16 : ScalarType.Float32, seed: settings.Seed);
+        var (m, k, n) = Numerics.GemmRate.DominantShape(config, settings.Batch, settings.EncoderLength);
+        ScalarType[] dtypes = settings.BFloat16 ? [ScalarType.BFloat16, ScalarType.Float32] : [ScalarType.Float32];
+        var rates = Numerics.GemmRate.Measure(m, k, n, dtypes, new Numerics.GemmProbeOptions { Seed = settings.Seed });
+        var (gemm, fp32) = (rates[0], settings.BFloat16 ? rates[1] : null);
         double stepRate = flops.Total / 1e9 / (result.MsPerStepMedian / 1000.0);
-        // Four significant digits: the tiny test shape runs at a few MFLOP per step, real shapes at hundreds of GFLOP.
-        static double Round(double x) => x == 0 ? 0 : Math.Round(x, Math.Max(0, 3 - (int)Math.Floor(Math.Log10(Math.Abs(x)))));
+        var spread = gemm.GflopPerSSpread;
         return result with
         {
             GflopPerStep = Round(flops.Total / 1e9),
             GflopPerS = Round(stepRate),
             GemmGflopPerS = Round(gemm.GflopPerS),
+            GemmGflopPerSIqr = [Round(spread.LowerQuartile), Round(spread.UpperQuartile)],
+            GemmGflopPerSRange = [Round(spread.Min), Round(spread.Max)],
             FractionOfGemmPeak = Round(stepRate / gemm.GflopPerS),
+            GemmFp32GflopPerS = fp32 is null ? null : Round(fp32.GflopPerS),
+            FractionOfFp32GemmPeak = fp32 is null ? null : Round(stepRate / fp32.GflopPerS),
         };
     }
+
+    /// <summary>Four significant digits: the tiny test shape runs at a few MFLOP per step, real shapes at hundreds of GFLOP.</summary>
+    internal static double Round(double x) => x == 0 ? 0 : Math.Round(x, Math.Max(0, 3 - (int)Math.Floor(Math.Log10(Math.Abs(x)))));
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Mpt.Reports;
 
@@ -95,6 +96,10 @@ public static class RunReport
         if (model.TotalParams is { } total) items.Add($"parameters: {total.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} (frozen)");
         if (model.Fingerprint is { } fingerprint) items.Add($"weights fingerprint: {fingerprint}");
         if (results.Numerics is { } numerics) items.Add($"numerics: {numerics.Describe()}");
+        if (results.DtypeChoice is { } dtype) items.Add($"dtype: {dtype.Resolved}, chosen by model.dtype auto ({dtype.Source}): {dtype.Reason}");
+        // The config is free-form (results.json keeps it verbatim): read the dtype only where it has the usual shape.
+        else if (results.Config?["model"] is JsonObject section && section["dtype"] is JsonValue value && value.TryGetValue(out string? configured))
+            items.Add($"dtype: {configured}");
         doc.Add(new ListBlock(items));
     }
 

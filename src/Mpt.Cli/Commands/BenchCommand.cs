@@ -3,6 +3,7 @@ using System.Text.Json;
 using Mpt.Backbones;
 using Mpt.Benchmarks;
 using Mpt.Model;
+using Mpt.Numerics;
 using Mpt.Pipeline;
 using Mpt.Serving;
 using Mpt.Tasks;
@@ -156,21 +157,24 @@ public static class BenchCommand
     /// <summary>
     /// <c>mpt bench gemm</c>: the fp32 and bf16 rate of a shape's dominant GEMM (the encoder feed-forward's first matrix,
     /// (batch·(prompt + seq)) × d_model × d_ff), one JSON line per dtype: the ceiling <c>train-step</c>'s
-    /// <c>fraction_of_gemm_peak</c> is measured against.
+    /// <c>fraction_of_gemm_peak</c> is measured against, and what <c>model.dtype auto</c> compares
+    /// (<see cref="GemmRate"/>: warm-up, then the two dtypes' timed rounds alternate; the rate is the median round's).
     /// </summary>
     private static Command GemmCommand(CliContext context)
     {
         var defaults = new BenchmarkSettings();
+        var probeDefaults = new GemmProbeOptions();
         var shape = new Option<string>("--shape") { Description = $"Model shape: {string.Join(", ", BenchmarkShapes.Names)}.", DefaultValueFactory = _ => defaults.Shape };
         shape.AcceptOnlyFromAmong([.. BenchmarkShapes.Names, BenchmarkShapes.Tiny]);
         var batch = IntOption("--batch", "Examples per step.", defaults.Batch);
         var seq = IntOption("--seq", "Input tokens per example.", defaults.Seq);
         var prompt = IntOption("--prompt", "Prompt length.", defaults.Prompt);
         var threads = IntOption("--threads", "libtorch intra-op threads.", defaults.Threads);
-        var repeats = IntOption("--repeats", "Measured products per dtype.", 20);
-        var command = new Command("gemm", "The fp32 and bf16 rate of the GEMM that dominates a training step of the shape (one JSON line per dtype).")
+        var repeats = IntOption("--repeats", "Timed rounds per dtype (each repeats the product for at least 30 ms); the rate is the median round's.", probeDefaults.Rounds);
+        var auto = new Option<bool>("--auto") { Description = "Also print what model.dtype auto decides from these two rates (one more JSON line; it probes batch 8 × 256 positions of the model's d_model × d_ff)." };
+        var command = new Command("gemm", "The fp32 and bf16 rate of the GEMM that dominates a training step of the shape (one JSON line per dtype: median and spread over timed rounds).")
         {
-            shape, batch, seq, prompt, threads, repeats,
+            shape, batch, seq, prompt, threads, repeats, auto,
         };
         command.SetAction(parse =>
         {
@@ -183,14 +187,28 @@ public static class BenchCommand
             if (parse.GetValue(repeats) < 1) throw new ArgumentException("--repeats must be at least 1.");
             torch.set_num_threads(settings.Threads);
             var (m, k, n) = GemmRate.DominantShape(BenchmarkShapes.Get(settings.Shape), settings.Batch, settings.EncoderLength);
-            foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+            var options = probeDefaults with { Rounds = parse.GetValue(repeats), MinRounds = Math.Min(probeDefaults.MinRounds, parse.GetValue(repeats)), Seed = settings.Seed };
+            var rates = GemmRate.Measure(m, k, n, [ScalarType.Float32, ScalarType.BFloat16], options);
+            foreach (var rate in rates)
             {
-                var rate = GemmRate.Measure(m, k, n, dtype, repeats: parse.GetValue(repeats), seed: settings.Seed);
-                context.Output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+                var spread = rate.GflopPerSSpread;
+                context.Output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
                 {
-                    ["bench"] = "gemm", ["shape"] = settings.Shape, ["dtype"] = dtype == ScalarType.Float32 ? "float32" : "bfloat16",
-                    ["m"] = m, ["k"] = k, ["n"] = n, ["threads"] = settings.Threads,
-                    ["ms_median"] = Math.Round(rate.MsMedian, 3), ["gflop_per_s"] = Math.Round(rate.GflopPerS, 2),
+                    ["bench"] = "gemm", ["shape"] = settings.Shape, ["dtype"] = rate.Dtype == ScalarType.Float32 ? "float32" : "bfloat16",
+                    ["m"] = m, ["k"] = k, ["n"] = n, ["threads"] = settings.Threads, ["rounds"] = spread.Count,
+                    ["ms_median"] = Math.Round(rate.MsPerProduct.Median, 3), ["gflop_per_s"] = Math.Round(rate.GflopPerS, 2),
+                    ["gflop_per_s_iqr"] = new[] { Math.Round(spread.LowerQuartile, 2), Math.Round(spread.UpperQuartile, 2) },
+                    ["gflop_per_s_min"] = Math.Round(spread.Min, 2), ["gflop_per_s_max"] = Math.Round(spread.Max, 2),
+                    ["loadavg_1m"] = ProcessMemory.LoadAverage1Min(),
+                }));
+            }
+            if (parse.GetValue(auto))
+            {
+                var (dtype, why) = AutoDtype.Rule(rates[0].GflopPerS, rates[1].GflopPerS);
+                context.Output.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object?>
+                {
+                    ["bench"] = "gemm", ["shape"] = settings.Shape, ["auto_dtype"] = dtype,
+                    ["bf16_over_fp32"] = Math.Round(rates[1].GflopPerS / rates[0].GflopPerS, 3), ["required"] = AutoDtype.RequiredSpeedup, ["why"] = why,
                 }));
             }
             return MptCli.Ok;

@@ -43,7 +43,7 @@ public static class MiniLMPackage
     public const string VocabSha256 = "b49e80874c5efbc7f4cde245a812673b05ef1360ced56b8bc8c750eaeef3fe0f";
 
     /// <summary>Environment variable that overrides the cache folder of extracted files.</summary>
-    public const string CacheDirectoryVariable = "MPT_CACHE_DIR";
+    public const string CacheDirectoryVariable = Serialization.MptCacheFolder.Variable;
 
     /// <summary>
     /// Candidate NuGet global packages folders, in the order they are searched: <c>NUGET_PACKAGES</c> (what restore
@@ -88,18 +88,9 @@ public static class MiniLMPackage
             "Or set NUGET_PACKAGES to the packages folder that holds it.");
     }
 
-    /// <summary>Default cache folder: <c>MPT_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/mpt</c>, else <c>~/.cache/mpt</c>.</summary>
-    public static string DefaultCacheDirectory()
-    {
-        string? explicitFolder = Environment.GetEnvironmentVariable(CacheDirectoryVariable);
-        if (!string.IsNullOrWhiteSpace(explicitFolder)) return explicitFolder;
-        string? xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        if (!string.IsNullOrWhiteSpace(xdg)) return System.IO.Path.Combine(xdg, "mpt");
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-        return string.IsNullOrEmpty(home)
-            ? System.IO.Path.Combine(System.IO.Path.GetTempPath(), "mpt-cache")
-            : System.IO.Path.Combine(home, ".cache", "mpt");
-    }
+    /// <summary>Default cache folder: <see cref="Serialization.MptCacheFolder.Default"/> (<c>MPT_CACHE_DIR</c>, else
+    /// <c>$XDG_CACHE_HOME/mpt</c>, else <c>~/.cache/mpt</c>).</summary>
+    public static string DefaultCacheDirectory() => Serialization.MptCacheFolder.Default();
 
     /// <summary>
     /// Returns verified copies of <c>model.onnx</c> and <c>vocab.txt</c> under

@@ -22,6 +22,8 @@ public static class DeviceSelection
     {
         "float32" => torch.ScalarType.Float32,
         "bfloat16" => torch.ScalarType.BFloat16,
+        Numerics.AutoDtype.Name => throw new ConfigException("model.dtype 'auto' is resolved when a pipeline run starts (PipelineRunner, mpt run/teachers/distill/adapt); " +
+                                                      "here give float32 or bfloat16."),
         _ => throw new ConfigException($"model.dtype must be float32 or bfloat16, got '{name}'."),
     };
 }

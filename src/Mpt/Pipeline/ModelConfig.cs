@@ -15,7 +15,9 @@ public sealed record ModelConfig
     /// <summary>Torch device: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c> (needs a CUDA build of libtorch).</summary>
     public string Device { get; init; } = "cpu";
 
-    /// <summary>Backbone dtype: <c>float32</c> or <c>bfloat16</c> (prompts always train in float32).</summary>
+    /// <summary>Backbone dtype: <c>float32</c>, <c>bfloat16</c>, or <c>auto</c> (bfloat16 only where this machine's
+    /// bfloat16 GEMM is clearly faster, measured once and cached: <see cref="Numerics.AutoDtype"/>; a run records the dtype
+    /// it resolved to). Prompts always train in float32.</summary>
     public string Dtype { get; init; } = "float32";
 
     /// <summary>How the backbone draws dropout masks while training: <c>exact</c> (libtorch's <c>F.dropout</c>, the
@@ -32,7 +34,7 @@ public sealed record ModelConfig
     public void Validate(string path = "model")
     {
         ConfigChecks.Required($"{path}.path", Path);
-        ConfigChecks.OneOf($"{path}.dtype", Dtype, "float32", "bfloat16");
+        ConfigChecks.OneOf($"{path}.dtype", Dtype, Numerics.AutoDtype.Float32, Numerics.AutoDtype.BFloat16, Numerics.AutoDtype.Name);
         if (Device != "cpu" && Device != "cuda" && !(Device.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(Device[5..], out _)))
             throw new ConfigException($"{path}.device must be cpu, cuda or cuda:N, got '{Device}'.");
     }

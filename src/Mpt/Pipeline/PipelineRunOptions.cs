@@ -31,6 +31,10 @@ public sealed record PipelineRunOptions
     /// </summary>
     public Backbones.IRunBackbone? Backbone { get; init; }
 
+    /// <summary>Resolves <c>model.dtype auto</c> (its cache folder and measurement); null = <see cref="Numerics.AutoDtype"/>'s
+    /// defaults (the user's Mpt cache folder, the GEMM probe). Tests pass one with given rates.</summary>
+    public Numerics.AutoDtype? AutoDtype { get; init; }
+
     /// <summary>
     /// Resamples of the paired bootstrap behind results.json's <c>comparisons</c> (<see cref="Metrics.PairedBootstrap"/>;
     /// the interval of the method differences, not the scores themselves).

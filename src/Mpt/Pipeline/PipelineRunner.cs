@@ -6,6 +6,7 @@ using Mpt.Backbones;
 using Mpt.Evaluation;
 using Mpt.Methods;
 using Mpt.Model;
+using Mpt.Numerics;
 using Mpt.Peft;
 using Mpt.Prompts;
 using Mpt.Reports;
@@ -116,7 +117,7 @@ public sealed class PipelineRunner : IDisposable
         Distributed.MpiWorld.TrainingGroup?.Barrier();
         if (Distributed.MpiWorld.IsWriter) ItemMetrics.MergeInto(RunDir); // the step logs shards wrote into their items' folders
         var results = new RunResults(Targets: targets, Stages: StageSummaries(), Model: BackboneSummary(), Prompts: PromptFilesOfRun(),
-            Config: JsonNode.Parse(config)!.AsObject(), Numerics: NumericsSummary.OfThisProcess(), Comparisons: Comparisons(targets));
+            Config: JsonNode.Parse(config)!.AsObject(), Numerics: NumericsSummary.OfThisProcess(), Comparisons: Comparisons(targets), DtypeChoice: _dtypeChoice);
         results.Write(Path.Combine(RunDir, ResultsFile));
         // The single call site of the report writer (PipelineRunOptions.Reporter); after results.json, so a failing report
         // costs the report only.
@@ -158,6 +159,7 @@ public sealed class PipelineRunner : IDisposable
     private IReadOnlyList<string> Prepare(PipelineStages stages)
     {
         _config.Validate(stages);
+        ResolveAutoDtype();
         _config = _options.TaskData.Resolve(_config, _catalog, Progress.Message); // e.g. benchmark tasks by name: data built on demand by the CLI
         _config.ValidateTasks(_catalog, stages); // unknown task → closest name, rank classification needs labels, before any work
         foreach (var t in _config.Sources.Concat(_config.Targets)) Backbone.EnsureSupports(_catalog.Get(t.Task!)); // e.g. free text on an encoder
@@ -165,6 +167,44 @@ public sealed class PipelineRunner : IDisposable
         CheckTeachersFrom(stages);
         DataPreflight.Check(_config, stages, (data, split) => RowsOf(data, split)); // every split the stages read, before any work
         return WorkItems.Of(_config, stages);
+    }
+
+    /// <summary>How <c>model.dtype auto</c> was resolved (null when the config named a dtype).</summary>
+    private DtypeChoice? _dtypeChoice;
+
+    /// <summary>
+    /// Replaces <c>model.dtype auto</c> by the dtype it resolves to (<see cref="AutoDtype"/>), before the backbone loads,
+    /// so config.json, every run's recorded settings and results.json hold the resolved dtype, and a resumed run finds it
+    /// in its run folder's config.json and keeps it. The log line says what was chosen and why.
+    /// </summary>
+    private void ResolveAutoDtype()
+    {
+        if (_config.Model.Dtype != AutoDtype.Name) return;
+        var model = _config.Model;
+        _dtypeChoice ??= RunBackbones.IsEncoder(model.Path)
+            ? new DtypeChoice(AutoDtype.Float32, DtypeChoice.Encoder, "encoder backbones (MiniLM, BERT) run in float32")
+            : (_options.AutoDtype ?? new AutoDtype()).Resolve(Resuming ? RecordedDtype() : null, ReproducibleEnvironment.IsActive(), () =>
+            {
+                var shape = T5Config.FromJsonFile(Path.Combine(model.Path!, "config.json"));
+                return DtypeProbeKey.OfThisProcess(model.Device, TorchSharp.torch.get_num_threads(), AutoDtype.ProbeRows, shape.DModel, shape.DFf);
+            }, Progress.Message);
+        Progress.Message(_dtypeChoice.Describe());
+        _config = _config with { Model = model with { Dtype = _dtypeChoice.Resolved } };
+    }
+
+    /// <summary>model.dtype in the run folder's config.json (written by the invocation that started the run), if readable.</summary>
+    private string? RecordedDtype()
+    {
+        string file = Path.Combine(RunDir, ConfigFile);
+        try
+        {
+            return File.Exists(file) && JsonNode.Parse(File.ReadAllText(file))?["model"]?["dtype"] is JsonValue v && v.TryGetValue(out string? dtype) ? dtype : null;
+        }
+        catch (Exception e) when (e is JsonException or IOException or InvalidOperationException)
+        {
+            Progress.Message($"model.dtype auto: {file} is unreadable ({e.Message}); deciding afresh");
+            return null;
+        }
     }
 
     /// <summary>

@@ -15,7 +15,8 @@ namespace Mpt.Reports;
 ///               "multitask": {"path": "prompts/multitask.safetensors", "tasks": ["mnli", …]}},
 ///   "config":  {… the resolved pipeline config, verbatim …},
 ///   "numerics": {"mode": "reproducible", "threads": 2, "environment": {"MKL_CBWR": "AVX2", …}},
-///   "comparisons": {"rte": {"mpt-pt": {MethodComparison}, "mpt-spot": {…}}, "cola": {…}}
+///   "comparisons": {"rte": {"mpt-pt": {MethodComparison}, "mpt-spot": {…}}, "cola": {…}},
+///   "dtype_choice": {"resolved": "bfloat16", "source": "cache", "reason": "…", "float32_gflop_per_s": {…}, …}
 /// }
 /// </code>
 /// Every section is optional, so a partial run (teachers only, one method) still has a valid file.
@@ -29,6 +30,8 @@ namespace Mpt.Reports;
 /// <param name="Numerics">Which numerics mode ran (docs/reproducibility.md).</param>
 /// <param name="Comparisons">Target task → <see cref="MethodComparison.Key"/> → the paired difference of two methods with
 /// its bootstrap interval (docs/statistics.md); absent for runs without per-example test predictions.</param>
+/// <param name="DtypeChoice">How <c>model.dtype auto</c> was resolved, with the GEMM rates it compared; absent when the
+/// config named a dtype (the resolved dtype is in <paramref name="Config"/> either way).</param>
 public sealed record RunResults(
     int FormatVersion = RunResults.CurrentFormatVersion,
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodResult>>? Targets = null,
@@ -37,7 +40,8 @@ public sealed record RunResults(
     PromptFiles? Prompts = null,
     JsonObject? Config = null,
     NumericsSummary? Numerics = null,
-    IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodComparison>>? Comparisons = null)
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodComparison>>? Comparisons = null,
+    Numerics.DtypeChoice? DtypeChoice = null)
 {
     /// <summary>File name inside a run folder.</summary>
     public const string FileName = "results.json";

@@ -103,7 +103,7 @@ public sealed class DataParallelStep
         {
             var term = terms[t].Mean.Times(terms[t].Weight * factors[t]);
             total = total is null ? term : total.Plus(term);
-            double mean = terms[t].Mean.item<float>();
+            double mean = Numerics.LossValue.Of(terms[t].Mean);
             totalValue += terms[t].Weight * factors[t] * mean;
             partValues[terms[t].Part] = partValues.GetValueOrDefault(terms[t].Part) + factors[t] * mean;
         }
@@ -112,7 +112,7 @@ public sealed class DataParallelStep
         _scalars.Clear();
         _scalars.Add((float)totalValue);
         foreach (var (name, value) in losses.Parts)
-            _scalars.Add((float)(partValues.TryGetValue(name, out double v) ? v : exampleShare * value.item<float>()));
+            _scalars.Add((float)(partValues.TryGetValue(name, out double v) ? v : exampleShare * Numerics.LossValue.Of(value)));
         // A zero-valued dependence on every trained parameter, so that each has a gradient to sum after backward.
         foreach (var p in _trained) total = total!.Plus(p.sum().Times(0.0));
         return total!;

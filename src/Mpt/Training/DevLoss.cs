@@ -28,7 +28,7 @@ public static class DevLoss
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             // The objective's loss is a mean over the batch; weighting by the batch's rows makes the total a mean over examples.
-            sum += PromptTuningObjective.Forward(model, collator.Collate(rows), outputHiddenStates: false).Loss.item<float>() * rows.Count;
+            sum += Numerics.LossValue.Of(PromptTuningObjective.Forward(model, collator.Collate(rows), outputHiddenStates: false).Loss) * rows.Count;
         }
         return sum / examples.Count;
     }

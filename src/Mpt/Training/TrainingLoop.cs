@@ -154,8 +154,8 @@ public sealed class TrainingLoop
                 {
                     // 4. Backward: only prompt parameters require gradients, so only they receive one.
                     stepLosses.Total.backward();
-                    loss = stepLosses.Total.item<float>();
-                    parts = stepLosses.Parts.ToDictionary(p => p.Key, p => (double)p.Value.item<float>());
+                    loss = Numerics.LossValue.Of(stepLosses.Total);
+                    parts = stepLosses.Parts.ToDictionary(p => p.Key, p => (double)Numerics.LossValue.Of(p.Value));
                 }
                 else
                 {

@@ -64,6 +64,24 @@ public sealed class StepFlopsTests
         Assert.True(rate > 0 && gemm > 0, $"{rate} {gemm}");
         double fraction = json.GetProperty("fraction_of_gemm_peak").GetDouble();
         Assert.Equal(rate / gemm, fraction, fraction * 2e-3);
+        // The GEMM rate is the median of the probe's rounds: inside their quartiles, inside their range.
+        var iqr = json.GetProperty("gemm_gflop_per_s_iqr").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        var range = json.GetProperty("gemm_gflop_per_s_range").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        Assert.True(range[0] <= iqr[0] && iqr[0] <= gemm && gemm <= iqr[1] && iqr[1] <= range[1], $"{string.Join(" ", range)} {string.Join(" ", iqr)} {gemm}");
+        Assert.False(json.TryGetProperty("gemm_fp32_gflop_per_s", out _)); // a float32 step's GEMM rate is already fp32's
+    }
+
+    [Fact]
+    public void A_Bfloat16_Step_Should_Also_Carry_Its_Fraction_Of_The_Float32_Gemm_Rate()
+    {
+        var json = TinyBench.RunJson(TinyBench.Args(TrainStepBenchmark.Name, "--bf16"));
+
+        Assert.Equal("bfloat16", json.GetProperty("dtype").GetString());
+        double rate = json.GetProperty("gflop_per_s").GetDouble(), fp32 = json.GetProperty("gemm_fp32_gflop_per_s").GetDouble();
+        Assert.True(fp32 > 0);
+        double fraction = json.GetProperty("fraction_of_fp32_gemm_peak").GetDouble();
+        Assert.Equal(rate / fp32, fraction, fraction * 2e-3);
+        Assert.True(json.GetProperty("gemm_gflop_per_s").GetDouble() > 0); // the bfloat16 GEMM rate
     }
 
     [Fact]
@@ -77,5 +95,21 @@ public sealed class StepFlopsTests
         // The encoder FFN's first matrix: (B·(prompt + seq)) × d_model × d_ff of the tiny shape.
         Assert.All(lines, l => Assert.Equal((20L, 32L, 64L), (l.GetProperty("m").GetInt64(), l.GetProperty("k").GetInt64(), l.GetProperty("n").GetInt64())));
         Assert.All(lines, l => Assert.True(l.GetProperty("gflop_per_s").GetDouble() > 0));
+        Assert.All(lines, l => Assert.Equal(2, l.GetProperty("rounds").GetInt32()));
+        Assert.All(lines, l => Assert.Equal(2, l.GetProperty("gflop_per_s_iqr").GetArrayLength()));
+        Assert.All(lines, l => Assert.True(l.GetProperty("gflop_per_s_min").GetDouble() <= l.GetProperty("gflop_per_s_max").GetDouble()));
+    }
+
+    [Fact]
+    public void With_Auto_The_Gemm_Bench_Should_Add_The_Decision_Of_The_Rule_On_Its_Two_Rates()
+    {
+        var result = CliRunner.Run("bench", "gemm", "--shape", BenchmarkShapes.Tiny, "--batch", "2", "--seq", "6", "--prompt", "4", "--threads", "1", "--repeats", "2", "--auto");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        var lines = result.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(3, lines.Count);
+        double fp32 = lines[0].GetProperty("gflop_per_s").GetDouble(), bf16 = lines[1].GetProperty("gflop_per_s").GetDouble();
+        Assert.Equal(Mpt.Numerics.AutoDtype.Rule(fp32, bf16).Dtype, lines[2].GetProperty("auto_dtype").GetString());
+        Assert.Equal(bf16 / fp32, lines[2].GetProperty("bf16_over_fp32").GetDouble(), 2e-3 * bf16 / fp32 + 1e-3);
     }
 }

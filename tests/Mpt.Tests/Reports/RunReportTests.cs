@@ -41,6 +41,17 @@ public sealed class RunReportTests
     }
 
     [Fact]
+    public void Should_Name_The_Dtype_And_How_Auto_Chose_It()
+    {
+        var choice = new Mpt.Numerics.DtypeChoice("bfloat16", Mpt.Numerics.DtypeChoice.Cached, "bfloat16 GEMM 300.0 GFLOP/s vs float32 100.0 GFLOP/s = 3.00×");
+        using var run = new SyntheticRunFolder().WithResults(SyntheticRunFolder.Results(SyntheticRunFolder.Prompts) with { DtypeChoice = choice });
+
+        string md = File.ReadAllText(RunReport.Write(run.Path).Markdown);
+
+        Assert.Contains("- dtype: bfloat16, chosen by model.dtype auto (cache): bfloat16 GEMM 300.0 GFLOP/s vs float32 100.0 GFLOP/s = 3.00×\n", md);
+    }
+
+    [Fact]
     public void Should_Draw_Every_Plot_As_A_Non_Trivial_Png_Of_The_Requested_Size()
     {
         using var run = new SyntheticRunFolder().WithMetrics().WithPromptFiles().WithResults(SyntheticRunFolder.Results(SyntheticRunFolder.Prompts));
