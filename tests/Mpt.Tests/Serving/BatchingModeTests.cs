@@ -73,46 +73,31 @@ public sealed class BatchingModeTests(ServingFixture fixture)
         AssertScores(fixture.Reference(fixture.WeatherTask, fixture.WeatherAdapter, WeatherInputs), ["sunny", "rainy"], await weather);
     }
 
-    [Fact]
-    public async Task Should_Run_A_Long_Input_In_Its_Own_Forward_With_The_Same_Scores()
+    // One drained batch of three short inputs and one of about 200 tokens, all of one task.
+    private static readonly string[] ShortAndLongInputs =
+        ["Sunny.", string.Join(' ', Enumerable.Repeat("the weather tomorrow looks grey with a chance of rain", 20)), "Rainy.", "Warm."];
+
+    [Theory]
+    [InlineData(null, 2)]     // the default price of a forward: the short rows are not padded to the long one
+    [InlineData(100_000, 1)]  // a forward priced above any padding it could save: one forward, the short rows padded
+    public async Task Should_Split_A_Batch_By_Input_Length_Only_Where_It_Saves_More_Than_A_Forward_Costs(int? overheadTokens, int forwards)
     {
-        // Given: one drained batch of three short inputs and one of about 200 tokens, all of one task
-        string longInput = string.Join(' ', Enumerable.Repeat("the weather tomorrow looks grey with a chance of rain", 20));
-        string[] inputs = ["Sunny.", longInput, "Rainy.", "Warm."];
+        // Given
+        string[] inputs = ShortAndLongInputs;
         using var registry = fixture.Registry();
-        await using var predictor = new BatchingPredictor(registry, new BatchingOptions { MaxBatch = inputs.Length, MaxWait = TimeSpan.FromSeconds(30) });
+        var options = new BatchingOptions { MaxBatch = inputs.Length, MaxWait = TimeSpan.FromSeconds(30) };
+        if (overheadTokens is int tokens) options = options with { ForwardOverheadTokens = tokens };
+        await using var predictor = new BatchingPredictor(registry, options);
         await predictor.WarmUpAsync();
         var before = predictor.Statistics;
 
         // When
         var answer = await predictor.PredictAsync(ServingFixture.Weather, inputs);
 
-        // Then: one batch, two forwards (the short rows are not padded to the long one), each row scored as alone
+        // Then: one batch in the expected number of forwards, each row scored as alone either way
         var after = predictor.Statistics;
         Assert.Equal(1, after.DrainedBatches - before.DrainedBatches);
-        Assert.Equal(2, after.Batches - before.Batches);
-        AssertScores(fixture.Reference(fixture.WeatherTask, fixture.WeatherAdapter, inputs), ["sunny", "rainy"], answer);
-    }
-
-    [Fact]
-    public async Task Should_Keep_A_Batch_In_One_Forward_When_A_Forward_Costs_More_Than_The_Padding()
-    {
-        // Given: the batch of the test above, with a forward priced above any padding it could save
-        string longInput = string.Join(' ', Enumerable.Repeat("the weather tomorrow looks grey with a chance of rain", 20));
-        string[] inputs = ["Sunny.", longInput, "Rainy.", "Warm."];
-        using var registry = fixture.Registry();
-        await using var predictor = new BatchingPredictor(registry,
-            new BatchingOptions { MaxBatch = inputs.Length, MaxWait = TimeSpan.FromSeconds(30), ForwardOverheadTokens = 100_000 });
-        await predictor.WarmUpAsync();
-        var before = predictor.Statistics;
-
-        // When
-        var answer = await predictor.PredictAsync(ServingFixture.Weather, inputs);
-
-        // Then: one forward with the short rows padded, and still each row scored as alone
-        var after = predictor.Statistics;
-        Assert.Equal(1, after.DrainedBatches - before.DrainedBatches);
-        Assert.Equal(1, after.Batches - before.Batches);
+        Assert.Equal(forwards, after.Batches - before.Batches);
         AssertScores(fixture.Reference(fixture.WeatherTask, fixture.WeatherAdapter, inputs), ["sunny", "rainy"], answer);
     }
 
