@@ -18,7 +18,9 @@ namespace Mpt.Model;
 /// <para>Dropout: the generator state before the block's first forward is saved, and the recomputation runs from that
 /// state (PyTorch's <c>preserve_rng_state=True</c>), so it draws the very masks of the first forward for both
 /// <see cref="DropoutKernel"/>s (both draw from torch's default CPU generator); the caller's generator state is put
-/// back afterwards, so the random stream after the backward is the one without checkpointing.</para>
+/// back afterwards, so the random stream after the backward is the one without checkpointing. Likewise the block's
+/// train/eval modes of the first forward are replayed: a caller may switch the backbone to eval mode for one pass
+/// with gradients (the distiller's dropout-free student pass) and back to train mode before the backward.</para>
 /// <para>Gradients: every tensor input that requires grad gets its gradient; the recomputation is backpropagated with
 /// <c>torch.autograd.backward</c>, so parameters that require grad accumulate theirs as without checkpointing. When no
 /// input requires grad (or gradients are off) the block simply runs: there is nothing to recompute for.</para>
@@ -31,16 +33,16 @@ internal sealed class BlockCheckpoint : SingleTensorFunction<BlockCheckpoint>
     public override string Name => nameof(BlockCheckpoint);
 
     /// <summary>
-    /// <paramref name="block"/>(<paramref name="inputs"/>), checkpointed when gradients are recorded and some input
-    /// requires grad. <paramref name="block"/> must be a function of its inputs, the parameters it closes over and
-    /// torch's default generator only (it is run twice).
+    /// <paramref name="forward"/>(<paramref name="inputs"/>), checkpointed when gradients are recorded and some input
+    /// requires grad. <paramref name="forward"/> must be a function of its inputs, the parameters of
+    /// <paramref name="module"/>, the train/eval modes of its modules and torch's default generator only (it is run twice).
     /// </summary>
-    public static Tensor Run(Func<Tensor?[], Tensor> block, params Tensor?[] inputs)
+    public static Tensor Run(nn.Module module, Func<Tensor?[], Tensor> forward, params Tensor?[] inputs)
     {
         if (!torch.is_grad_enabled() || !inputs.Any(t => t is not null && t.requires_grad))
-            return block(inputs);
+            return forward(inputs);
         var args = new object?[inputs.Length + 1];
-        args[0] = block;
+        args[0] = new SavedBlock(module, forward, ModuleModes.Of(module), GeneratorState());
         Array.Copy(inputs, 0, args, 1, inputs.Length);
         return apply(args!);
     }
@@ -48,15 +50,15 @@ internal sealed class BlockCheckpoint : SingleTensorFunction<BlockCheckpoint>
     /// <summary>Runs the block without a graph (TorchSharp calls this under no_grad) and keeps what the backward needs.</summary>
     public override Tensor forward(AutogradContext ctx, params object[] vars)
     {
-        var block = (Func<Tensor?[], Tensor>)vars[0];
+        var block = (SavedBlock)vars[0];
         var inputs = vars.Skip(1).Select(v => v as Tensor).ToArray();
         // The inputs are kept as saved variables (references held by the graph node, not by a dispose scope): they
         // stay valid whichever scope the caller disposes before the backward.
         ctx.save_for_backward([.. inputs]);
-        ctx.save_data(StateKey, new SavedBlock(block, GeneratorState()));
+        ctx.save_data(StateKey, block);
         // Undefined output gradients are not expanded to zeros: the block has one output, and it always gets one.
         ctx.set_materialize_grads(false);
-        return block(inputs);
+        return block.Forward(inputs);
     }
 
     /// <summary>Recomputes the block with gradients from the saved generator state and returns the inputs' gradients.</summary>
@@ -70,7 +72,8 @@ internal sealed class BlockCheckpoint : SingleTensorFunction<BlockCheckpoint>
         Tensor output;
         using (torch.enable_grad())
         using (new GeneratorFork(saved.GeneratorState))
-            output = saved.Block(inputs);
+        using (ModuleModes.Replay(saved.Module, saved.Modes))
+            output = saved.Forward(inputs);
         torch.autograd.backward([output], [gradOutput]);
         var gradients = new List<Tensor> { null! }; // the block function itself is not a tensor input
         foreach (var input in inputs)
@@ -84,8 +87,8 @@ internal sealed class BlockCheckpoint : SingleTensorFunction<BlockCheckpoint>
         return state.data<byte>().ToArray();
     }
 
-    /// <summary>What the backward needs besides the saved inputs.</summary>
-    private sealed record SavedBlock(Func<Tensor?[], Tensor> Block, byte[] GeneratorState);
+    /// <summary>What the backward needs besides the saved inputs: the block, its modes and the generator state before its first forward.</summary>
+    private sealed record SavedBlock(nn.Module Module, Func<Tensor?[], Tensor> Forward, bool[] Modes, byte[] GeneratorState);
 
     /// <summary>Sets torch's default generator to a saved state and puts the caller's state back on dispose
     /// (PyTorch's <c>torch.random.fork_rng</c>).</summary>

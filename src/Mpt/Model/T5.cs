@@ -564,7 +564,7 @@ internal sealed class T5Stack : nn.Module
             var block = _block[i];
             // Generation's key/value caches are filled as a side effect, which a recomputation would repeat.
             h = ActivationCheckpointing && caches is null
-                ? BlockCheckpoint.Run(x => block.forward(x[0]!, x[1]!, x[2], x[3], null, null), h, positionBias, encoderHiddenStates, encoderMask)
+                ? BlockCheckpoint.Run(block, x => block.forward(x[0]!, x[1]!, x[2], x[3], null, null), h, positionBias, encoderHiddenStates, encoderMask)
                 : block.forward(h, positionBias, encoderHiddenStates, encoderMask, caches?.Self[i], caches?.Cross[i]);
         }
         h = _dropout.call(_finalLayerNorm.call(h));

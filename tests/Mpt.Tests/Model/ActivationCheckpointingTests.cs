@@ -69,6 +69,25 @@ public sealed class ActivationCheckpointingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Should_Recompute_In_The_Mode_Of_The_First_Forward()
+    {
+        // Given: a pass with gradients in eval mode, the backbone switched back to train mode before the backward (the
+        // distiller's dropout-free student pass does this)
+        using var model = TinyModel();
+        model.train();
+
+        // When
+        var plain = Step(model, checkpointing: false, seed: 4, evalForward: true);
+        var checkpointed = Step(model, checkpointing: true, seed: 4, evalForward: true);
+
+        // Then: the recomputation ran without dropout, as the forward did
+        GoldenTensor.AssertClose(plain.PromptGrad, checkpointed.PromptGrad, Abs, Rel, "prompt gradient of an eval-mode pass");
+        Assert.True(model.training);
+        plain.Dispose();
+        checkpointed.Dispose();
+    }
+
+    [Fact]
     public void Should_Give_Trainable_Backbone_Parameters_Their_Gradients()
     {
         // Given: a backbone whose parameters train (checkpointing does not assume a frozen backbone), dropout on
@@ -133,7 +152,7 @@ public sealed class ActivationCheckpointingTests(ITestOutputHelper output)
     }
 
     /// <summary>One prompt-tuning forward and backward from <paramref name="seed"/>; results are detached from every scope.</summary>
-    private static StepResult Step(T5ForConditionalGeneration model, bool checkpointing, long seed, bool parameterGrads = false)
+    private static StepResult Step(T5ForConditionalGeneration model, bool checkpointing, long seed, bool parameterGrads = false, bool evalForward = false)
     {
         using var scope = torch.NewDisposeScope();
         model.ActivationCheckpointing = checkpointing;
@@ -141,7 +160,10 @@ public sealed class ActivationCheckpointingTests(ITestOutputHelper output)
         var (ids, mask, labels) = Batch();
         var prompt = RandomPrompt(model).requires_grad_(true);
         torch.manual_seed(seed);
+        bool training = model.training;
+        if (evalForward) model.eval();
         var result = model.Forward(null, PromptedEmbeds(model, prompt, ids), PromptedMask(mask), null, labels);
+        model.train(training);
         result.Loss!.backward();
         var grads = parameterGrads
             ? model.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.clone().DetachFromDisposeScope())
