@@ -66,6 +66,7 @@ public static class StageCommand
             Str(Choice(new Option<string?>("--dtype") { Description = "Backbone dtype (model.dtype)." }, "float32", "bfloat16"), "model.dtype"),
             Str(Choice(new Option<string?>("--dropout-kernel") { Description = "How dropout masks are drawn while training: exact (libtorch F.dropout) or parallel_chunks (same distribution, another random stream, drawn on several threads) (model.dropout_kernel)." }, "exact", "parallel_chunks"), "model.dropout_kernel"),
             Str(Choice(new Option<string?>("--attention-kernel") { Description = "How a T5 backbone computes attention: fused (libtorch scaled_dot_product_attention where attention dropout is off, default) or math (HF's explicit form everywhere) (model.attention_kernel)." }, Mpt.Model.AttentionKernelNames.Fused, Mpt.Model.AttentionKernelNames.Math), "model.attention_kernel"),
+            Bool(new Option<bool>("--activation-checkpointing") { Description = "T5 backbones: recompute each block in the backward instead of keeping its activations while training; less memory, about one more forward per step, same results (model.activation_checkpointing)." }, "model.activation_checkpointing"),
             Str(new Option<string?>("--task-file") { Description = "JSON file with extra task definitions (task_file)." }, "task_file"),
         };
         var sources = new Option<string[]>("--source") { Description = "Source task and data, TASK=PATH, or a real-data benchmark task by name, e.g. word-polarity (built on demand) (repeatable; replaces the config's sources)." };
