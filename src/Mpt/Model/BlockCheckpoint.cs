@@ -76,8 +76,9 @@ internal sealed class BlockCheckpoint : SingleTensorFunction<BlockCheckpoint>
             output = saved.Forward(inputs);
         torch.autograd.backward([output], [gradOutput]);
         var gradients = new List<Tensor> { null! }; // the block function itself is not a tensor input
+        // An input that requires grad but did not reach the output has no gradient: undefined, as autograd returns it.
         foreach (var input in inputs)
-            gradients.Add(input is { requires_grad: true } ? input.grad!.MoveToOuterDisposeScope() : null!);
+            gradients.Add(input is { requires_grad: true, grad: { } grad } ? grad.MoveToOuterDisposeScope() : null!);
         return gradients;
     }
 
