@@ -90,13 +90,15 @@ public sealed class BenchCommandTests
     }
 
     [Theory]
-    [InlineData("train-step")]
-    [InlineData("distill-step")]
-    public void Should_Checkpoint_Activations_When_Asked_With_The_Same_Losses(string bench)
+    [InlineData("train-step", false)]
+    [InlineData("train-step", true)]
+    [InlineData("distill-step", false)]
+    public void Should_Checkpoint_Activations_When_Asked_With_The_Same_Losses(string bench, bool bf16)
     {
-        // Given / When: the same seeded run with and without checkpointing (dropout on)
-        var plain = TinyBench.RunJson(TinyBench.Args(bench));
-        var checkpointed = TinyBench.RunJson(TinyBench.Args(bench, "--activation-checkpointing"));
+        // Given / When: the same seeded run with and without checkpointing (dropout on; bf16 weights with fp32 prompts)
+        string[] dtype = bf16 ? ["--bf16"] : [];
+        var plain = TinyBench.RunJson(TinyBench.Args(bench, dtype));
+        var checkpointed = TinyBench.RunJson(TinyBench.Args(bench, [.. dtype, "--activation-checkpointing"]));
 
         // Then: the option is reported, and the first measured step's loss — after the warm-up step updated the
         // prompt with the gradients of the recomputed blocks — is the one without checkpointing
