@@ -33,6 +33,9 @@ public sealed record BenchmarkResult
     /// <summary>The attention kernel chosen ("fused" or "math"); fused runs only where attention dropout is off.</summary>
     public string? AttentionKernel { get; init; }
 
+    /// <summary>Whether the backbone's blocks were recomputed in the backward (activation checkpointing; training steps).</summary>
+    public bool ActivationCheckpointing { get; init; }
+
     /// <summary>Examples per step.</summary>
     public required int Batch { get; init; }
 

@@ -56,6 +56,12 @@ public sealed record BenchmarkSettings
     /// </summary>
     public AttentionKernel AttentionKernel { get; init; } = AttentionKernel.Fused;
 
+    /// <summary>
+    /// Training steps (<c>--activation-checkpointing</c>): recompute the backbone's blocks in the backward instead of
+    /// keeping their activations (<see cref="T5ForConditionalGeneration.ActivationCheckpointing"/>); off by default.
+    /// </summary>
+    public bool ActivationCheckpointing { get; init; }
+
     /// <summary>Number of tasks of the student <c>MultitaskPrompt</c> (distillation step only).</summary>
     public int Tasks { get; init; } = 4;
 

@@ -4,8 +4,8 @@ namespace Mpt.Benchmarks;
 
 /// <summary>
 /// The T5 shapes the throughput benchmarks build with random weights (no checkpoint needed), by their Hugging Face
-/// names. Values are those of the public <c>config.json</c> files of google-t5/t5-small, google-t5/t5-base and
-/// google/t5-v1_1-small; only the shapes matter for speed.
+/// names. Values are those of the public <c>config.json</c> files of google-t5/t5-small, google-t5/t5-base,
+/// google-t5/t5-large, google-t5/t5-3b and google/t5-v1_1-small; only the shapes matter for speed and memory.
 /// </summary>
 public static class BenchmarkShapes
 {
@@ -24,6 +24,11 @@ public static class BenchmarkShapes
         ["t5-small"] = Config(dModel: 512, dFf: 2048, layers: 6, heads: 8, dKv: 64, feedForwardProj: "relu", tied: true),
         // https://huggingface.co/google-t5/t5-base/blob/main/config.json
         ["t5-base"] = Config(dModel: 768, dFf: 3072, layers: 12, heads: 12, dKv: 64, feedForwardProj: "relu", tied: true),
+        // https://huggingface.co/google-t5/t5-large/blob/main/config.json (737.7 M parameters)
+        ["t5-large"] = Config(dModel: 1024, dFf: 4096, layers: 24, heads: 16, dKv: 64, feedForwardProj: "relu", tied: true),
+        // https://huggingface.co/google-t5/t5-3b/blob/main/config.json (2.85 B parameters: 32 heads of d_kv 128, so the
+        // attention's inner width 4096 is four times d_model)
+        ["t5-3b"] = Config(dModel: 1024, dFf: 16384, layers: 24, heads: 32, dKv: 128, feedForwardProj: "relu", tied: true),
         // https://huggingface.co/google/t5-v1_1-small/blob/main/config.json (gated-gelu = gelu_new gate, untied lm_head)
         ["t5-v1_1-small"] = Config(dModel: 512, dFf: 1024, layers: 8, heads: 6, dKv: 64, feedForwardProj: "gated-gelu", tied: false),
         [Tiny] = Config(dModel: 32, dFf: 64, layers: 2, heads: 4, dKv: 8, feedForwardProj: "relu", tied: true, vocab: 256),

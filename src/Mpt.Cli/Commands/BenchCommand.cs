@@ -290,6 +290,7 @@ public static class BenchCommand
         var bf16 = new Option<bool>("--bf16") { Description = "Run the frozen backbone in bfloat16 (fast only on CPUs with AVX512-BF16 or AMX)." };
 
         var cacheTeachers = new Option<bool>("--cache-teachers") { Description = "distill-step: serve the teacher targets from the exact teacher-output cache (measures a second-epoch step, where every example hits)." };
+        var checkpointing = new Option<bool>("--activation-checkpointing") { Description = "Training steps: recompute the backbone's blocks in the backward instead of keeping their activations (less memory, about one more forward of compute)." };
         var noDropout = new Option<bool>("--no-dropout") { Description = "Training steps: run the frozen backbone without dropout (eval mode); the prompt still trains." };
         var dropoutKernel = new Option<string>("--dropout-kernel")
         {
@@ -322,6 +323,7 @@ public static class BenchCommand
         bool isTraining = name != GenerateBenchmark.Name && !isRank;
         if (isTraining) command.Add(noDropout);
         if (isTraining) command.Add(dropoutKernel);
+        if (isTraining) command.Add(checkpointing);
         // Only the distillation step has tasks; elsewhere the options are not registered and the defaults apply.
         bool hasTasks = name == DistillStepBenchmark.Name;
         if (hasTasks)
@@ -347,6 +349,7 @@ public static class BenchCommand
                 Dropout = !(isTraining && parse.GetValue(noDropout)),
                 DropoutKernel = isTraining ? DropoutKernelNames.Parse(parse.GetValue(dropoutKernel)!) : defaults.DropoutKernel,
                 AttentionKernel = AttentionKernelNames.Parse(parse.GetValue(attention)!),
+                ActivationCheckpointing = isTraining && parse.GetValue(checkpointing),
                 Tasks = hasTasks ? parse.GetValue(tasks) : defaults.Tasks,
                 Rank = hasTasks ? parse.GetValue(rank) : defaults.Rank,
                 CacheTeachers = hasTasks && parse.GetValue(cacheTeachers),

@@ -95,6 +95,7 @@ public static class RunBackbones
                 {
                     t5.DropoutKernel = model.DropoutKernel;
                     t5.AttentionKernel = model.AttentionKernel;
+                    t5.ActivationCheckpointing = model.ActivationCheckpointing;
                     return new T5RunBackbone(model.Path!, t5, () => PipelineRunner.LoadTokenizer(model), evaluate.ToOptions, evaluate.MaxNewTokens);
                 }
                 catch
@@ -121,6 +122,8 @@ public static class RunBackbones
             throw new ConfigException($"model.device '{model.Device}' is for T5 backbones; the encoder '{what}' runs on the CPU.");
         if (model.AttentionKernel != new ModelConfig().AttentionKernel)
             throw new ConfigException($"model.attention_kernel '{AttentionKernelNames.Name(model.AttentionKernel)}' is for T5 backbones; the encoder '{what}' has its own attention.");
+        if (model.ActivationCheckpointing)
+            throw new ConfigException($"model.activation_checkpointing is for T5 backbones; the encoder '{what}' keeps its activations.");
         if (model.Tokenizer is not null)
             throw new ConfigException($"model.tokenizer is for T5 folders without spiece.model; the encoder '{what}' brings its own vocabulary.");
     }

@@ -537,6 +537,9 @@ internal sealed class T5Stack : nn.Module
 
     public int BlockCount => _block.Count;
 
+    /// <summary>Recompute each block in the backward instead of keeping its activations (<see cref="BlockCheckpoint"/>).</summary>
+    public bool ActivationCheckpointing { get; set; }
+
     /// <summary>The relative-position owner (block 0 self-attention).</summary>
     public T5Attention PositionBiasOwner => _block[0].SelfAttentionLayer.SelfAttention;
 
@@ -558,7 +561,11 @@ internal sealed class T5Stack : nn.Module
         for (int i = 0; i < _block.Count; i++)
         {
             hiddenStates?.Add(h);
-            h = _block[i].forward(h, positionBias, encoderHiddenStates, encoderMask, caches?.Self[i], caches?.Cross[i]);
+            var block = _block[i];
+            // Generation's key/value caches are filled as a side effect, which a recomputation would repeat.
+            h = ActivationCheckpointing && caches is null
+                ? BlockCheckpoint.Run(block, x => block.forward(x[0]!, x[1]!, x[2], x[3], null, null), h, positionBias, encoderHiddenStates, encoderMask)
+                : block.forward(h, positionBias, encoderHiddenStates, encoderMask, caches?.Self[i], caches?.Cross[i]);
         }
         h = _dropout.call(_finalLayerNorm.call(h));
         hiddenStates?.Add(h);
@@ -722,6 +729,19 @@ public sealed class T5ForConditionalGeneration : nn.Module
         {
             foreach (var attention in modules().OfType<T5Attention>()) attention.Kernel = value;
         }
+    }
+
+    /// <summary>
+    /// Activation checkpointing of the encoder and decoder blocks (<see cref="BlockCheckpoint"/>; off by default): while
+    /// gradients are recorded, each block keeps only its inputs and is run again in the backward, so a training step's
+    /// peak memory holds the block boundaries plus one block's activations rather than every block's, for about one
+    /// more forward of compute. Gradients and dropout masks are those without checkpointing (the recomputation replays
+    /// the generator state of the first forward). Inference and generation are unaffected.
+    /// </summary>
+    public bool ActivationCheckpointing
+    {
+        get => _encoder.ActivationCheckpointing;
+        set => _encoder.ActivationCheckpointing = _decoder.ActivationCheckpointing = value;
     }
 
     /// <summary>The shared token embedding table (V, D), also the LM head when tied.</summary>

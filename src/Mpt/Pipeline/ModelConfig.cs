@@ -30,6 +30,12 @@ public sealed record ModelConfig
     /// rounding, so the choice is not part of a run's recorded settings. See <see cref="Model.AttentionKernel"/>.</summary>
     public AttentionKernel AttentionKernel { get; init; } = AttentionKernel.Fused;
 
+    /// <summary>Recompute a T5 backbone's blocks in the backward instead of keeping their activations while training
+    /// (<c>activation_checkpointing</c>, false by default): less memory for about one more forward per step; losses,
+    /// gradients and dropout masks are unchanged, so the choice is not part of a run's recorded settings. See
+    /// <see cref="Model.T5ForConditionalGeneration.ActivationCheckpointing"/>.</summary>
+    public bool ActivationCheckpointing { get; init; }
+
     /// <summary>Checks the section.</summary>
     public void Validate(string path = "model")
     {

@@ -2,6 +2,8 @@ using System.Text.Json;
 using Mpt.Benchmarks;
 using Mpt.Tests.Cli;
 using Xunit;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Mpt.Tests.Benchmarks;
 
@@ -71,6 +73,38 @@ public sealed class BenchCommandTests
 
         Assert.Equal("bfloat16", json.GetProperty("dtype").GetString());
         Assert.True(double.IsFinite(json.GetProperty("loss_first").GetDouble()));
+    }
+
+    [Fact]
+    public void Should_Build_A_BFloat16_Backbone_Without_A_Float32_Copy_And_Restore_The_Default_Dtype()
+    {
+        // Given: the process default dtype
+        var before = torch.get_default_dtype();
+
+        // When
+        using var workload = BenchmarkWorkload.Create(new BenchmarkSettings { Shape = BenchmarkShapes.Tiny, BFloat16 = true, Threads = 1 });
+
+        // Then: every parameter was created in bfloat16 (none converted from a float32 one), and the default is back
+        Assert.All(workload.Backbone.parameters(), p => Assert.Equal(ScalarType.BFloat16, p.dtype));
+        Assert.Equal(before, torch.get_default_dtype());
+    }
+
+    [Theory]
+    [InlineData("train-step", false)]
+    [InlineData("train-step", true)]
+    [InlineData("distill-step", false)]
+    public void Should_Checkpoint_Activations_When_Asked_With_The_Same_Losses(string bench, bool bf16)
+    {
+        // Given / When: the same seeded run with and without checkpointing (dropout on; bf16 weights with fp32 prompts)
+        string[] dtype = bf16 ? ["--bf16"] : [];
+        var plain = TinyBench.RunJson(TinyBench.Args(bench, dtype));
+        var checkpointed = TinyBench.RunJson(TinyBench.Args(bench, [.. dtype, "--activation-checkpointing"]));
+
+        // Then: the option is reported, and the first measured step's loss — after the warm-up step updated the
+        // prompt with the gradients of the recomputed blocks — is the one without checkpointing
+        Assert.False(plain.GetProperty("activation_checkpointing").GetBoolean());
+        Assert.True(checkpointed.GetProperty("activation_checkpointing").GetBoolean());
+        Assert.Equal(plain.GetProperty("loss_first").GetDouble(), checkpointed.GetProperty("loss_first").GetDouble(), 1e-5);
     }
 
     [Fact]

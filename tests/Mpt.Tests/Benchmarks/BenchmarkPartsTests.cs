@@ -49,8 +49,15 @@ public sealed class BenchmarkPartsTests
         Assert.Equal((768, 3072, 12, 12, 12, true), (baseShape.DModel, baseShape.DFf, baseShape.NumLayers, baseShape.NumDecoderLayers, baseShape.NumHeads, baseShape.TieWordEmbeddings));
         var v11 = BenchmarkShapes.Get("t5-v1_1-small");
         Assert.Equal((512, 1024, 8, 8, 6, true, "gelu_new", false), (v11.DModel, v11.DFf, v11.NumLayers, v11.NumDecoderLayers, v11.NumHeads, v11.IsGatedAct, v11.DenseActFn, v11.TieWordEmbeddings));
+        // The scale-up shapes: parameter counts as the model cards state them (t5-large 738 M, t5-3b 2.85 B).
+        var large = BenchmarkShapes.Get("t5-large");
+        Assert.Equal((1024, 4096, 24, 24, 16, 64, "relu", true), (large.DModel, large.DFf, large.NumLayers, large.NumDecoderLayers, large.NumHeads, large.DKv, large.DenseActFn, large.TieWordEmbeddings));
+        Assert.Equal(737.7e6, large.ParameterCount(), 0.1e6);
+        var t5_3b = BenchmarkShapes.Get("t5-3b");
+        Assert.Equal((1024, 16384, 24, 24, 32, 128, "relu", true), (t5_3b.DModel, t5_3b.DFf, t5_3b.NumLayers, t5_3b.NumDecoderLayers, t5_3b.NumHeads, t5_3b.DKv, t5_3b.DenseActFn, t5_3b.TieWordEmbeddings));
+        Assert.Equal(2.8516e9, t5_3b.ParameterCount(), 0.0001e9);
         Assert.DoesNotContain(BenchmarkShapes.Tiny, BenchmarkShapes.Names);
-        var e = Assert.Throws<ArgumentException>(() => BenchmarkShapes.Get("t5-large"));
-        Assert.Contains("t5-small, t5-base, t5-v1_1-small", e.Message);
+        var e = Assert.Throws<ArgumentException>(() => BenchmarkShapes.Get("t5-11b"));
+        Assert.Contains("t5-small, t5-base, t5-large, t5-3b, t5-v1_1-small", e.Message);
     }
 }
