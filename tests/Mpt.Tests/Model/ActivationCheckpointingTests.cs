@@ -23,25 +23,9 @@ public sealed class ActivationCheckpointingTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void Should_Match_HF_Prompt_Gradient_With_Checkpointing(string name)
-    {
-        // Given: a frozen golden backbone (eval mode) with checkpointing on, and a prompt leaf
-        using var scope = torch.NewDisposeScope();
-        using var g = T5GoldenModel.Load(name);
-        foreach (var p in g.Model.parameters()) p.requires_grad = false;
-        g.Model.ActivationCheckpointing = true;
-        var prompt = g.T("inputs.soft_prompt").requires_grad_(true);
-
-        // When
-        var embeds = g.PromptInputsEmbeds(prompt, g.T("inputs.input_ids"));
-        var result = g.Model.Forward(null, embeds, g.T("inputs.prompt_attention_mask"), null, g.T("inputs.labels"));
-        result.Loss!.backward();
-
-        // Then: HF's loss and prompt gradient (the tolerances of the non-checkpointed golden test)
-        GoldenTensor.AssertClose(g.T("prompt_outputs.loss"), result.Loss!, T5GoldenModel.LossAbs, 0, $"{name} prompt_outputs.loss");
-        Assert.NotNull(prompt.grad);
-        GoldenTensor.AssertClose(g.T("prompt_grad"), prompt.grad!, T5GoldenModel.GradAbs, T5GoldenModel.GradRel, $"{name} prompt_grad");
-    }
+    public void Should_Match_HF_Prompt_Gradient_With_Checkpointing(string name) =>
+        // The golden test's loss and prompt gradient, with its tolerances, on the checkpointed backbone
+        T5GoldenTests.AssertHfPromptGradient(name, activationCheckpointing: true);
 
     [Theory]
     [InlineData(DropoutKernel.Exact)]

@@ -157,12 +157,16 @@ public sealed class T5GoldenTests
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void Should_Match_HF_Prompt_Gradient(string name)
+    public void Should_Match_HF_Prompt_Gradient(string name) => AssertHfPromptGradient(name, activationCheckpointing: false);
+
+    /// <summary>HF's loss and prompt gradient on golden model <paramref name="name"/>, with or without activation checkpointing.</summary>
+    internal static void AssertHfPromptGradient(string name, bool activationCheckpointing)
     {
         // Given: P is a leaf that requires grad; the backbone is frozen (d loss / d P does not depend on that)
         using var scope = torch.NewDisposeScope();
         using var g = T5GoldenModel.Load(name);
         foreach (var p in g.Model.parameters()) p.requires_grad = false;
+        g.Model.ActivationCheckpointing = activationCheckpointing;
         var prompt = g.T("inputs.soft_prompt").requires_grad_(true);
 
         // When
