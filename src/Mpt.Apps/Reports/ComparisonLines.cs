@@ -18,14 +18,20 @@ public static class ComparisonLines
     /// trained methods (those against the untrained baselines stay in results.json and the report); empty when there is
     /// nothing to print.
     /// </summary>
-    public static string Format(IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodComparison>>? comparisons)
+    /// <param name="comparisons">Target → comparisons, as results.json holds them.</param>
+    /// <param name="pooledFolders">When the comparisons pool several run folders (<c>mpt report --pool</c>), how many: the
+    /// heading then says that the folders were resampled too.</param>
+    public static string Format(IReadOnlyDictionary<string, IReadOnlyDictionary<string, MethodComparison>>? comparisons, int? pooledFolders = null)
     {
         var rows = Printed(comparisons).Select(x => (Task: x.Task, Pair: Pair(x.C), Value: Interval(x.C), Verdict: Verdict(x.C))).ToList();
         if (rows.Count == 0) return "";
         var first = Printed(comparisons).First().C;
         var text = new StringBuilder();
-        text.AppendLine($"paired differences ({Percent(first.Confidence)} bootstrap interval over seeds and test examples, " +
-                        $"{first.Resamples.ToString("N0", Invariant)} resamples; docs/statistics.md):");
+        string resamples = first.Resamples.ToString("N0", Invariant);
+        text.AppendLine(pooledFolders is int folders
+            ? $"paired differences pooled over {folders} run folders ({Percent(first.Confidence)} bootstrap interval over the folders, the seeds " +
+              $"(the same in every folder) and the test examples, {resamples} resamples; docs/statistics.md):"
+            : $"paired differences ({Percent(first.Confidence)} bootstrap interval over seeds and test examples, {resamples} resamples; docs/statistics.md):");
         int task = rows.Max(r => r.Task.Length), pair = rows.Max(r => r.Pair.Length), value = rows.Max(r => r.Value.Length);
         foreach (var r in rows)
             text.AppendLine($"{r.Task.PadRight(task)}  {r.Pair.PadRight(pair)}  {r.Value.PadRight(value)}  {r.Verdict}");

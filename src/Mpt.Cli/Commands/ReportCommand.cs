@@ -40,9 +40,16 @@ public static class ReportCommand
                           "the MPT target init, pair by pair (e.g. distillations that differ only in distill.loop.seed; docs/results.md).",
             AllowMultipleArgumentsPerToken = true,
         };
+        var pool = new Option<string[]>("--pool")
+        {
+            Description = "Instead of the report, print the paired comparisons pooled over this run folder and these others of the same design " +
+                          "(e.g. runs that differ only in distill.loop.seed): the interval resamples the folders as well as seeds and test examples " +
+                          "(docs/statistics.md). Nothing is written.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var command = new Command("report", "Write the Markdown/HTML report with plots (loss, dev metric, task similarity) for a run folder.")
         {
-            runDir, linear, smooth, title, resamples, selection, reference, spread,
+            runDir, linear, smooth, title, resamples, selection, reference, spread, pool,
         };
         command.SetAction(parse =>
         {
@@ -55,6 +62,16 @@ public static class ReportCommand
             if (!Directory.Exists(dir)) throw new DirectoryNotFoundException($"{dir}: run folder not found.");
             int count = parse.GetValue(resamples);
             if (count < 1) throw new ArgumentException($"--resamples must be at least 1, got {count}.");
+            if (parse.GetValue(pool) is { Length: > 0 } pooled)
+            {
+                var folders = new[] { dir }.Concat(pooled).ToList();
+                foreach (string folder in pooled)
+                    if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: run folder not found (--pool).");
+                var outcome = RunComparisons.ComputePooled(folders, new PairedBootstrap(count));
+                foreach (string note in outcome.Notes) context.Output.WriteLine($"comparisons: {note}");
+                context.Output.Write(ComparisonLines.Format(outcome.Comparisons, folders.Count));
+                return MptCli.Ok;
+            }
             if (parse.GetValue(selection))
             {
                 var runs = SelectionReplay.Load(dir);

@@ -91,6 +91,63 @@ public sealed class PairedBootstrap
     }
 
     /// <summary>
+    /// The difference A − B pooled over run groups that cross the seeds: run folders of one design that differ in what a
+    /// folder trains once (e.g. the distillation seed, so that MPT's target runs start from different distilled prompts),
+    /// where seed s means the same few-shot sample in every folder. <paramref name="pairs"/>[g][s] is seed pair s of
+    /// group g. One resample draws the groups with replacement, the seeds with replacement (one draw for every group, as
+    /// the seeds are crossed with the groups) and the test units; its value is the mean of A − B over the drawn groups
+    /// and seeds, each method rescored on the drawn units. A method that does not depend on the group (PT next to MPT)
+    /// thus varies only with the seeds and units, as in <see cref="Compare"/>; the interval adds the variation between
+    /// groups, which one folder cannot show (docs/statistics.md). With few groups that level is coarse, as the seed
+    /// level is with few seeds.
+    /// </summary>
+    /// <param name="units">Test units, the same for every group and seed (checked by the caller).</param>
+    /// <param name="pairs">Per group, its seed pairs in one seed order common to all groups: A's scorer and B's scorer.</param>
+    /// <exception cref="ArgumentException">No groups, no seeds, groups with different seed counts, or no units.</exception>
+    public BootstrapInterval CompareGrouped(int units, IReadOnlyList<IReadOnlyList<(Func<IReadOnlyList<int>, double> A, Func<IReadOnlyList<int>, double> B)>> pairs)
+    {
+        CheckGroups(units, pairs);
+        var all = Enumerable.Range(0, units).ToList();
+        double observed = pairs.Average(g => g.Average(p => p.A(all) - p.B(all)));
+        var differences = GroupedDifferences(units, pairs).Where(double.IsFinite).ToArray();
+        if (differences.Length == 0) return new BootstrapInterval(observed, double.NaN, double.NaN, 0, Confidence);
+        Array.Sort(differences);
+        double tail = (1 - Confidence) / 2;
+        return new BootstrapInterval(observed, Quantile(differences, tail), Quantile(differences, 1 - tail), differences.Length, Confidence);
+    }
+
+    /// <summary>The resampled differences of <see cref="CompareGrouped"/> in resample order; NaN where a score is undefined.</summary>
+    public double[] GroupedDifferences(int units, IReadOnlyList<IReadOnlyList<(Func<IReadOnlyList<int>, double> A, Func<IReadOnlyList<int>, double> B)>> pairs)
+    {
+        CheckGroups(units, pairs);
+        int groups = pairs.Count, seeds = pairs[0].Count;
+        var random = new SplitMix64(Seed);
+        var result = new double[Resamples];
+        var drawnGroups = new int[groups];
+        var drawnSeeds = new int[seeds];
+        var draw = new int[units];
+        var score = new double[groups, seeds];
+        var scored = new bool[groups, seeds];
+        for (int r = 0; r < Resamples; r++)
+        {
+            for (int k = 0; k < groups; k++) drawnGroups[k] = random.Below(groups);
+            for (int j = 0; j < seeds; j++) drawnSeeds[j] = random.Below(seeds);
+            for (int i = 0; i < units; i++) draw[i] = random.Below(units);
+            Array.Clear(scored);
+            double sum = 0;
+            foreach (int g in drawnGroups)
+                foreach (int j in drawnSeeds)
+                {
+                    // A (group, seed) drawn more than once is scored once on this draw: its score is the same each time.
+                    if (!scored[g, j]) { score[g, j] = pairs[g][j].A(draw) - pairs[g][j].B(draw); scored[g, j] = true; }
+                    sum += score[g, j];
+                }
+            result[r] = sum / (groups * seeds);
+        }
+        return result;
+    }
+
+    /// <summary>
     /// The q-quantile of sorted values as the inverse of the empirical distribution function: the smallest value with at
     /// least a fraction q of the values at or below it (R's quantile type 1), so an interval end is always a resampled value.
     /// </summary>
@@ -106,6 +163,16 @@ public sealed class PairedBootstrap
     {
         if (a.Count == 0) throw new ArgumentException("need at least one seed pair.", nameof(a));
         if (a.Count != b.Count) throw new ArgumentException($"{a.Count} seeds of A but {b.Count} of B: seeds are compared in pairs.", nameof(b));
+        if (units < 1) throw new ArgumentException("need at least one test unit.", nameof(units));
+    }
+
+    private static void CheckGroups(int units, IReadOnlyList<IReadOnlyList<(Func<IReadOnlyList<int>, double> A, Func<IReadOnlyList<int>, double> B)>> groups)
+    {
+        if (groups.Count == 0) throw new ArgumentException("need at least one group.", nameof(groups));
+        if (groups[0].Count == 0) throw new ArgumentException("need at least one seed pair.", nameof(groups));
+        for (int g = 1; g < groups.Count; g++)
+            if (groups[g].Count != groups[0].Count)
+                throw new ArgumentException($"group {g} has {groups[g].Count} seed pairs but group 0 has {groups[0].Count}: the seeds are crossed with the groups.", nameof(groups));
         if (units < 1) throw new ArgumentException("need at least one test unit.", nameof(units));
     }
 

@@ -19,21 +19,23 @@ public sealed class ReportComparisonsCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>rte, 20 test rows, seeds 1 and 2: MPT right on 18 of them, PT on 10 (the same first rows for both seeds).</summary>
-    private RunResults WriteRun(bool predictions)
+    private RunResults WriteRun(bool predictions) => WriteRun(_dir, predictions, mptCorrect: 18);
+
+    private static RunResults WriteRun(string dir, bool predictions, int mptCorrect)
     {
         var targets = Enumerable.Range(0, 20).Select(i => (i % 2).ToString()).ToList();
         List<string> Predicted(int correct) => targets.Select((t, i) => i < correct ? t : t == "0" ? "1" : "0").ToList();
         var byMethod = new Dictionary<string, MethodResult>();
-        foreach (var (method, correct) in new[] { ("mpt", 18), ("pt", 10) })
+        foreach (var (method, correct) in new[] { ("mpt", mptCorrect), ("pt", 10) })
         {
             byMethod[method] = MethodResult.FromSeeds("accuracy", [new SeedScore(1, 5.0 * correct), new SeedScore(2, 5.0 * correct)], 100);
             if (!predictions) continue;
             foreach (long seed in new long[] { 1, 2 })
-                TestPredictionsFile.Write(Path.Combine(RunComparisons.TargetRunFolder(_dir, "rte", method, seed), TestPredictionsFile.FileName),
+                TestPredictionsFile.Write(Path.Combine(RunComparisons.TargetRunFolder(dir, "rte", method, seed), TestPredictionsFile.FileName),
                     [new TestPredictions("rte", [MetricKind.Accuracy], Predicted(correct), targets, ["0", "1"])]);
         }
         var results = new RunResults(Targets: new Dictionary<string, IReadOnlyDictionary<string, MethodResult>> { ["rte"] = byMethod });
-        results.Write(Path.Combine(_dir, RunResults.FileName));
+        results.Write(Path.Combine(dir, RunResults.FileName));
         return results;
     }
 
@@ -53,6 +55,33 @@ public sealed class ReportComparisonsCommandTests : IDisposable
         string report = File.ReadAllText(Path.Combine(_dir, "report", "report.md"));
         Assert.Contains("| rte | MPT − PT | +40.0 |", report);
         Assert.Contains("Distinguishable from 0: MPT − PT on rte (+40.0).", report);
+    }
+
+    [Fact]
+    public void Should_Pool_Folders_That_Differ_In_Their_Distillation_With_The_Folders_Resampled()
+    {
+        // Given: this folder (MPT right on 18 of 20, PT on 10: +40 on both seeds) and one of the same design where MPT is
+        // right on 10, like PT (0 on both seeds); each folder alone has a one-point interval, [+40, +40] or [0, 0]
+        WriteRun(predictions: true);
+        string other = Path.Combine(_dir, "other-distillation");
+        WriteRun(other, predictions: true, mptCorrect: 10);
+        string before = File.ReadAllText(Path.Combine(_dir, RunResults.FileName));
+
+        // When
+        var result = CliRunner.Run("report", _dir, "--pool", other, "--resamples", "2000");
+
+        // Then: the folders weigh equally (+20); a resample that draws the second folder twice has MPT − PT exactly 0 (a
+        // quarter of them), so the interval reaches 0 and its upper end reaches the first folder's +40: what one folder
+        // called distinguishable (the test above) is not, once the folders are resampled. Nothing is written.
+        Assert.Equal(MptCli.Ok, result.ExitCode);
+        Assert.Contains("paired differences pooled over 2 run folders", result.Output);
+        var line = System.Text.RegularExpressions.Regex.Match(result.Output, @"rte  MPT − PT  \+20\.0 \[([^,]+), ([^\]]+)\]  not distinguishable from 0");
+        Assert.True(line.Success, result.Output);
+        double Value(string text) => double.Parse(text.Replace('−', '-'), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(0.0, Value(line.Groups[1].Value));
+        Assert.True(Value(line.Groups[2].Value) >= 40.0, line.Value);
+        Assert.Equal(before, File.ReadAllText(Path.Combine(_dir, RunResults.FileName)));
+        Assert.False(Directory.Exists(Path.Combine(_dir, "report")));
     }
 
     [Fact]

@@ -57,6 +57,56 @@ public sealed class PairedBootstrapTests
     }
 
     /// <summary>
+    /// Two groups (run folders) of two seeds and one example each. In group 0 A beats B on both seeds (A − B = 100), in
+    /// group 1 they tie on both (0): within a group the seeds agree, so one folder alone gives an interval of one point,
+    /// [100, 100] or [0, 0]. Pooled, a resample draws two groups with replacement — {0, 0}, {0, 1}, {1, 0}, {1, 1} — whose
+    /// mean difference is 100, 50, 50, 0: the distribution 0 (1/4), 50 (1/2), 100 (1/4) and the 95 % interval [0, 100].
+    /// </summary>
+    [Fact]
+    public void Should_Resample_The_Groups_So_That_Agreeing_Seeds_Within_A_Folder_Do_Not_Hide_The_Folders_Disagreement()
+    {
+        var beats = (Accuracy(1), Accuracy(0));
+        var ties = (Accuracy(1), Accuracy(1));
+        var bootstrap = new PairedBootstrap(resamples: 10_000, seed: 3);
+
+        var within = bootstrap.Compare(1, [beats.Item1, beats.Item1], [beats.Item2, beats.Item2]);
+        var pooled = bootstrap.CompareGrouped(1, [[beats, beats], [ties, ties]]);
+
+        Assert.Equal((100.0, 100.0, 100.0), (within.Mean, within.Low, within.High));
+        Assert.Equal((50.0, 0.0, 100.0), (pooled.Mean, pooled.Low, pooled.High));
+        Assert.False(pooled.Distinguishable);
+        var differences = bootstrap.GroupedDifferences(1, [[beats, beats], [ties, ties]]);
+        Assert.All(differences, d => Assert.Contains(Math.Round(d, 9), new[] { 0.0, 50.0, 100.0 }));
+        Assert.Equal(1.0 / 4, differences.Count(d => Math.Abs(d) < 1e-9) / 10_000.0, 0.02);
+        Assert.Equal(1.0 / 2, differences.Count(d => Math.Abs(d - 50) < 1e-9) / 10_000.0, 0.02);
+    }
+
+    /// <summary>
+    /// Two identical groups (a method pair that does not depend on the group, such as SPoT − PT copied into every folder)
+    /// of two seeds, A − B = 100 on seed 1 and 0 on seed 2, one example. The seeds are crossed with the groups — one seed
+    /// draw for both — so the pooled distribution is that of one folder: the mean of two seed draws, 0 (1/4), 50 (1/2),
+    /// 100 (1/4). Drawing seeds per group instead would average four draws and give 25 and 75 as well, an interval
+    /// narrower than one folder's for runs that are mere copies.
+    /// </summary>
+    [Fact]
+    public void Should_Draw_The_Seeds_Once_For_All_Groups_So_That_Copies_Of_A_Folder_Add_Nothing()
+    {
+        var beats = (Accuracy(1), Accuracy(0));
+        var ties = (Accuracy(1), Accuracy(1));
+
+        var differences = new PairedBootstrap(resamples: 10_000, seed: 5).GroupedDifferences(1, [[beats, ties], [beats, ties]]);
+
+        Assert.All(differences, d => Assert.Contains(Math.Round(d, 9), new[] { 0.0, 50.0, 100.0 }));
+        Assert.Equal(1.0 / 4, differences.Count(d => Math.Abs(d) < 1e-9) / 10_000.0, 0.02);
+        Assert.Equal(1.0 / 2, differences.Count(d => Math.Abs(d - 50) < 1e-9) / 10_000.0, 0.02);
+    }
+
+    [Fact]
+    public void Should_Refuse_Pooled_Groups_With_Different_Seed_Counts_Naming_The_Group() =>
+        Assert.Contains("group 1 has 2 seed pairs", Assert.Throws<ArgumentException>(() =>
+            new PairedBootstrap(10).CompareGrouped(1, [[(Accuracy(1), Accuracy(0))], [(Accuracy(1), Accuracy(0)), (Accuracy(1), Accuracy(0))]])).Message);
+
+    /// <summary>
     /// Three seeds × three examples: all 3³ seed draws × 3³ example draws (729 equally likely resamples) enumerated by
     /// brute force; the resampled distribution function stays within 0.02 of the exact one everywhere (Kolmogorov
     /// distance; its standard error at 10,000 resamples is below 0.005).
