@@ -66,7 +66,9 @@ public static class ComparisonLines
         doc.Add(new ParagraphBlock($"Difference of test scores (points) between two methods, with a {Percent(first.Confidence)} percentile interval " +
             $"from a paired bootstrap over seeds and test examples ({first.Resamples.ToString("N0", Invariant)} resamples; both methods are " +
             "rescored on the same resampled seeds and examples). A difference whose interval contains 0 cannot be told apart from the " +
-            "variation between seeds and test samples."));
+            "variation between seeds and test samples. The run's teachers and distilled prompt are trained once, so the intervals do not cover " +
+            "another distillation, which moves MPT (and SPoT with other teachers): mpt report RUN --pool OTHER... pools run folders that " +
+            "differ in it (docs/statistics.md)."));
         var rows = all.Select(x => (IReadOnlyList<TableCell>)[
             x.Task, Pair(x.C), Signed(x.C.Mean), $"[{Signed(x.C.Low)}, {Signed(x.C.High)}]", x.C.Seeds.ToString(Invariant),
             x.C.Examples.ToString(Invariant), new TableCell(x.C.Distinguishable ? "yes" : "no", x.C.Distinguishable)]).ToList();
