@@ -164,8 +164,7 @@ public static class BenchCommand
     {
         var defaults = new BenchmarkSettings();
         var probeDefaults = new GemmProbeOptions();
-        var shape = new Option<string>("--shape") { Description = $"Model shape: {string.Join(", ", BenchmarkShapes.Names)}.", DefaultValueFactory = _ => defaults.Shape };
-        shape.AcceptOnlyFromAmong([.. BenchmarkShapes.Names, BenchmarkShapes.Tiny]);
+        var shape = ShapeOption(defaults);
         var batch = IntOption("--batch", "Examples per step.", defaults.Batch);
         var seq = IntOption("--seq", "Input tokens per example.", defaults.Seq);
         var prompt = IntOption("--prompt", "Prompt length.", defaults.Prompt);
@@ -223,8 +222,7 @@ public static class BenchCommand
     private static Command TeacherCacheCommand(CliContext context)
     {
         var defaults = new BenchmarkSettings();
-        var shape = new Option<string>("--shape") { Description = $"Model shape: {string.Join(", ", BenchmarkShapes.Names)}.", DefaultValueFactory = _ => defaults.Shape };
-        shape.AcceptOnlyFromAmong([.. BenchmarkShapes.Names, BenchmarkShapes.Tiny]);
+        var shape = ShapeOption(defaults);
         var batch = IntOption("--batch", "Examples per batch.", defaults.Batch);
         var seq = IntOption("--seq", "Input tokens per example, without the prompt.", defaults.Seq);
         var target = IntOption("--target", "Label tokens per example.", defaults.Target);
@@ -265,18 +263,7 @@ public static class BenchCommand
     private static Command SubCommand(CliContext context, string name, string description, Func<BenchmarkSettings, BenchmarkResult> run)
     {
         var defaults = new BenchmarkSettings();
-        var shape = new Option<string>("--shape")
-        {
-            Description = $"Model shape: {string.Join(", ", BenchmarkShapes.Names)}.",
-            DefaultValueFactory = _ => defaults.Shape,
-        };
-        shape.Validators.Add(result =>
-        {
-            string value = result.GetValueOrDefault<string>();
-            if (BenchmarkShapes.Contains(value)) return;
-            string? closest = Suggestions.Closest(value, BenchmarkShapes.Names);
-            result.AddError($"Unknown shape '{value}'.{(closest is null ? "" : $" Did you mean '{closest}'?")} Known shapes: {string.Join(", ", BenchmarkShapes.Names)}.");
-        });
+        var shape = ShapeOption(defaults);
         var batch = IntOption("--batch", "Examples per step.", defaults.Batch);
         var seq = IntOption("--seq", "Input tokens per example, without the prompt (the encoder sees prompt + seq positions).", defaults.Seq);
         var target = IntOption("--target", "Label tokens per example (training), or maximum new tokens (generate).", defaults.Target);
@@ -376,6 +363,24 @@ public static class BenchCommand
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         using var process = System.Diagnostics.Process.GetCurrentProcess();
         return process.WorkingSet64 / (1024.0 * 1024.0);
+    }
+
+    /// <summary><c>--shape</c> of every model-shape verb: a known shape (the test-only tiny one included), else one line naming the closest.</summary>
+    private static Option<string> ShapeOption(BenchmarkSettings defaults)
+    {
+        var shape = new Option<string>("--shape")
+        {
+            Description = $"Model shape: {string.Join(", ", BenchmarkShapes.Names)}.",
+            DefaultValueFactory = _ => defaults.Shape,
+        };
+        shape.Validators.Add(result =>
+        {
+            string value = result.GetValueOrDefault<string>();
+            if (BenchmarkShapes.Contains(value)) return;
+            string? closest = Suggestions.Closest(value, BenchmarkShapes.Names);
+            result.AddError($"Unknown shape '{value}'.{(closest is null ? "" : $" Did you mean '{closest}'?")} Known shapes: {string.Join(", ", BenchmarkShapes.Names)}.");
+        });
+        return shape;
     }
 
     private static Option<int> IntOption(string name, string description, int defaultValue) =>
