@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Mpt.Pipeline;
 using Mpt.Quickstart;
-using Mpt.RealData;
 using Mpt.Tasks;
 
 namespace Mpt.Cli;
@@ -10,7 +9,7 @@ namespace Mpt.Cli;
 /// The task definitions a run folder was trained with, for verbs that serve its prompts: the run's <c>config.json</c>
 /// records its task file (<c>task_file</c>) and every target's data folder; a target built from the real-data benchmark
 /// (<c>mpt quickstart</c>: its folder sits in a benchmark folder with <c>manifest.json</c>) gets the benchmark's labels
-/// and descriptions, as the run registered them (<see cref="BenchmarkTasks.Definition"/>).
+/// and descriptions, as the run registered them (<see cref="BenchmarkTasks.RegisterFromTaskFolder"/>).
 /// </summary>
 public static class RunTaskDefinitions
 {
@@ -42,22 +41,8 @@ public static class RunTaskDefinitions
                     || !target.TryGetProperty("task", out var name) || name.ValueKind != JsonValueKind.String
                     || !target.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.String)
                     continue;
-                RegisterBenchmarkTask(catalog, name.GetString()!, data.GetString()!);
+                BenchmarkTasks.RegisterFromTaskFolder(catalog, name.GetString()!, data.GetString()!);
             }
         }
-    }
-
-    /// <summary>
-    /// Registers <paramref name="task"/> from the built real-data benchmark that holds <paramref name="dataFolder"/> (a
-    /// task folder whose parent has <c>manifest.json</c>), with the labels and descriptions a run registered it with;
-    /// nothing when the catalogue has the task or the folder is not in a benchmark.
-    /// </summary>
-    /// <exception cref="KeyNotFoundException">The benchmark has no such task (the message names the manifest and its tasks).</exception>
-    public static void RegisterBenchmarkTask(TaskCatalog catalog, string task, string dataFolder)
-    {
-        if (catalog.Contains(task)) return;
-        string? benchmark = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataFolder)));
-        if (benchmark is not null && File.Exists(Path.Combine(benchmark, BenchmarkManifest.FileName)))
-            catalog.Register(BenchmarkTasks.Definition(BuiltBenchmark.Open(benchmark).Task(task)));
     }
 }

@@ -64,8 +64,22 @@ public static class BenchmarkTasks
     }
 
     /// <summary>
+    /// Registers <paramref name="task"/> from the built benchmark that holds <paramref name="dataFolder"/> (a task folder
+    /// whose parent has <c>manifest.json</c>), with the labels and descriptions a run registered it with; nothing when the
+    /// catalogue has the task or the folder is not in a benchmark.
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The benchmark has no such task (the message names the manifest and its tasks).</exception>
+    public static void RegisterFromTaskFolder(TaskCatalog catalog, string task, string dataFolder)
+    {
+        if (catalog.Contains(task)) return;
+        string? benchmark = Path.GetDirectoryName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(dataFolder)));
+        if (benchmark is not null && File.Exists(Path.Combine(benchmark, BenchmarkManifest.FileName)))
+            catalog.Register(Definition(BuiltBenchmark.Open(benchmark).Task(task)));
+    }
+
+    /// <summary>
     /// Resolves the benchmark entries of a config: an entry whose <c>data</c> is a built benchmark folder (it holds
-    /// manifest.json) gets that task's folder; an entry without <c>data</c> whose task is not in the catalogue is a
+    /// manifest.json) gets that task's folder; an entry whose <c>data</c> is a task folder of a built benchmark keeps it; an entry without <c>data</c> whose task is not in the catalogue is a
     /// benchmark task, built on demand into <see cref="DefaultDataDir"/>. Each such task is registered
     /// in <paramref name="catalog"/>. Other entries are returned unchanged.
     /// </summary>
@@ -90,7 +104,14 @@ public static class BenchmarkTasks
                 : File.Exists(Path.Combine(entry.Data, BenchmarkManifest.FileName))
                     ? opened.TryGetValue(entry.Data, out var b) ? b : opened[entry.Data] = BuiltBenchmark.Open(entry.Data)
                     : null;
-            if (benchmark is null) return entry;
+            if (benchmark is null)
+            {
+                // A task folder of a built benchmark is what a run's config.json records once resolved, so a user who
+                // passes that file back (mpt adapt --config RUN/config.json) names the task by its folder: its
+                // definition is still the benchmark's.
+                if (entry.Data is not null) RegisterFromTaskFolder(catalog, entry.Task!, entry.Data);
+                return entry;
+            }
             var task = benchmark.Task(entry.Task!);
             if (!catalog.Contains(task.Name)) catalog.Register(Definition(task));
             return entry with { Data = Path.GetDirectoryName(task.Splits.Values.First().Path)! };

@@ -6,6 +6,7 @@ using Mpt.Evaluation;
 using Mpt.Model;
 using Mpt.Peft;
 using Mpt.Prompts;
+using Mpt.Quickstart;
 using Mpt.Tasks;
 using Mpt.Tokenization;
 
@@ -60,7 +61,7 @@ public static class EvaluateCommand
             var catalog = TaskCatalog.CreateDefault();
             if (parse.GetValue(taskFile) is { } tasksPath) UserTaskFile.RegisterAll(catalog, tasksPath);
             // A task folder of the real-data benchmark (mpt quickstart's data) brings its labels and descriptions along.
-            RunTaskDefinitions.RegisterBenchmarkTask(catalog, parse.GetValue(task)!, parse.GetValue(data)!);
+            BenchmarkTasks.RegisterFromTaskFolder(catalog, parse.GetValue(task)!, parse.GetValue(data)!);
             TaskDefinition definition = catalog.Get(parse.GetValue(task)!);
             var options = new EvaluationOptions
             {
