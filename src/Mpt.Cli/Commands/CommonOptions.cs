@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Mpt.Numerics;
+using Mpt.Pipeline;
 using Mpt.Prompts;
 using Mpt.Training;
 
@@ -8,14 +10,35 @@ namespace Mpt.Cli.Commands;
 /// <summary>Options several verbs share.</summary>
 public static class CommonOptions
 {
-    /// <summary>--tokenizer, --device, --dtype.</summary>
-    public static (Option<string?> Tokenizer, Option<string> Device, Option<string> Dtype) ModelRuntime()
+    /// <summary>--tokenizer, --device, --dtype; <paramref name="auto"/>: --dtype also takes <c>auto</c>, which the verb
+    /// resolves with <see cref="ResolveDtype"/>.</summary>
+    public static (Option<string?> Tokenizer, Option<string> Device, Option<string> Dtype) ModelRuntime(bool auto = false)
     {
         var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer folder (spiece.model) when the model folder has none." };
         var device = new Option<string>("--device") { Description = "cpu or cuda[:N] (cuda needs a CUDA build of libtorch).", DefaultValueFactory = _ => "cpu" };
-        var dtype = new Option<string>("--dtype") { Description = "Backbone dtype.", DefaultValueFactory = _ => "float32" };
-        dtype.AcceptOnlyFromAmong("float32", "bfloat16");
+        var dtype = new Option<string>("--dtype")
+        {
+            Description = auto
+                ? "Backbone dtype: float32, bfloat16, or auto (bfloat16 only where its GEMM is >= 1.15x float32's here, measured once per machine and cached; float32 for encoders and in the reproducible mode)."
+                : "Backbone dtype.",
+            DefaultValueFactory = _ => "float32",
+        };
+        if (auto) dtype.AcceptOnlyFromAmong("float32", "bfloat16", AutoDtype.Name);
+        else dtype.AcceptOnlyFromAmong("float32", "bfloat16");
         return (tokenizer, device, dtype);
+    }
+
+    /// <summary>
+    /// <paramref name="model"/> with <c>--dtype auto</c> replaced by what it resolves to (<see cref="ModelDtype.ResolveAuto"/>),
+    /// the choice and its reason written to <paramref name="log"/> (stderr: stdout carries the verb's output); other
+    /// dtypes unchanged. Call after the numerics mode and threads are applied (the probe's key holds the threads).
+    /// </summary>
+    public static ModelConfig ResolveDtype(ModelConfig model, bool reproducible, TextWriter log)
+    {
+        if (model.Dtype != AutoDtype.Name) return model;
+        var choice = ModelDtype.ResolveAuto(model, new AutoDtype(), recordedDtype: null, reproducible, log.WriteLine);
+        log.WriteLine(choice.Describe());
+        return model with { Dtype = choice.Resolved };
     }
 
     /// <summary>

@@ -42,7 +42,7 @@ public static class EvaluateCommand
         var output = new Option<string?>("--out") { Description = "Write the results (per task and average) to this JSON file." };
         var predictions = new Option<string?>("--predictions") { Description = "Write every prediction and target to this JSON Lines file." };
         var taskFile = new Option<string?>("--task-file") { Description = "JSON file defining extra tasks (see UserTaskFile)." };
-        var (tokenizerDir, device, dtype) = CommonOptions.ModelRuntime();
+        var (tokenizerDir, device, dtype) = CommonOptions.ModelRuntime(auto: true);
         var allow = new Option<bool>("--allow-model-mismatch") { Description = "Experts: use a PEFT prompt recorded for another model." };
 
         var threads = CommonOptions.Threads();
@@ -124,8 +124,9 @@ public static class EvaluateCommand
                 return MptCli.Ok;
             }
             T5Tokenizer tokenizer = Pipeline.PipelineRunner.LoadTokenizer(new Pipeline.ModelConfig { Path = modelDir, Tokenizer = parse.GetValue(tokenizerDir) });
+            var runtime = CommonOptions.ResolveDtype(new Pipeline.ModelConfig { Path = modelDir, Device = parse.GetValue(device)!, Dtype = parse.GetValue(dtype)! }, reproducible, context.Error);
             using var backbone = T5ForConditionalGeneration.FromPretrained(modelDir,
-                Pipeline.DeviceSelection.DType(parse.GetValue(dtype)!), Pipeline.DeviceSelection.Device(parse.GetValue(device)!));
+                Pipeline.DeviceSelection.DType(runtime.Dtype), Pipeline.DeviceSelection.Device(runtime.Device));
             string? promptPath = parse.GetValue(prompt);
             using PromptEncoder? encoder = promptPath is null ? null : PromptLoading.Load(promptPath, backbone, parse.GetValue(allow));
             EvaluationModel evaluated = encoder is null
@@ -136,6 +137,7 @@ public static class EvaluateCommand
                 encoder is null ? null : evaluated.TaskId);
             settings["batch_size"] = options.BatchSize;
             settings["max_source_length"] = options.MaxSourceLength;
+            settings["dtype"] = runtime.Dtype;
             settings["label_margin"] = options.LabelMargin;
             settings["free_text_max_new_tokens"] = options.FreeTextMaxNewTokens;
             settings["rank_classification"] = options.RankClassification;

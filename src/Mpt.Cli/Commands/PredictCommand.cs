@@ -33,7 +33,7 @@ public static class PredictCommand
         var maxSource = new Option<int>("--max-source-length") { Description = "Input tokens including eos.", DefaultValueFactory = _ => 256 };
         var noPrefix = TaskPrefixOption.Create();
         var allow = new Option<bool>("--allow-model-mismatch") { Description = "Experts: use a prompt recorded for another model." };
-        var (tokenizer, device, dtype) = CommonOptions.ModelRuntime();
+        var (tokenizer, device, dtype) = CommonOptions.ModelRuntime(auto: true);
         var threads = CommonOptions.Threads();
         var numerics = NumericsOptions.Create(defaultOn: false);
         var command = new Command("predict", "Generate outputs for a text file or a task's data with a (prompted) T5, or label them with a prompted encoder.")
@@ -50,6 +50,7 @@ public static class PredictCommand
             var modelConfig = new ModelConfig { Path = parse.GetValue(model), Tokenizer = parse.GetValue(tokenizer), Device = parse.GetValue(device)!, Dtype = parse.GetValue(dtype)! };
             modelConfig.Validate();
             DeviceSelection.Device(modelConfig.Device); // fail before any work when CUDA is missing
+            modelConfig = CommonOptions.ResolveDtype(modelConfig, reproducible, context.Error);
             string inputPath = parse.GetValue(input)!;
             if (!File.Exists(inputPath)) throw new FileNotFoundException($"Input file '{inputPath}' does not exist.", inputPath);
             TaskDefinition? definition = null;

@@ -181,13 +181,8 @@ public sealed class PipelineRunner : IDisposable
     {
         if (_config.Model.Dtype != AutoDtype.Name) return;
         var model = _config.Model;
-        _dtypeChoice ??= RunBackbones.IsEncoder(model.Path)
-            ? new DtypeChoice(AutoDtype.Float32, DtypeChoice.Encoder, "encoder backbones (MiniLM, BERT) run in float32")
-            : (_options.AutoDtype ?? new AutoDtype()).Resolve(Resuming ? RecordedDtype() : null, ReproducibleEnvironment.IsActive(), () =>
-            {
-                var shape = T5Config.FromJsonFile(Path.Combine(model.Path!, "config.json"));
-                return DtypeProbeKey.OfThisProcess(model.Device, TorchSharp.torch.get_num_threads(), AutoDtype.ProbeRows, shape.DModel, shape.DFf);
-            }, Progress.Message);
+        _dtypeChoice ??= ModelDtype.ResolveAuto(model, _options.AutoDtype ?? new AutoDtype(), Resuming ? RecordedDtype() : null,
+            ReproducibleEnvironment.IsActive(), Progress.Message);
         Progress.Message(_dtypeChoice.Describe());
         _config = _config with { Model = model with { Dtype = _dtypeChoice.Resolved } };
     }
