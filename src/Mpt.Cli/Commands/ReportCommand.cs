@@ -69,7 +69,11 @@ public static class ReportCommand
                     if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"{folder}: run folder not found (--pool).");
                 var outcome = RunComparisons.ComputePooled(folders, new PairedBootstrap(count));
                 foreach (string note in outcome.Notes) context.Output.WriteLine($"comparisons: {note}");
-                context.Output.Write(ComparisonLines.Format(outcome.Comparisons, folders.Count));
+                string lines = ComparisonLines.Format(outcome.Comparisons, folders.Count);
+                // Said outright, so an empty answer is not mistaken for "no difference anywhere".
+                context.Output.Write(lines.Length > 0 ? lines
+                    : $"comparisons: nothing to pool: no target has two compared methods with per-example test predictions in all {folders.Count} run folders" +
+                      (outcome.Notes.Count > 0 ? " (the notes above say what is missing)." : ".") + Environment.NewLine);
                 return MptCli.Ok;
             }
             if (parse.GetValue(selection))

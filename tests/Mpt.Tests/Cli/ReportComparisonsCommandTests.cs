@@ -85,6 +85,21 @@ public sealed class ReportComparisonsCommandTests : IDisposable
     }
 
     [Fact]
+    public void Should_Say_That_There_Is_Nothing_To_Pool_When_No_Folder_Pair_Has_Predictions()
+    {
+        // Given: two folders made before per-example predictions were stored; the pooled answer used to be the notes alone
+        WriteRun(predictions: false);
+        string other = Path.Combine(_dir, "other-distillation");
+        WriteRun(other, predictions: false, mptCorrect: 10);
+
+        var result = CliRunner.Run("report", _dir, "--pool", other);
+
+        Assert.Equal(MptCli.Ok, result.ExitCode);
+        Assert.Contains("comparisons: nothing to pool: no target has two compared methods with per-example test predictions in all 2 run folders", result.Output);
+        Assert.DoesNotContain("paired differences pooled", result.Output);
+    }
+
+    [Fact]
     public void Should_Say_That_An_Old_Folder_Has_No_Per_Example_Predictions_Without_Failing()
     {
         WriteRun(predictions: false);
