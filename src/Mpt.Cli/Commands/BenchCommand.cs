@@ -14,7 +14,7 @@ using static TorchSharp.torch;
 namespace Mpt.Cli.Commands;
 
 /// <summary>
-/// <c>mpt bench train-step|distill-step|generate|rank-classify|gemm|teacher-cache</c>: throughput of prompt tuning on a randomly initialised T5 of a named
+/// <c>mpt bench train-step|distill-step|generate|rank-classify|gemm|teacher-cache|example-store</c>: throughput of prompt tuning on a randomly initialised T5 of a named
 /// shape. Each sub-command prints one JSON line (see <see cref="BenchmarkResult"/>), so runs can be compared side by side
 /// with a PyTorch script doing the same step. Logic lives in <c>Mpt.Benchmarks</c>; this class only maps flags.
 /// <c>mpt bench serve</c> loads a real server on a loopback port (<see cref="ServeBenchmark"/>, docs/serving.md) and
@@ -38,6 +38,7 @@ public static class BenchCommand
             RankClassifyBenchmark.Run));
         bench.Add(GemmCommand(context));
         bench.Add(TeacherCacheCommand(context));
+        bench.Add(ExampleStoreCommand(context));
         bench.Add(ServeSubCommand(context));
         return bench;
     }
@@ -254,6 +255,36 @@ public static class BenchCommand
                 parse.GetValue(examples), parse.GetValue(cache) == "disk_topk", parse.GetValue(topK) ?? [], parse.GetValue(dir), parse.GetValue(klBatches),
                 parse.GetValue(hiddenBf16));
             foreach (var line in TeacherCacheBenchmark.Run(settings))
+                context.Output.WriteLine(JsonSerializer.Serialize(line));
+            return MptCli.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// <c>mpt bench example-store</c>: managed heap per tokenized example as arrays and packed in a token-id store, and the
+    /// collation time of each (<see cref="ExampleStoreBenchmark"/>).
+    /// </summary>
+    private static Command ExampleStoreCommand(CliContext context)
+    {
+        var defaults = new ExampleStoreBenchmarkSettings();
+        var examples = IntOption("--examples", "Tokenized examples held in each representation.", defaults.Examples);
+        var seq = IntOption("--seq", "Input ids per example (eos included).", defaults.Seq);
+        var target = IntOption("--target", "Label ids per example.", defaults.Target);
+        var vocab = IntOption("--vocab", "Vocabulary size (T5: 32128; above 65536 the store keeps 4 bytes an id).", defaults.Vocabulary);
+        var batch = IntOption("--batch", "Examples per collated batch.", defaults.Batch);
+        var collateBatches = IntOption("--collate-batches", "Batches collated per representation in one timing round.", defaults.CollateBatches);
+        var rounds = IntOption("--rounds", "Timing rounds per representation, alternating between them.", defaults.Rounds);
+        var seed = new Option<ulong>("--seed") { Description = "Seed of the ids and batches.", DefaultValueFactory = _ => defaults.Seed };
+        var command = new Command(ExampleStoreBenchmark.Name, "RAM per tokenized example as long[] arrays vs packed in a token-id store (extrapolated to the paper's ~1.1 M source examples), and the collation time of each; JSON lines.")
+        {
+            examples, seq, target, vocab, batch, collateBatches, rounds, seed,
+        };
+        command.SetAction(parse =>
+        {
+            var settings = new ExampleStoreBenchmarkSettings(parse.GetValue(examples), parse.GetValue(seq), parse.GetValue(target), parse.GetValue(vocab),
+                parse.GetValue(batch), parse.GetValue(collateBatches), parse.GetValue(rounds), parse.GetValue(seed));
+            foreach (var line in ExampleStoreBenchmark.Run(settings))
                 context.Output.WriteLine(JsonSerializer.Serialize(line));
             return MptCli.Ok;
         });

@@ -116,13 +116,17 @@ public sealed class EncoderRunBackbone : IRunBackbone
         {
             var task = Tasks[taskId];
             var labels = task.Labels!;
-            return rows.Select(r =>
+            // One shared store per task's set: 2 bytes an id (issue 17 item 6, docs/performance.md).
+            var store = new TokenIdStore(_owner.Tokenizer.VocabularySize, $"task '{task.Name}' examples");
+            var examples = new List<TrainingExample>(rows.Count);
+            foreach (var r in rows)
             {
                 int label = IndexOf(labels, r.Target);
                 if (label < 0)
                     throw new InvalidDataException($"task '{task.Name}': target '{r.Target}' is not one of its labels ({string.Join(", ", labels)}).");
-                return Example(r, label, taskId, maxSourceLength);
-            }).ToList();
+                examples.Add(Example(r, label, taskId, maxSourceLength, store));
+            }
+            return examples;
         }
 
         /// <inheritdoc/>
@@ -184,11 +188,11 @@ public sealed class EncoderRunBackbone : IRunBackbone
         /// <inheritdoc/>
         public void Dispose() => _backbone.Dispose();
 
-        private TrainingExample Example(TextToTextRow row, int label, int taskId, int maxSourceLength) =>
+        private TrainingExample Example(TextToTextRow row, int label, int taskId, int maxSourceLength, TokenIdStore? store = null) =>
             row.ExtraFields.TryGetValue(LabelledTextFormatter.SecondText, out var second) && second is string b
                 && row.ExtraFields.TryGetValue(LabelledTextFormatter.FirstText, out var first) && first is string a
-                ? EncoderTrainingExamples.Create(_owner.Tokenizer, a, b, label, taskId, maxSourceLength)
-                : EncoderTrainingExamples.Create(_owner.Tokenizer, row.Source, null, label, taskId, maxSourceLength);
+                ? EncoderTrainingExamples.Create(_owner.Tokenizer, a, b, label, taskId, maxSourceLength, store)
+                : EncoderTrainingExamples.Create(_owner.Tokenizer, row.Source, null, label, taskId, maxSourceLength, store);
 
         private static int IndexOf(IReadOnlyList<string> labels, string target)
         {

@@ -46,8 +46,7 @@ public sealed class EncoderBatchCollator : IBatchCollator
     public PromptBatch Collate(IReadOnlyList<TrainingExample> examples)
     {
         if (examples.Count == 0) throw new ArgumentException("cannot collate an empty batch.", nameof(examples));
-        int b = examples.Count;
-        var rows = new (long[] Ids, long[] Types)[b];
+        int b = examples.Count, s = 0;
         for (int i = 0; i < b; i++)
         {
             var e = examples[i];
@@ -60,10 +59,8 @@ public sealed class EncoderBatchCollator : IBatchCollator
                 throw new ArgumentException($"example {i} (task {e.TaskId}) has {e.LabelIds.Count} label ids; a classifier example has exactly one, its class index.", nameof(examples));
             if (e.LabelIds[0] < 0 || e.LabelIds[0] >= LabelCounts[e.TaskId])
                 throw new ArgumentException($"example {i} has label {e.LabelIds[0]} but task {e.TaskId} has {LabelCounts[e.TaskId]} labels (0..{LabelCounts[e.TaskId] - 1}).", nameof(examples));
-            var types = e.TokenTypeIds ?? new long[e.InputIds.Count];
-            rows[i] = (Truncate(e.InputIds), Truncate(types));
+            s = Math.Max(s, Math.Min(e.InputIds.Count, MaxLength));
         }
-        int s = rows.Max(r => r.Ids.Length);
         var ids = new long[b * s];
         var mask = new long[b * s];
         var typeIds = new long[b * s];
@@ -72,14 +69,14 @@ public sealed class EncoderBatchCollator : IBatchCollator
         Array.Fill(ids, PadTokenId);
         for (int i = 0; i < b; i++)
         {
-            for (int j = 0; j < rows[i].Ids.Length; j++)
-            {
-                ids[i * s + j] = rows[i].Ids[j];
-                mask[i * s + j] = 1;
-                typeIds[i * s + j] = rows[i].Types[j];
-            }
-            labels[i] = examples[i].LabelIds[0];
-            tasks[i] = examples[i].TaskId;
+            var e = examples[i];
+            int n = Math.Min(e.InputIds.Count, MaxLength);
+            CopyTruncated(e.InputIds, ids.AsSpan(i * s, n));
+            mask.AsSpan(i * s, n).Fill(1);
+            // Null token types are all 0 (BERT's default), which the zeroed array already holds.
+            if (e.TokenTypeIds is { } types) CopyTruncated(types, typeIds.AsSpan(i * s, n));
+            labels[i] = e.LabelIds[0];
+            tasks[i] = e.TaskId;
         }
         return new PromptBatch(torch.tensor(ids, [b, s], device: Device), torch.tensor(mask, [b, s], device: Device),
                                torch.tensor(labels, [b, 1], device: Device), torch.tensor(tasks, [b], device: Device))
@@ -91,6 +88,15 @@ public sealed class EncoderBatchCollator : IBatchCollator
     /// <summary>Device of the collated tensors (null = CPU).</summary>
     public Device? Device { get; }
 
-    private long[] Truncate(IReadOnlyList<long> ids) =>
-        ids.Count <= MaxLength ? [.. ids] : [.. ids.Take(MaxLength - 1), ids[^1]];
+    /// <summary>Fills <paramref name="row"/> with the ids, or, when they are longer, their first row.Length − 1 ids and their last.</summary>
+    private static void CopyTruncated(IReadOnlyList<long> ids, Span<long> row)
+    {
+        if (ids.Count == row.Length)
+        {
+            TokenIdLists.CopyTo(ids, 0, row);
+            return;
+        }
+        TokenIdLists.CopyTo(ids, 0, row[..^1]);
+        row[^1] = ids[^1];
+    }
 }

@@ -690,8 +690,14 @@ public sealed class PipelineRunner : IDisposable
         return tokenizer;
     }
 
+    // Train rows are read again whenever a stage needs them rather than cached: training keeps only their token ids
+    // (TaskDataLoader.Tokenize packs them in a TokenIdStore, 2 bytes an id), while the formatted strings take 2 bytes per
+    // character, several characters per token, and would stay alive for the whole process (the paper's ~1.1 M source
+    // rows; docs/performance.md, issue 17 item 6). Reading a train file is seconds even at MNLI's size; dev and test rows
+    // are small and scored again and again, so those are cached.
     private IReadOnlyList<TextToTextRow> RowsOf(TaskDataConfig data, DataSplit split)
     {
+        if (split == DataSplit.Train) return TaskDataLoader.Rows(_catalog.Get(data.Task!), data, split, _format);
         if (!_rows.TryGetValue((data.Task!, split), out var rows))
             _rows[(data.Task!, split)] = rows = TaskDataLoader.Rows(_catalog.Get(data.Task!), data, split, _format);
         return rows;

@@ -30,13 +30,20 @@ public static class TaskDataLoader
 
     /// <summary>
     /// Tokenises rows the way ATTEMPT's preprocessing does (sources truncated to <paramref name="maxSourceLength"/> with eos
-    /// kept; classification targets to the longest label) and tags them with <paramref name="taskId"/>.
+    /// kept; classification targets to the longest label) and tags them with <paramref name="taskId"/>. The ids are kept
+    /// in one <see cref="TokenIdStore"/> for the call (2 bytes an id).
     /// </summary>
     public static IReadOnlyList<TrainingExample> Tokenize(TaskDefinition task, IReadOnlyList<TextToTextRow> rows, T5Tokenizer tokenizer,
         int maxSourceLength, int taskId, int freeTextMaxTargetLength = 128)
     {
         var converter = T5FeatureConverter.ForTask(task, tokenizer, maxSourceLength, freeTextMaxTargetLength);
-        return rows.Select(r => new TrainingExample(converter.EncodeSource(r.Source), converter.EncodeTarget(r.Target), taskId)).ToList();
+        // One shared store for the task's inputs and targets: 2 bytes an id instead of a long[] per sequence, so that the
+        // paper's ~1.1 M source examples stay small in RAM (issue 17 item 6, docs/performance.md).
+        var store = new TokenIdStore(tokenizer.VocabSize, $"task '{task.Name}' examples");
+        var examples = new List<TrainingExample>(rows.Count);
+        foreach (var r in rows)
+            examples.Add(new TrainingExample(store.Add(converter.EncodeSource(r.Source)), store.Add(converter.EncodeTarget(r.Target)), taskId));
+        return examples;
     }
 
     /// <summary>Mean tokens (input + target) of an example, for the tokens-per-second estimate.</summary>

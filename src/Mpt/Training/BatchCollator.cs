@@ -56,18 +56,17 @@ public sealed class BatchCollator : IBatchCollator
     public PromptBatch Collate(IReadOnlyList<TrainingExample> examples)
     {
         if (examples.Count == 0) throw new ArgumentException("cannot collate an empty batch.", nameof(examples));
-        var inputs = new List<long>[examples.Count];
-        var labels = new List<long>[examples.Count];
-        for (int i = 0; i < examples.Count; i++)
+        int b = examples.Count, s = 0, t = 0;
+        int maxTarget = MaxTargetLength ?? int.MaxValue;
+        for (int i = 0; i < b; i++)
         {
             var e = examples[i];
             if (e.InputIds.Count == 0) throw new ArgumentException($"example {i} (task {e.TaskId}) has no input ids.", nameof(examples));
             if (e.LabelIds.Count == 0) throw new ArgumentException($"example {i} (task {e.TaskId}) has no label ids.", nameof(examples));
             if (e.TaskId < 0) throw new ArgumentException($"example {i} has a negative task id {e.TaskId}.", nameof(examples));
-            inputs[i] = Truncate(e.InputIds, MaxSourceLength);
-            labels[i] = Truncate(e.LabelIds, MaxTargetLength ?? int.MaxValue);
+            s = Math.Max(s, Math.Min(e.InputIds.Count, MaxSourceLength));
+            t = Math.Max(t, Math.Min(e.LabelIds.Count, maxTarget));
         }
-        int s = inputs.Max(x => x.Count), t = labels.Max(x => x.Count), b = examples.Count;
         var ids = new long[b * s];
         var mask = new long[b * s];
         var lab = new long[b * t];
@@ -76,8 +75,9 @@ public sealed class BatchCollator : IBatchCollator
         Array.Fill(lab, DistillationLosses.IgnoreIndex);
         for (int i = 0; i < b; i++)
         {
-            for (int j = 0; j < inputs[i].Count; j++) { ids[i * s + j] = inputs[i][j]; mask[i * s + j] = 1; }
-            for (int j = 0; j < labels[i].Count; j++) lab[i * t + j] = labels[i][j];
+            int n = CopyTruncated(examples[i].InputIds, ids.AsSpan(i * s, s));
+            mask.AsSpan(i * s, n).Fill(1);
+            CopyTruncated(examples[i].LabelIds, lab.AsSpan(i * t, t));
             tasks[i] = examples[i].TaskId;
         }
         return new PromptBatch(
@@ -85,13 +85,24 @@ public sealed class BatchCollator : IBatchCollator
             torch.tensor(lab, [b, t], device: Device), torch.tensor(tasks, [b], device: Device));
     }
 
-    /// <summary>The first <paramref name="max"/> ids; when cut, the last kept id is the original final eos (if it had one).</summary>
-    private List<long> Truncate(IReadOnlyList<long> ids, int max)
+    /// <summary>
+    /// Copies the first <c>row.Length</c> ids of <paramref name="ids"/> (all of them when shorter) into <paramref name="row"/>;
+    /// when cut, the last kept id is the original final eos (if it had one). Returns the ids written.
+    /// </summary>
+    private int CopyTruncated(IReadOnlyList<long> ids, Span<long> row)
     {
-        if (ids.Count <= max) return [.. ids];
-        bool endsWithEos = ids[^1] == EosTokenId;
-        var kept = ids.Take(endsWithEos ? max - 1 : max).ToList();
-        if (endsWithEos) kept.Add(EosTokenId);
-        return kept;
+        if (ids.Count <= row.Length)
+        {
+            TokenIdLists.CopyTo(ids, 0, row[..ids.Count]);
+            return ids.Count;
+        }
+        if (ids[^1] != EosTokenId)
+        {
+            TokenIdLists.CopyTo(ids, 0, row);
+            return row.Length;
+        }
+        TokenIdLists.CopyTo(ids, 0, row[..^1]);
+        row[^1] = EosTokenId;
+        return row.Length;
     }
 }
