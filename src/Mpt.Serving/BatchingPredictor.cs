@@ -13,8 +13,9 @@ namespace Mpt.Serving;
 /// Answers predict requests of every registered task from one frozen backbone, batching rows of different tasks into one
 /// forward pass: one bounded queue for all tasks, one worker that owns the model. The worker drains up to
 /// <see cref="BatchingOptions.MaxBatch"/> rows, waiting at most <see cref="BatchingOptions.MaxWait"/> after the first (or,
-/// right after a batch, up to <see cref="BatchingOptions.RefillWait"/> for the rows of the clients it answered), and runs a no-grad forward with per-row prompts: row b gets the prompt of its own task, P_{t(b)}, picked from a table of
-/// every task's prompt rows, and its task id selects its labels in the similarity verbaliser. This is what an MPT prompt
+/// right after a batch, up to <see cref="BatchingOptions.RefillWait"/> for the rows of the clients it answered), and runs
+/// a no-grad forward with per-row prompts: row b gets the prompt of its own task, P_{t(b)}, picked from a table of every
+/// task's prompt rows, and its task id selects its labels in the similarity verbaliser. This is what an MPT prompt
 /// set does in training (a task id per row selects P* ∘ (u_k v_k), Wang et al. 2023, §3.1, eq. 2), here over independently
 /// trained prompts too.
 /// </summary>
@@ -390,11 +391,13 @@ public sealed class BatchingPredictor : IAsyncDisposable
                 bool warmUp = !_ready; // the warm-up's own batch: no request is taken before it is done
                 int waiting = Run(batch, warmUp);
                 foreach (var row in batch) row.Request.Table.Release();
-                // Expected next: the rows queued while this batch ran and the rows of the clients it answered (the latter
-                // were not queued yet: each client waited for its answer).
+                // Expected next: the rows queued while this batch ran and as many rows as the requests it completed had
+                // (not queued yet: each of their clients waited for its answer). A request with rows left in the queue
+                // was not answered, so its client sends nothing.
                 if (!warmUp && _options.RefillWait > TimeSpan.Zero)
                 {
-                    refillRows = Math.Min(_options.MaxBatch, waiting + batch.Count);
+                    int answered = batch.Select(r => r.Request).Distinct().Where(r => r.IsFinished).Sum(r => r.Inputs.Count);
+                    refillRows = Math.Min(_options.MaxBatch, waiting + answered);
                     refillDeadline = Stopwatch.GetTimestamp() + (long)(_options.RefillWait.TotalSeconds * Stopwatch.Frequency);
                 }
             }

@@ -63,6 +63,24 @@ public sealed class RefillWaitTests(ServingFixture fixture)
     }
 
     [Fact]
+    public async Task Should_Not_Wait_For_The_Client_Of_A_Request_With_Rows_Still_Queued()
+    {
+        // Given: a refill bound of an hour; one request of 6 rows, more than a batch of 4 takes
+        using var registry = fixture.Registry();
+        await using var predictor = new BatchingPredictor(registry, new BatchingOptions { MaxBatch = 4, MaxWait = TimeSpan.Zero, RefillWait = TimeSpan.FromHours(1) });
+        await predictor.WarmUpAsync();
+        var before = predictor.Statistics;
+
+        // When
+        var answer = await predictor.PredictAsync(ServingFixture.Weather, [.. Inputs, .. Inputs, .. Inputs]).WaitAsync(Guard);
+
+        // Then: 4 rows, then the other 2 at once: the first batch answered no request, so no client was expected back
+        var after = predictor.Statistics;
+        Assert.Equal(6, answer.Count);
+        Assert.Equal(2, after.DrainedBatches - before.DrainedBatches);
+    }
+
+    [Fact]
     public void Should_Refuse_A_Negative_Refill_Wait()
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new BatchingOptions { RefillWait = TimeSpan.FromMilliseconds(-1) }.Validate());
