@@ -13,8 +13,8 @@ public sealed record BatchingOptions
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(5);
 
     /// <summary>
-    /// How long after a batch was answered the next batch may wait for the rows of the clients it answered, when fewer
-    /// rows are queued than those clients and the rows queued before would fill (never past <see cref="MaxBatch"/>). In a
+    /// How long after a batch was answered the next batch may wait for the rows of the clients it answered: while it holds
+    /// fewer rows than were queued when they were answered plus theirs, and fewer than <see cref="MaxBatch"/>. In a
     /// closed loop (each client sends its next request when answered) this keeps all clients in one batch instead of two
     /// halves that alternate, each drained while the other's clients are still sending (docs/serving.md). Zero: the
     /// batch closes by <see cref="MaxWait"/> alone.
