@@ -12,6 +12,18 @@ public sealed record BatchingOptions
     /// <summary>How long the worker waits for more rows after the first row of a batch arrived.</summary>
     public TimeSpan MaxWait { get; init; } = TimeSpan.FromMilliseconds(5);
 
+    /// <summary>
+    /// How long after a batch was answered the next batch may wait for the rows of the clients it answered: while it holds
+    /// fewer rows than were queued when they were answered plus theirs, and fewer than <see cref="MaxBatch"/>. In a
+    /// closed loop (each client sends its next request when answered) this keeps all clients in one batch instead of two
+    /// halves that alternate, each drained while the other's clients are still sending (docs/serving.md). Zero: the
+    /// batch closes by <see cref="MaxWait"/> alone.
+    /// </summary>
+    public TimeSpan RefillWait { get; init; } = TimeSpan.FromMilliseconds(DefaultRefillWaitMs);
+
+    /// <summary>The default of <see cref="RefillWait"/> in ms, measured with <c>mpt bench serve</c> (docs/serving.md).</summary>
+    public const int DefaultRefillWaitMs = 20;
+
     /// <summary>Most rows waiting in the queue; a request that would exceed it is refused whole (<see cref="QueueFullException"/>).</summary>
     public int QueueCapacity { get; init; } = 1024;
 
@@ -35,6 +47,7 @@ public sealed record BatchingOptions
         if (!Enum.IsDefined(Mode)) throw new ArgumentOutOfRangeException(nameof(Mode), Mode, "unknown batching mode.");
         if (MaxBatch < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatch), MaxBatch, "max batch must be at least 1.");
         if (MaxWait < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxWait), MaxWait, "max wait must not be negative.");
+        if (RefillWait < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RefillWait), RefillWait, "refill wait must not be negative.");
         if (QueueCapacity < MaxBatch) throw new ArgumentOutOfRangeException(nameof(QueueCapacity), QueueCapacity, $"queue capacity must be at least max batch ({MaxBatch}).");
         if (MaxNewTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "max new tokens must be at least 1.");
         if (ForwardOverheadTokens < 0) throw new ArgumentOutOfRangeException(nameof(ForwardOverheadTokens), ForwardOverheadTokens, "forward overhead tokens must not be negative.");

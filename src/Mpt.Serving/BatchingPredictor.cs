@@ -12,9 +12,10 @@ namespace Mpt.Serving;
 /// <summary>
 /// Answers predict requests of every registered task from one frozen backbone, batching rows of different tasks into one
 /// forward pass: one bounded queue for all tasks, one worker that owns the model. The worker drains up to
-/// <see cref="BatchingOptions.MaxBatch"/> rows, waiting at most <see cref="BatchingOptions.MaxWait"/> after the first, and
-/// runs a no-grad forward with per-row prompts: row b gets the prompt of its own task, P_{t(b)}, picked from a table of
-/// every task's prompt rows, and its task id selects its labels in the similarity verbaliser. This is what an MPT prompt
+/// <see cref="BatchingOptions.MaxBatch"/> rows, waiting at most <see cref="BatchingOptions.MaxWait"/> after the first (or,
+/// right after a batch, up to <see cref="BatchingOptions.RefillWait"/> for the rows of the clients it answered), and runs
+/// a no-grad forward with per-row prompts: row b gets the prompt of its own task, P_{t(b)}, picked from a table of every
+/// task's prompt rows, and its task id selects its labels in the similarity verbaliser. This is what an MPT prompt
 /// set does in training (a task id per row selects P* ∘ (u_k v_k), Wang et al. 2023, §3.1, eq. 2), here over independently
 /// trained prompts too.
 /// </summary>
@@ -85,6 +86,12 @@ public sealed class BatchingPredictor : IAsyncDisposable
 
     /// <summary>The options.</summary>
     public BatchingOptions Options => _options;
+
+    /// <summary>
+    /// Called on the worker with the batch's row count after its forwards, before its requests are answered: tests queue
+    /// rows from it that arrive, deterministically, while a batch runs.
+    /// </summary>
+    internal Action<int>? BatchRan { get; set; }
 
     /// <summary>The registry the prompts come from (changed only through <see cref="SetAdapterAsync"/> and <see cref="RemoveTaskAsync"/> while serving).</summary>
     public PromptRegistry Registry => _registry;
@@ -341,6 +348,10 @@ public sealed class BatchingPredictor : IAsyncDisposable
         // first; they are still counted as queued and go into the next batches before newer rows.
         var held = new List<QueuedRow>();
         var batch = new List<QueuedRow>(_options.MaxBatch);
+        // The refill (BatchingOptions.RefillWait): the batch formed right after a batch was answered may wait until
+        // refillDeadline for up to refillRows rows in all.
+        int refillRows = 0;
+        long refillDeadline = 0;
         while (held.Count > 0 || _queue.WaitForItems(Timeout.InfiniteTimeSpan))
         {
             batch.Clear();
@@ -365,13 +376,30 @@ public sealed class BatchingPredictor : IAsyncDisposable
                 if (batch.Count == 0 || held.Count > 0 || !_ready) break;
                 // The batch closes max-wait after its oldest row was queued: a row that already waited behind a busy
                 // worker is not made to wait again.
-                var remaining = _options.MaxWait - Stopwatch.GetElapsedTime(batch.Min(r => r.QueuedAt));
+                long now = Stopwatch.GetTimestamp();
+                var remaining = _options.MaxWait - Stopwatch.GetElapsedTime(batch.Min(r => r.QueuedAt), now);
+                // ...except for the refill: in a closed loop the clients just answered send their next rows about one
+                // round trip later. Without it, rows queued while the last batch ran (other clients') have outwaited
+                // max-wait, so the batch closes without the answered clients, whose rows then queue while it runs: two
+                // halves of the clients alternate for good, each batch half full.
+                if (batch.Count < refillRows) remaining = TimeSpan.FromTicks(Math.Max(remaining.Ticks, Stopwatch.GetElapsedTime(now, refillDeadline).Ticks));
                 if (remaining <= TimeSpan.Zero || !_queue.WaitForItems(remaining)) break;
             }
+            refillRows = 0; // only the batch right after an answered one waits for its clients
             if (batch.Count > 0)
             {
-                Run(batch);
+                bool warmUp = !_ready; // the warm-up's own batch: no request is taken before it is done
+                int waiting = Run(batch, warmUp);
                 foreach (var row in batch) row.Request.Table.Release();
+                // Expected next: the rows queued while this batch ran and as many rows as the requests it completed had
+                // (not queued yet: each of their clients waited for its answer). A request with rows left in the queue
+                // was not answered, so its client sends nothing.
+                if (!warmUp && _options.RefillWait > TimeSpan.Zero)
+                {
+                    int answered = batch.Select(r => r.Request).Distinct().Where(r => r.IsFinished).Sum(r => r.Inputs.Count);
+                    refillRows = Math.Min(_options.MaxBatch, waiting + answered);
+                    refillDeadline = Stopwatch.GetTimestamp() + (long)(_options.RefillWait.TotalSeconds * Stopwatch.Frequency);
+                }
             }
         }
     }
@@ -399,9 +427,9 @@ public sealed class BatchingPredictor : IAsyncDisposable
     /// (<see cref="PaddingPlan"/>), each row's scores narrowed to its task's labels. The counters are updated before any
     /// request is completed, so a caller that got its answer sees the batch in <see cref="Statistics"/>.
     /// </summary>
-    private void Run(List<QueuedRow> batch)
+    /// <returns>The rows queued when the batch's requests were answered (before any of them could send again).</returns>
+    private int Run(List<QueuedRow> batch, bool warmUp)
     {
-        bool warmUp = !_ready; // the warm-up's own batch: no request is taken before it is done
         long start = Stopwatch.GetTimestamp();
         double waited = Stopwatch.GetElapsedTime(batch.Min(r => r.QueuedAt), start).TotalMilliseconds;
         var answers = new List<(QueuedRow Row, ServedPrediction? Prediction, Exception? Error)>(batch.Count);
@@ -450,6 +478,8 @@ public sealed class BatchingPredictor : IAsyncDisposable
                 answers.AddRange(rows.Where(r => !done.Contains(r)).Select(r => (r, (ServedPrediction?)null, (Exception?)e)));
             }
         }
+        BatchRan?.Invoke(batch.Count);
+        int waiting = Volatile.Read(ref _queuedRows);
         long busy = Stopwatch.GetTimestamp() - start;
         int tasks = batch.Select(r => r.Request.Task).Distinct().Count();
         if (!warmUp) // not serving work: left out of the counters and metrics
@@ -469,6 +499,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
             else row.Request.Fail(error);
         _logger.LogDebug("batch of {Rows} rows, {Tasks} tasks, {Forwards} forwards in {Milliseconds:F1} ms after {WaitMilliseconds:F1} ms in the queue; {Queued} rows queued",
             batch.Count, tasks, forwards, Stopwatch.GetElapsedTime(0, busy).TotalMilliseconds, waited, Volatile.Read(ref _queuedRows));
+        return waiting;
     }
 
     /// <summary>One no-grad forward of rows sharing a prompt length, row b with its own task's prompt rows and labels.</summary>

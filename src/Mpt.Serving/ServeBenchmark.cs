@@ -94,6 +94,7 @@ public static class ServeBenchmark
                         MaxBatch = predictor.Options.MaxBatch,
                         MaxWaitMs = predictor.Options.MaxWait.TotalMilliseconds,
                         ForwardOverheadTokens = predictor.Options.ForwardOverheadTokens,
+                        RefillWaitMs = predictor.Options.RefillWait.TotalMilliseconds,
                         Requests = load.Latencies.Count + load.Failed,
                         Rows = load.Rows,
                         Seconds = Math.Round(load.Seconds, 3),

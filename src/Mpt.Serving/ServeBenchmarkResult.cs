@@ -44,6 +44,9 @@ public sealed record ServeBenchmarkResult
     /// <summary>The padding plan's cost of one more forward, in token positions (<see cref="BatchingOptions.ForwardOverheadTokens"/>).</summary>
     public required int ForwardOverheadTokens { get; init; }
 
+    /// <summary>How long a batch may wait for the rows of the clients the previous batch answered, in ms (<see cref="BatchingOptions.RefillWait"/>).</summary>
+    public required double RefillWaitMs { get; init; }
+
     /// <summary>Measured requests answered or failed.</summary>
     public required int Requests { get; init; }
 

@@ -30,6 +30,9 @@ public sealed record ServeBenchmarkSettings
     /// <summary>The padding plan's cost of one more forward in the batching modes (<see cref="BatchingOptions.ForwardOverheadTokens"/>).</summary>
     public int ForwardOverheadTokens { get; init; } = PaddingPlan.DefaultForwardOverheadTokens;
 
+    /// <summary>How long a batch may wait for the rows of the clients the previous batch answered, in the batching modes (<see cref="BatchingOptions.RefillWait"/>).</summary>
+    public TimeSpan RefillWait { get; init; } = TimeSpan.FromMilliseconds(BatchingOptions.DefaultRefillWaitMs);
+
     /// <summary>The modes to run, in order (of <see cref="ModeNames"/>).</summary>
     public IReadOnlyList<string> Modes { get; init; } = ModeNames;
 
@@ -56,6 +59,7 @@ public sealed record ServeBenchmarkSettings
         if (InputsPerRequest < 1) throw new ArgumentException($"--inputs-per-request must be at least 1, not {InputsPerRequest}.");
         if (MaxBatch < 1) throw new ArgumentException($"--max-batch must be at least 1, not {MaxBatch}.");
         if (MaxWait < TimeSpan.Zero) throw new ArgumentException("--max-wait-ms must not be negative.");
+        if (RefillWait < TimeSpan.Zero) throw new ArgumentException($"--refill-wait-ms must not be negative, not {RefillWait.TotalMilliseconds}.");
         if (ForwardOverheadTokens < 0) throw new ArgumentException($"--forward-overhead-tokens must not be negative, not {ForwardOverheadTokens}.");
         if (Rounds < 1) throw new ArgumentException($"--rounds must be at least 1, not {Rounds}.");
         if (Modes.Count == 0) throw new ArgumentException("--modes names no mode.");
@@ -70,6 +74,7 @@ public sealed record ServeBenchmarkSettings
         MaxBatch = mode == "no-batching" ? 1 : MaxBatch,
         MaxWait = mode == "no-batching" ? TimeSpan.Zero : MaxWait,
         ForwardOverheadTokens = ForwardOverheadTokens,
+        RefillWait = mode == "no-batching" ? TimeSpan.Zero : RefillWait,
         QueueCapacity = Math.Max(new BatchingOptions().QueueCapacity, Math.Max(MaxBatch, Clients * InputsPerRequest)),
     };
 }

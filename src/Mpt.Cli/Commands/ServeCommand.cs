@@ -37,6 +37,11 @@ public static class ServeCommand
             Description = "The padding plan's cost of one more forward, in token positions: a batch is split by input length only where that saves more padding (0 = wherever it saves any).",
             DefaultValueFactory = _ => new BatchingOptions().ForwardOverheadTokens,
         };
+        var refill = new Option<int>("--refill-wait-ms")
+        {
+            Description = "How long a batch may wait, right after a batch, for the rows of the clients that batch answered, in ms (keeps closed-loop clients in one batch; 0 = max wait alone).",
+            DefaultValueFactory = _ => BatchingOptions.DefaultRefillWaitMs,
+        };
         var queue = new Option<int>("--queue-capacity") { Description = "Most rows waiting; beyond, requests get 429.", DefaultValueFactory = _ => 1024 };
         var maxInputs = new Option<int>("--max-inputs") { Description = "Most inputs per request.", DefaultValueFactory = _ => 64 };
         var maxChars = new Option<int>("--max-input-chars") { Description = "Most characters per input.", DefaultValueFactory = _ => 4096 };
@@ -48,7 +53,7 @@ public static class ServeCommand
         var threads = CommonOptions.Threads();
         var command = new Command("serve", "Serve prompts over HTTP: one frozen model, many tasks, mixed-task batches (docs/serving.md).")
         {
-            model, prompts, taskFile, host, port, maxBatch, batchingMode, maxWait, overhead, queue, maxInputs, maxChars, maxSource, maxNew, timeout, adminKey, adapterDir, threads,
+            model, prompts, taskFile, host, port, maxBatch, batchingMode, maxWait, overhead, refill, queue, maxInputs, maxChars, maxSource, maxNew, timeout, adminKey, adapterDir, threads,
         };
         command.SetAction(parse =>
         {
@@ -62,6 +67,7 @@ public static class ServeCommand
                 Mode = ParseBatchingMode(parse.GetValue(batchingMode)!),
                 MaxWait = TimeSpan.FromMilliseconds(parse.GetValue(maxWait)),
                 ForwardOverheadTokens = parse.GetValue(overhead),
+                RefillWait = TimeSpan.FromMilliseconds(parse.GetValue(refill)),
                 QueueCapacity = parse.GetValue(queue),
                 MaxSourceLength = parse.GetValue(maxSource),
                 MaxNewTokens = parse.GetValue(maxNew),
@@ -141,6 +147,7 @@ public static class ServeCommand
         nameof(BatchingOptions.QueueCapacity) => "queue-capacity",
         nameof(BatchingOptions.MaxNewTokens) => "max-new-tokens",
         nameof(BatchingOptions.ForwardOverheadTokens) => "forward-overhead-tokens",
+        nameof(BatchingOptions.RefillWait) => "refill-wait-ms",
         _ => "max-source-length",
     };
 }
