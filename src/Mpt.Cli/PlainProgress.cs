@@ -14,9 +14,12 @@ public sealed class PlainProgress(TextWriter output) : IPipelineProgress
     public void StepCompleted(string label, TrainingLogEntry entry, double tokensPerSecond, bool log)
     {
         if (!log) return;
-        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"[{label}] step {entry.Step}/{entry.TotalSteps} loss {entry.Loss:F4}{string.Concat(entry.Parts.Select(p => $" {p.Key} {p.Value:F4}"))}" +
-            $"{string.Concat(entry.LearningRates.Select(p => $" lr[{p.Key}] {p.Value:G3}"))}{(entry.DevScore is { } d ? $" dev {d:F2}" : "")} {tokensPerSecond:F0} tok/s"));
+        var invariant = CultureInfo.InvariantCulture;
+        string loss = entry.Loss is { } value ? string.Create(invariant, $" loss {value:F4}") : "";
+        string tail = entry.IsInitial ? " (initial prompt)" : string.Create(invariant, $" {tokensPerSecond:F0} tok/s");
+        output.WriteLine(string.Create(invariant,
+            $"[{label}] step {entry.Step}/{entry.TotalSteps}{loss}{string.Concat(entry.Parts.Select(p => string.Create(invariant, $" {p.Key} {p.Value:F4}")))}" +
+            $"{string.Concat(entry.LearningRates.Select(p => string.Create(invariant, $" lr[{p.Key}] {p.Value:G3}")))}{(entry.DevScore is { } d ? string.Create(invariant, $" dev {d:F2}") : "")}{tail}"));
     }
 
     /// <inheritdoc/>

@@ -42,9 +42,11 @@ public sealed class SpectreProgress : IPipelineProgress
     {
         var task = Task(label, entry.TotalSteps);
         task.Value = entry.Step;
-        string dev = entry.DevScore is { } d ? $" dev {d:F1}" : "";
-        task.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"{label}  loss {entry.Loss:F3}{dev}  {tokensPerSecond:F0} tok/s"));
+        var invariant = CultureInfo.InvariantCulture;
+        string dev = entry.DevScore is { } d ? string.Create(invariant, $" dev {d:F1}") : "";
+        task.Description = Markup.Escape(entry.Loss is { } loss
+            ? string.Create(invariant, $"{label}  loss {loss:F3}{dev}  {tokensPerSecond:F0} tok/s")
+            : $"{label}  initial prompt{dev}");
     }
 
     /// <inheritdoc/>

@@ -559,7 +559,7 @@ public sealed class PipelineRunner : IDisposable
                 Log = entry =>
                 {
                     if (!started) { Progress.RunStarted(label, entry.TotalSteps); started = true; }
-                    _options.Stop.StepDone();
+                    if (!entry.IsInitial) _options.Stop.StepDone(); // the initial evaluation is not an update
                     double tps = entry.StepMilliseconds > 0 ? loop.BatchSize * meanTokens / (entry.StepMilliseconds / 1000) : 0;
                     // The end of the warm-up is logged too, so metrics.jsonl shows the peak rate of every run.
                     bool log = entry.Step % logEvery == 0 || entry.DevScore is not null || entry.Step == entry.TotalSteps

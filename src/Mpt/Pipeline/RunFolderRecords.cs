@@ -46,8 +46,8 @@ public static class RunFolderRecords
             : entry.LearningRates.Count > 0 ? entry.LearningRates.First().Value : null;
         return new StepMetrics(stage, task, method, SeedOf(seed), entry.Step, entry.Loss,
             LossTask: Part(PromptTuningObjective.TaskLoss), LossKl: Part(Distiller.KlLoss), LossHidden: Part(Distiller.HiddenLoss),
-            Lr: lr, DevScore: entry.DevScore, TokensPerS: tokensPerSecond, ElapsedS: elapsedSeconds, TotalSteps: entry.TotalSteps,
-            StepMs: entry.StepMilliseconds, LossOther: other.Count > 0 ? other : null,
+            Lr: lr, DevScore: entry.DevScore, TokensPerS: entry.IsInitial ? null : tokensPerSecond, ElapsedS: elapsedSeconds,
+            TotalSteps: entry.TotalSteps, StepMs: entry.IsInitial ? null : entry.StepMilliseconds, LossOther: other.Count > 0 ? other : null,
             LrGroups: entry.LearningRates.Count > 0 ? new Dictionary<string, double>(entry.LearningRates, StringComparer.Ordinal) : null);
     }
 

@@ -14,8 +14,9 @@ namespace Mpt.Reports;
 /// <c>"all"</c> or the mixture name for multitask distillation).</param>
 /// <param name="Method">Method of the run: <c>pt</c>, <c>spot</c>, <c>mpt</c> or an ablation such as <c>mpt-no-kd</c>.</param>
 /// <param name="Seed">Random seed of the run; steps of the same stage/task/method with different seeds are averaged.</param>
-/// <param name="Step">Optimizer updates done (1-based after the first update).</param>
-/// <param name="Loss">Total loss of the step.</param>
+/// <param name="Step">Optimizer updates done (1-based after the first update). Step 0 is the dev evaluation of the
+/// initial prompt, logged when the run scored it (it then has a dev score and no loss, rate or throughput).</param>
+/// <param name="Loss">Total loss of the step; null at step 0.</param>
 /// <param name="LossTask">Task cross-entropy part, when the loss has parts.</param>
 /// <param name="LossKl">Logit-distillation KL part (paper Eq. 3).</param>
 /// <param name="LossHidden">Hidden-state MSE distillation part (paper Eq. 4).</param>
@@ -35,7 +36,7 @@ public sealed record StepMetrics(
     string Method,
     long Seed,
     long Step,
-    double Loss,
+    double? Loss = null,
     double? LossTask = null,
     double? LossKl = null,
     double? LossHidden = null,
@@ -53,13 +54,16 @@ public sealed record StepMetrics(
     public CurveKey Curve => new(Stage, Task, Method);
 
     /// <summary>Checks the fields a reader relies on; the message names the bad field.</summary>
-    /// <exception cref="ArgumentException">An empty name or a negative step.</exception>
+    /// <exception cref="ArgumentException">An empty name, a negative step, or no loss outside the initial evaluation.</exception>
     public void Validate()
     {
         if (string.IsNullOrWhiteSpace(Stage)) throw new ArgumentException("'stage' must be a non-empty string.");
         if (string.IsNullOrWhiteSpace(Task)) throw new ArgumentException("'task' must be a non-empty string.");
         if (string.IsNullOrWhiteSpace(Method)) throw new ArgumentException("'method' must be a non-empty string.");
         if (Step < 0) throw new ArgumentException($"'step' must be ≥ 0, got {Step}.");
+        // Only the initial evaluation (step 0) has no loss, and it is logged for its dev score.
+        if (Loss is null && Step > 0) throw new ArgumentException($"'loss' is missing at step {Step} (only step 0, the initial evaluation, has none).");
+        if (Loss is null && DevScore is null) throw new ArgumentException("a step-0 record without 'loss' must have a 'dev_score'.");
         if (TotalSteps < 0) throw new ArgumentException($"'total_steps' must be ≥ 0, got {TotalSteps}.");
     }
 }

@@ -122,6 +122,8 @@ public sealed class TrainingLoop
                     bestStep = 0;
                     bestPrompt = _model.Prompt.PeftTensors().ToDictionary(kv => kv.Key, kv => kv.Value.DetachFromDisposeScope());
                 }
+                // Logged like any evaluation step, so metrics.jsonl and the report's dev curve show where training started.
+                hooks.Log?.Invoke(TrainingLogEntry.Initial(TotalSteps, scores[0]));
             }
         }
 

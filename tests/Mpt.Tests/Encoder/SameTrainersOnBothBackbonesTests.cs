@@ -45,7 +45,7 @@ public sealed class SameTrainersOnBothBackbonesTests(MiniLMFixture fixture, ITes
             output.WriteLine($"{name}: distillation step {string.Join(", ", entry.Parts.Select(p => $"{p.Key} {p.Value:F4}"))}, total {entry.Loss:F4}");
             Assert.Equal(["hidden", "kl", "task"], entry.Parts.Keys.Order());
             Assert.All(entry.Parts.Values, v => Assert.True(v > 0 && double.IsFinite(v), $"{name}: a loss term is {v}"));
-            Assert.Equal(entry.Parts["task"] + 0.9 * (entry.Parts["kl"] + entry.Parts["hidden"]), entry.Loss, 4);
+            Assert.Equal(entry.Parts["task"] + 0.9 * (entry.Parts["kl"] + entry.Parts["hidden"]), entry.Loss!.Value, 4);
 
             // 3. Target adaptation from the distilled prompt (task 0 of the sources stands in for a target)
             var target = new TargetAdapter(backbone, new TargetAdaptationOptions { Loop = OneStep })

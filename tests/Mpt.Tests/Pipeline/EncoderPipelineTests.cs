@@ -129,12 +129,17 @@ public sealed class EncoderPipelineTests(MiniLMFixture fixture)
         using (var runner = Runner(data, run, extraAdapt: """, "shared_learning_rate": 1e-12""", methods: "\"pt\""))
             runner.Run(PipelineStages.Adapt);
         Assert.Equal(0, BestStep(run));
+        // The initial evaluation is in metrics.jsonl as step 0 (a dev score and no loss), so the report's dev curve starts there.
+        var initial = Assert.Single(Mpt.Reports.MetricsLog.Read(Path.Combine(run, PipelineRunner.MetricsFile)), m => m.Stage == StageNames.Adapt && m.Seed == 1 && m.Step == 0);
+        Assert.Null(initial.Loss);
+        Assert.NotNull(initial.DevScore);
 
-        // With step 0 switched off the same run selects a trained step.
+        // With step 0 switched off the same run selects a trained step, and never scored step 0.
         string run2 = Path.Combine(data.Root, "run2");
         using (var runner = Runner(data, run2, extraAdapt: """, "shared_learning_rate": 1e-12, "select_step_zero": false""", methods: "\"pt\""))
             runner.Run(PipelineStages.Adapt);
         Assert.Equal(1, BestStep(run2));
+        Assert.DoesNotContain(Mpt.Reports.MetricsLog.Read(Path.Combine(run2, PipelineRunner.MetricsFile)), m => m.Step == 0);
     }
 
     private static long? BestStep(string run) =>

@@ -32,7 +32,7 @@ public sealed class RunFolderRecordTests
 
         var read = MetricsLog.Read(path);
         Assert.Equal(3, read.Count);
-        Assert.True(double.IsNaN(read[0].Loss)); // a diverged loss survives the round trip
+        Assert.True(double.IsNaN(read[0].Loss!.Value)); // a diverged loss survives the round trip
         Assert.Equal(second, read[1]);
         Assert.Equal(3, read[2].Step);
         Assert.Throws<ArgumentException>(() => MetricsLog.Append(path, second with { Method = " " }));

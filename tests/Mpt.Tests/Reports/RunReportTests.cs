@@ -164,6 +164,12 @@ public sealed class RunReportTests
         Assert.StartsWith($"{path}:7: not a valid metrics record", noLoss.Message);
         Assert.Contains("loss", noLoss.Message);
 
+        // Step 0 (the initial evaluation) has no loss but must carry its dev score.
+        lines[6] = """{"stage": "teacher", "task": "mnli", "method": "mpt", "seed": 1, "step": 0}""";
+        File.WriteAllLines(path, lines);
+        var noDev = Assert.Throws<InvalidDataException>(() => RunReport.Write(run.Path));
+        Assert.Contains("dev_score", noDev.Message);
+
         lines[6] = """{"stage": "", "task": "mnli", "method": "mpt", "seed": 1, "step": 7, "loss": 1.0}""";
         File.WriteAllLines(path, lines);
         var emptyStage = Assert.Throws<InvalidDataException>(() => RunReport.Write(run.Path));

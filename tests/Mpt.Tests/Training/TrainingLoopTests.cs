@@ -120,7 +120,7 @@ public sealed class TrainingLoopTests
             DistillationObjective.PromptMse => entry.Parts["task"] + 0.9 * entry.Parts["prompt_mse"],
             _ => entry.Parts["task"],
         };
-        Assert.Equal(expected, entry.Loss, 4);
+        Assert.Equal(expected, entry.Loss!.Value, 4);
         Assert.All(entry.Parts.Values, v => Assert.True(v > 0, $"a loss term is {v}"));
         Assert.IsType<MultitaskPrompt>(result.Prompt);
     }
