@@ -40,6 +40,13 @@ public sealed record BatchingOptions
     /// </summary>
     public int ForwardOverheadTokens { get; init; } = PaddingPlan.DefaultForwardOverheadTokens;
 
+    /// <summary>
+    /// How often the worker hands the C heap's free pages back to the kernel (<see cref="NativeHeap.Trim"/>), right after a
+    /// batch was answered; zero never does. Batches of changing shapes leave libtorch's freed buffers in malloc's arenas,
+    /// and without a trim resident memory keeps growing although no tensor is alive (docs/serving.md). glibc only.
+    /// </summary>
+    public TimeSpan TrimNativeHeapEvery { get; init; } = TimeSpan.Zero;
+
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range (its name is given).</exception>
     public void Validate()
@@ -47,6 +54,7 @@ public sealed record BatchingOptions
         if (!Enum.IsDefined(Mode)) throw new ArgumentOutOfRangeException(nameof(Mode), Mode, "unknown batching mode.");
         if (MaxBatch < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatch), MaxBatch, "max batch must be at least 1.");
         if (MaxWait < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(MaxWait), MaxWait, "max wait must not be negative.");
+        if (TrimNativeHeapEvery < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(TrimNativeHeapEvery), TrimNativeHeapEvery, "the native heap trim interval must not be negative.");
         if (RefillWait < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(RefillWait), RefillWait, "refill wait must not be negative.");
         if (QueueCapacity < MaxBatch) throw new ArgumentOutOfRangeException(nameof(QueueCapacity), QueueCapacity, $"queue capacity must be at least max batch ({MaxBatch}).");
         if (MaxNewTokens < 1) throw new ArgumentOutOfRangeException(nameof(MaxNewTokens), MaxNewTokens, "max new tokens must be at least 1.");

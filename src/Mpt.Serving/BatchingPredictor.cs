@@ -62,7 +62,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
     private volatile bool _stopping;
     private long _batches, _drained, _rows, _mixed, _dropped, _adapterLoads, _requests;
     // Stopwatch ticks: the worker inside batches, inside the model's forwards, and the rows' waits from queued to their batch.
-    private long _busyTicks, _forwardTicks, _queueWaitTicks;
+    private long _busyTicks, _forwardTicks, _queueWaitTicks, _trims, _trimTicks;
     private int _largest;
     private bool _disposed;
 
@@ -120,6 +120,8 @@ public sealed class BatchingPredictor : IAsyncDisposable
         BusyTime = Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _busyTicks)),
         ForwardTime = Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _forwardTicks)),
         QueueWaitTime = Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _queueWaitTicks)),
+        NativeHeapTrims = Interlocked.Read(ref _trims),
+        NativeHeapTrimTime = Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _trimTicks)),
     };
 
     /// <summary>
@@ -352,6 +354,7 @@ public sealed class BatchingPredictor : IAsyncDisposable
         // refillDeadline for up to refillRows rows in all.
         int refillRows = 0;
         long refillDeadline = 0;
+        long lastTrim = Stopwatch.GetTimestamp();
         while (held.Count > 0 || _queue.WaitForItems(Timeout.InfiniteTimeSpan))
         {
             batch.Clear();
@@ -391,6 +394,17 @@ public sealed class BatchingPredictor : IAsyncDisposable
                 bool warmUp = !_ready; // the warm-up's own batch: no request is taken before it is done
                 int waiting = Run(batch, warmUp);
                 foreach (var row in batch) row.Request.Table.Release();
+                // After the answers, so no request waits for it; at most once per interval, since a trim walks every arena.
+                if (!warmUp && _options.TrimNativeHeapEvery > TimeSpan.Zero && Stopwatch.GetElapsedTime(lastTrim) >= _options.TrimNativeHeapEvery)
+                {
+                    long at = Stopwatch.GetTimestamp();
+                    if (NativeHeap.Trim())
+                    {
+                        Interlocked.Increment(ref _trims);
+                        Interlocked.Add(ref _trimTicks, Stopwatch.GetTimestamp() - at);
+                    }
+                    lastTrim = Stopwatch.GetTimestamp();
+                }
                 // Expected next: the rows queued while this batch ran and as many rows as the requests it completed had
                 // (not queued yet: each of their clients waited for its answer). A request with rows left in the queue
                 // was not answered, so its client sends nothing.

@@ -18,6 +18,12 @@ public sealed record BatchingStatistics(long Batches, long Rows, int LargestBatc
     /// <summary>Time the worker spent running drained batches (preparing the rows, the forwards, the answers).</summary>
     public TimeSpan BusyTime { get; init; }
 
+    /// <summary>C-heap trims the worker ran (<see cref="BatchingOptions.TrimNativeHeapEvery"/>).</summary>
+    public long NativeHeapTrims { get; init; }
+
+    /// <summary>Time the worker spent in those trims, summed (not part of <see cref="BusyTime"/>).</summary>
+    public TimeSpan NativeHeapTrimTime { get; init; }
+
     /// <summary>The part of <see cref="BusyTime"/> inside the model's forwards (encoder and verbaliser, scores copied out).</summary>
     public TimeSpan ForwardTime { get; init; }
 

@@ -132,18 +132,22 @@ public static class ServeBenchmark
         return await WithServerAsync(registry, settings, mode, async (predictor, send) =>
         {
             await LoadAsync(send, tasks, settings, settings.WarmupRequests, duration, new LoadCounters()).ConfigureAwait(false);
+            var before = predictor.Statistics;
             var counters = new LoadCounters();
             var clock = Stopwatch.StartNew();
             var load = LoadAsync(send, tasks, settings, int.MaxValue, duration, counters);
             var samples = new List<ServeSoakSample>();
             void Take()
             {
+                var heap = NativeHeap.Read();
                 var taken = new ServeSoakSample
                 {
                     Mode = mode,
                     Seconds = Math.Round(clock.Elapsed.TotalSeconds, 1),
                     RssMib = ResidentMib(),
                     ManagedMib = Math.Round(GC.GetTotalMemory(false) / (1024.0 * 1024.0), 1),
+                    NativeInUseMib = heap?.InUseMib,
+                    NativeFreeMib = heap?.FreeMib,
                     Rows = Interlocked.Read(ref counters.Rows),
                     Failed = Volatile.Read(ref counters.Failed),
                 };
@@ -159,7 +163,14 @@ public static class ServeBenchmark
             }
             var outcome = await load.ConfigureAwait(false);
             Take();
-            return ServeSoakResult.Of(mode, samples, outcome.Rows, outcome.Failed, outcome.Seconds, Math.Round(Percentile(outcome.Latencies, 0.99), 2));
+            var after = predictor.Statistics;
+            long trims = after.NativeHeapTrims - before.NativeHeapTrims;
+            return ServeSoakResult.Of(mode, samples, outcome.Rows, outcome.Failed, outcome.Seconds, Math.Round(Percentile(outcome.Latencies, 0.99), 2)) with
+            {
+                TrimNativeHeapS = predictor.Options.TrimNativeHeapEvery.TotalSeconds,
+                Trims = trims,
+                TrimMs = trims == 0 ? 0 : Math.Round((after.NativeHeapTrimTime - before.NativeHeapTrimTime).TotalMilliseconds / trims, 2),
+            };
         }).ConfigureAwait(false);
     }
 

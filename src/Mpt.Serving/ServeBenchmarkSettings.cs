@@ -33,6 +33,9 @@ public sealed record ServeBenchmarkSettings
     /// <summary>How long a batch may wait for the rows of the clients the previous batch answered, in the batching modes (<see cref="BatchingOptions.RefillWait"/>).</summary>
     public TimeSpan RefillWait { get; init; } = TimeSpan.FromMilliseconds(BatchingOptions.DefaultRefillWaitMs);
 
+    /// <summary>How often the worker trims the C heap (<see cref="BatchingOptions.TrimNativeHeapEvery"/>); zero never.</summary>
+    public TimeSpan TrimNativeHeapEvery { get; init; } = new BatchingOptions().TrimNativeHeapEvery;
+
     /// <summary>The modes to run, in order (of <see cref="ModeNames"/>).</summary>
     public IReadOnlyList<string> Modes { get; init; } = ModeNames;
 
@@ -60,6 +63,7 @@ public sealed record ServeBenchmarkSettings
         if (MaxBatch < 1) throw new ArgumentException($"--max-batch must be at least 1, not {MaxBatch}.");
         if (MaxWait < TimeSpan.Zero) throw new ArgumentException("--max-wait-ms must not be negative.");
         if (RefillWait < TimeSpan.Zero) throw new ArgumentException($"--refill-wait-ms must not be negative, not {RefillWait.TotalMilliseconds}.");
+        if (TrimNativeHeapEvery < TimeSpan.Zero) throw new ArgumentException($"--trim-native-heap-seconds must not be negative, not {TrimNativeHeapEvery.TotalSeconds}.");
         if (ForwardOverheadTokens < 0) throw new ArgumentException($"--forward-overhead-tokens must not be negative, not {ForwardOverheadTokens}.");
         if (Rounds < 1) throw new ArgumentException($"--rounds must be at least 1, not {Rounds}.");
         if (Modes.Count == 0) throw new ArgumentException("--modes names no mode.");
@@ -75,6 +79,7 @@ public sealed record ServeBenchmarkSettings
         MaxWait = mode == "no-batching" ? TimeSpan.Zero : MaxWait,
         ForwardOverheadTokens = ForwardOverheadTokens,
         RefillWait = mode == "no-batching" ? TimeSpan.Zero : RefillWait,
+        TrimNativeHeapEvery = TrimNativeHeapEvery,
         QueueCapacity = Math.Max(new BatchingOptions().QueueCapacity, Math.Max(MaxBatch, Clients * InputsPerRequest)),
     };
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Mpt.Serving;
 
@@ -50,6 +51,23 @@ public sealed record ServeSoakResult
     /// <summary>Least-squares slope over the second half of the samples (by time), MiB per minute.</summary>
     public required double LateSlopeMibPerMin { get; init; }
 
+    /// <summary>The C heap's bytes in use at the last sample, MiB (<see cref="NativeHeap.Read"/>); null where unavailable.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? NativeInUseLastMib { get; init; }
+
+    /// <summary>The C heap's free bytes held by malloc at the last sample, MiB; null where unavailable.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? NativeFreeLastMib { get; init; }
+
+    /// <summary>The worker's C-heap trim interval in seconds (<see cref="BatchingOptions.TrimNativeHeapEvery"/>; 0 = never).</summary>
+    public double TrimNativeHeapS { get; init; }
+
+    /// <summary>C-heap trims during the soak.</summary>
+    public long Trims { get; init; }
+
+    /// <summary>The mean time of one trim, ms (0 without trims).</summary>
+    public double TrimMs { get; init; }
+
     /// <summary>The summary of <paramref name="samples"/> (in time order, at least one) and the load's outcome.</summary>
     public static ServeSoakResult Of(string mode, IReadOnlyList<ServeSoakSample> samples, long rows, int failed, double seconds, double p99Ms)
     {
@@ -70,6 +88,8 @@ public sealed record ServeSoakResult
             RssMaxMib = samples.Max(s => s.RssMib),
             SlopeMibPerMin = Math.Round(SlopePerMinute(samples), 2),
             LateSlopeMibPerMin = Math.Round(SlopePerMinute(samples.Where(s => s.Seconds >= half).ToList()), 2),
+            NativeInUseLastMib = samples[^1].NativeInUseMib,
+            NativeFreeLastMib = samples[^1].NativeFreeMib,
         };
     }
 

@@ -24,6 +24,14 @@ public sealed record ServeSoakSample
     /// <summary>The managed heap's live bytes as the GC last knew them, MiB (<see cref="GC.GetTotalMemory"/>, no collection forced).</summary>
     public required double ManagedMib { get; init; }
 
+    /// <summary>The C heap's bytes in use, MiB (<see cref="NativeHeap.Read"/>); null where unavailable (not glibc).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? NativeInUseMib { get; init; }
+
+    /// <summary>The C heap's bytes freed but held by malloc, MiB; null where unavailable.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? NativeFreeMib { get; init; }
+
     /// <summary>Rows answered so far.</summary>
     public required long Rows { get; init; }
 

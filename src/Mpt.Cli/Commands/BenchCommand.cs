@@ -65,6 +65,7 @@ public static class BenchCommand
         var maxWait = IntOption("--max-wait-ms", "Batch wait of the batching modes, in ms.", (int)defaults.MaxWait.TotalMilliseconds);
         var overhead = IntOption("--forward-overhead-tokens", "The padding plan's cost of one more forward, in token positions: a batch is split by input length only where that saves more padding (0 = wherever it saves any).", defaults.ForwardOverheadTokens);
         var refill = IntOption("--refill-wait-ms", "How long a batch may wait, right after a batch, for the rows of the clients that batch answered, in ms (0 = max wait alone).", (int)defaults.RefillWait.TotalMilliseconds);
+        var trim = IntOption("--trim-native-heap-seconds", "Hand the C heap's free pages back to the kernel after a batch, at most every this many seconds (0 = never; glibc only).", (int)defaults.TrimNativeHeapEvery.TotalSeconds);
         var modes = new Option<string[]>("--modes")
         {
             Description = $"Modes to run, in order: {string.Join(", ", ServeBenchmarkSettings.ModeNames)} (all by default).",
@@ -79,7 +80,7 @@ public static class BenchCommand
         var threads = CommonOptions.Threads();
         var command = new Command("serve", "Serving throughput: closed-loop clients against mpt serve on a loopback port, one JSON line per batching mode (docs/serving.md).")
         {
-            model, prompts, taskFile, tasks, registered, promptLength, clients, requests, warmupRequests, maxSeconds, inputs, maxBatch, maxWait, overhead, refill, modes, rounds, noHttp,
+            model, prompts, taskFile, tasks, registered, promptLength, clients, requests, warmupRequests, maxSeconds, inputs, maxBatch, maxWait, overhead, refill, trim, modes, rounds, noHttp,
             soakSeconds, sampleSeconds, seed, sharedPrompt, threads,
         };
         command.SetAction(parse =>
@@ -95,6 +96,7 @@ public static class BenchCommand
                 MaxWait = TimeSpan.FromMilliseconds(parse.GetValue(maxWait)),
                 ForwardOverheadTokens = parse.GetValue(overhead),
                 RefillWait = TimeSpan.FromMilliseconds(parse.GetValue(refill)),
+                TrimNativeHeapEvery = TimeSpan.FromSeconds(parse.GetValue(trim)),
                 Modes = parse.GetValue(modes) is { Length: > 0 } chosen ? chosen : ServeBenchmarkSettings.ModeNames,
                 Rounds = parse.GetValue(rounds),
                 Http = !parse.GetValue(noHttp),

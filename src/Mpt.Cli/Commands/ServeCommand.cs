@@ -42,6 +42,11 @@ public static class ServeCommand
             Description = "How long a batch may wait, right after a batch, for the rows of the clients that batch answered, in ms (keeps closed-loop clients in one batch; 0 = max wait alone).",
             DefaultValueFactory = _ => BatchingOptions.DefaultRefillWaitMs,
         };
+        var trim = new Option<int>("--trim-native-heap-seconds")
+        {
+            Description = "Hand the C heap's free pages back to the kernel after a batch, at most every this many seconds, so resident memory does not creep with batch shapes (0 = never; glibc only).",
+            DefaultValueFactory = _ => (int)new BatchingOptions().TrimNativeHeapEvery.TotalSeconds,
+        };
         var queue = new Option<int>("--queue-capacity") { Description = "Most rows waiting; beyond, requests get 429.", DefaultValueFactory = _ => 1024 };
         var maxInputs = new Option<int>("--max-inputs") { Description = "Most inputs per request.", DefaultValueFactory = _ => 64 };
         var maxChars = new Option<int>("--max-input-chars") { Description = "Most characters per input.", DefaultValueFactory = _ => 4096 };
@@ -53,7 +58,7 @@ public static class ServeCommand
         var threads = CommonOptions.Threads();
         var command = new Command("serve", "Serve prompts over HTTP: one frozen model, many tasks, mixed-task batches (docs/serving.md).")
         {
-            model, prompts, taskFile, host, port, maxBatch, batchingMode, maxWait, overhead, refill, queue, maxInputs, maxChars, maxSource, maxNew, timeout, adminKey, adapterDir, threads,
+            model, prompts, taskFile, host, port, maxBatch, batchingMode, maxWait, overhead, refill, trim, queue, maxInputs, maxChars, maxSource, maxNew, timeout, adminKey, adapterDir, threads,
         };
         command.SetAction(parse =>
         {
@@ -68,6 +73,7 @@ public static class ServeCommand
                 MaxWait = TimeSpan.FromMilliseconds(parse.GetValue(maxWait)),
                 ForwardOverheadTokens = parse.GetValue(overhead),
                 RefillWait = TimeSpan.FromMilliseconds(parse.GetValue(refill)),
+                TrimNativeHeapEvery = TimeSpan.FromSeconds(parse.GetValue(trim)),
                 QueueCapacity = parse.GetValue(queue),
                 MaxSourceLength = parse.GetValue(maxSource),
                 MaxNewTokens = parse.GetValue(maxNew),
@@ -148,6 +154,7 @@ public static class ServeCommand
         nameof(BatchingOptions.MaxNewTokens) => "max-new-tokens",
         nameof(BatchingOptions.ForwardOverheadTokens) => "forward-overhead-tokens",
         nameof(BatchingOptions.RefillWait) => "refill-wait-ms",
+        nameof(BatchingOptions.TrimNativeHeapEvery) => "trim-native-heap-seconds",
         _ => "max-source-length",
     };
 }
