@@ -42,10 +42,15 @@ public sealed record BatchingOptions
 
     /// <summary>
     /// How often the worker hands the C heap's free pages back to the kernel (<see cref="NativeHeap.Trim"/>), right after a
-    /// batch was answered; zero never does. Batches of changing shapes leave libtorch's freed buffers in malloc's arenas,
-    /// and without a trim resident memory keeps growing although no tensor is alive (docs/serving.md). glibc only.
+    /// batch was answered; zero (the default) never does. Batches of changing shapes leave libtorch's freed buffers in
+    /// malloc's arenas, and without a trim resident memory keeps growing although no tensor is alive (docs/serving.md,
+    /// "Memory over a 10-minute soak"). glibc only. Off by default because a trim acts on the whole process's heap: a
+    /// host that owns its process turns it on (<c>mpt serve</c> does, every <see cref="ServerTrimNativeHeapSeconds"/> s).
     /// </summary>
     public TimeSpan TrimNativeHeapEvery { get; init; } = TimeSpan.Zero;
+
+    /// <summary>The trim interval of <c>mpt serve</c> and <c>mpt bench serve</c>, in seconds (a trim took about 23 ms in the soak of docs/serving.md).</summary>
+    public const int ServerTrimNativeHeapSeconds = 10;
 
     /// <summary>Checks the values.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range (its name is given).</exception>

@@ -33,8 +33,8 @@ public sealed record ServeBenchmarkSettings
     /// <summary>How long a batch may wait for the rows of the clients the previous batch answered, in the batching modes (<see cref="BatchingOptions.RefillWait"/>).</summary>
     public TimeSpan RefillWait { get; init; } = TimeSpan.FromMilliseconds(BatchingOptions.DefaultRefillWaitMs);
 
-    /// <summary>How often the worker trims the C heap (<see cref="BatchingOptions.TrimNativeHeapEvery"/>); zero never.</summary>
-    public TimeSpan TrimNativeHeapEvery { get; init; } = new BatchingOptions().TrimNativeHeapEvery;
+    /// <summary>How often the worker trims the C heap (<see cref="BatchingOptions.TrimNativeHeapEvery"/>); zero never. By default as <c>mpt serve</c>.</summary>
+    public TimeSpan TrimNativeHeapEvery { get; init; } = TimeSpan.FromSeconds(BatchingOptions.ServerTrimNativeHeapSeconds);
 
     /// <summary>The modes to run, in order (of <see cref="ModeNames"/>).</summary>
     public IReadOnlyList<string> Modes { get; init; } = ModeNames;

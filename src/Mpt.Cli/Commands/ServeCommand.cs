@@ -45,7 +45,7 @@ public static class ServeCommand
         var trim = new Option<int>("--trim-native-heap-seconds")
         {
             Description = "Hand the C heap's free pages back to the kernel after a batch, at most every this many seconds, so resident memory does not creep with batch shapes (0 = never; glibc only).",
-            DefaultValueFactory = _ => (int)new BatchingOptions().TrimNativeHeapEvery.TotalSeconds,
+            DefaultValueFactory = _ => BatchingOptions.ServerTrimNativeHeapSeconds,
         };
         var queue = new Option<int>("--queue-capacity") { Description = "Most rows waiting; beyond, requests get 429.", DefaultValueFactory = _ => 1024 };
         var maxInputs = new Option<int>("--max-inputs") { Description = "Most inputs per request.", DefaultValueFactory = _ => 64 };
