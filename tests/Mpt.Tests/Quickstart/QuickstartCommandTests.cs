@@ -88,7 +88,8 @@ public sealed class QuickstartCommandTests(MiniLMFixture fixture, ITestOutputHel
         Assert.All(metrics.Where(m => m.Stage == StageNames.Distill), m => Assert.True(m.LossKl is not null && m.LossHidden is not null));
         var adapt = metrics.Where(m => m.Stage == StageNames.Adapt).ToList();
         Assert.Equal(3 * 2, adapt.Select(m => (m.Method, m.Seed)).Distinct().Count());
-        Assert.All(adapt.GroupBy(m => (m.Method, m.Seed)), g => Assert.Equal([1L, 2L], g.Select(m => m.Step)));
+        // Step 0 too: the quickstart's few-shot target runs score the initial prompt (adapt.select_step_zero).
+        Assert.All(adapt.GroupBy(m => (m.Method, m.Seed)), g => Assert.Equal([0L, 1L, 2L], g.Select(m => m.Step)));
         Assert.All(adapt, m => Assert.NotNull(m.DevScore));
 
         // prompts: PEFT tensor names, listed in results.json for the heatmaps
